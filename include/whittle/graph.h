@@ -1,0 +1,68 @@
+/* graph.h - an ONNX model compiled into an executable list of ops */
+#ifndef WHITTLE_GRAPH_H
+#define WHITTLE_GRAPH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "whittle/model.h"
+
+enum wh_layer_kind {
+	WH_LAYER_GEMM,		/* Gemm with a constant weight */
+	WH_LAYER_MATMUL,	/* MatMul with a constant 2-D right operand */
+	WH_LAYER_CONV		/* Conv with a constant weight */
+};
+
+/*
+ * A compressible layer.  Its weight is viewed as a matrix w: (out, in) with
+ * in = cin_per_group * kh * kw for Conv; every transform works on that view.
+ */
+struct wh_layer {
+	char *name;		/* the node's name */
+	enum wh_layer_kind kind;
+	int node;		/* index in model->nodes */
+	int op;			/* index in the compiled op list (execution order) */
+	const char *weight_name;	/* initializer names, owned by the model */
+	const char *bias_name;	/* NULL when the layer has no bias */
+	int64_t out, in;	/* matrix view */
+	int64_t cin, kh, kw;	/* Conv: input channels per group and kernel; 1 otherwise */
+	int group;		/* Conv groups; 1 otherwise */
+	int64_t out_h, out_w;	/* Conv output size; 1 otherwise */
+	int64_t rows;		/* Gemm/MatMul rows per sample (usually 1) */
+	const float *w;		/* (out, in), owned by the graph, read-only */
+	const float *bias;	/* (out) or NULL; the model's data */
+	uint64_t macs;		/* multiply-accumulates per sample, dense */
+	int max_rank;		/* min(out, in); 0 when low-rank is not possible */
+};
+
+struct wh_graph;
+
+/*
+ * Compiles the model: sorts the nodes, folds constant sub-graphs (the
+ * Shape/Gather/Unsqueeze/Concat chains torch emits), infers every shape,
+ * fuses BatchNormalization and Relu into the preceding layer where it is
+ * their only reader, and lists the compressible layers.  The model must
+ * outlive the graph.  NULL and a message on an unsupported operator or an
+ * inconsistent shape.
+ */
+struct wh_graph *wh_graph_new(const struct wh_model *m, char **err);
+void wh_graph_free(struct wh_graph *g);
+
+int wh_graph_nlayers(const struct wh_graph *g);
+const struct wh_layer *wh_graph_layer(const struct wh_graph *g, int i);
+/* Index of the layer with that node name, or -1. */
+int wh_graph_find_layer(const struct wh_graph *g, const char *name);
+
+/* Values per sample of the graph input and of the (first) output. */
+size_t wh_graph_input_size(const struct wh_graph *g);
+size_t wh_graph_output_size(const struct wh_graph *g);
+/* The input's per-sample dims (without the batch dim). */
+int wh_graph_input_dims(const struct wh_graph *g, int64_t *dims);
+
+/* Totals over the model: float parameters in use, their float32 bytes,
+ * multiply-accumulates per sample (all layers, dense). */
+uint64_t wh_graph_params(const struct wh_graph *g);
+uint64_t wh_graph_bytes(const struct wh_graph *g);
+uint64_t wh_graph_macs(const struct wh_graph *g);
+
+#endif

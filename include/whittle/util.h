@@ -1,0 +1,68 @@
+/* util.h - memory, strings, errors and files shared by every part of whittle */
+#ifndef WHITTLE_UTIL_H
+#define WHITTLE_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Exit codes, documented in whittle(1). */
+enum {
+	WH_EXIT_OK = 0,
+	WH_EXIT_USAGE = 2,	/* bad command line */
+	WH_EXIT_INPUT = 3,	/* a model, data or plan file is unreadable or malformed */
+	WH_EXIT_INTERNAL = 4	/* out of memory, failed write, or a bug */
+};
+
+/*
+ * Allocation that never returns NULL.  On failure the hook set by
+ * wh_set_fatal_hook() runs first (the TUI restores the terminal there),
+ * then the message is printed and the process aborts.
+ */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+void *xreallocarray(void *p, size_t n, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+/* Returns a new string the caller frees. */
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void wh_set_fatal_hook(void (*hook)(void));
+void wh_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/*
+ * Error hand-back in the tmux style: core functions return -1 (or NULL) and,
+ * when err is not NULL, store a new message there which the caller frees.
+ * wh_error() does the storing and returns -1 for convenience.
+ */
+int wh_error(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* a * b and a + b with overflow detection: return 0 on success, -1 on overflow. */
+int wh_mul_size(size_t a, size_t b, size_t *out);
+int wh_add_size(size_t a, size_t b, size_t *out);
+
+/*
+ * Reads a whole file into a new buffer (NUL-terminated, *len excludes the NUL).
+ * Files ending in .gz, or starting with the gzip magic, are inflated with
+ * zlib; a truncated or corrupt stream is an error.  max bounds the result.
+ */
+int wh_read_file(const char *path, int gunzip, size_t max, unsigned char **buf,
+    size_t *len, char **err);
+
+/*
+ * Writes buf to path atomically: a temporary file in the same directory,
+ * fsync, rename.  On failure path is untouched.
+ */
+int wh_write_atomic(const char *path, const void *buf, size_t len, char **err);
+
+/* SHA-256 of a buffer, as 64 lower-case hex digits plus NUL in out. */
+void wh_sha256_hex(const void *buf, size_t len, char out[65]);
+/* SHA-256 of a file's bytes (as stored, not inflated). */
+int wh_sha256_file(const char *path, char out[65], char **err);
+
+/* Monotonic seconds. */
+double wh_now(void);
+
+/* Parses a comma separated list of floats; returns the count or -1. */
+int wh_parse_floats(const char *s, float *out, int max);
+
+#endif

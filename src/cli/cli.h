@@ -1,0 +1,89 @@
+/* cli.h - what the command files share: loading, errors, options */
+#ifndef WHITTLE_CLI_H
+#define WHITTLE_CLI_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "whittle/data.h"
+#include "whittle/eval.h"
+#include "whittle/graph.h"
+#include "whittle/model.h"
+
+/* A model compiled and, when asked for, its validation set. */
+struct cli_session {
+	const char *model_path;
+	struct wh_model *model;
+	struct wh_graph *graph;
+	struct wh_dataset *data;
+	struct wh_preproc pre;
+	int scale_set;		/* the scale applies to float data too */
+	char *images, *labels;	/* the data's paths, owned */
+};
+
+/* Options every evaluating command takes. */
+struct cli_data_opts {
+	const char *images, *labels;
+	const char *scale, *mean, *std;
+	int threads;
+	int batch;
+	size_t limit;
+	int quiet;
+};
+
+/* Long options shared by the evaluating commands (ids from 1000 up). */
+enum {
+	OPT_DATA = 1000, OPT_LABELS, OPT_SCALE, OPT_MEAN, OPT_STD, OPT_THREADS,
+	OPT_BATCH, OPT_LIMIT, OPT_JSON, OPT_PREDICTIONS, OPT_PLAN, OPT_STRICT,
+	OPT_HELP, OPT_VERSION, OPT_QUIET
+};
+#define CLI_DATA_LONGOPTS \
+	{ "data", required_argument, NULL, OPT_DATA }, \
+	{ "labels", required_argument, NULL, OPT_LABELS }, \
+	{ "input-scale", required_argument, NULL, OPT_SCALE }, \
+	{ "input-mean", required_argument, NULL, OPT_MEAN }, \
+	{ "input-std", required_argument, NULL, OPT_STD }, \
+	{ "threads", required_argument, NULL, OPT_THREADS }, \
+	{ "batch", required_argument, NULL, OPT_BATCH }, \
+	{ "limit", required_argument, NULL, OPT_LIMIT }, \
+	{ "quiet", no_argument, NULL, OPT_QUIET }
+
+/* Prints "whittle: <message>" on stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints the error, then "Try 'whittle CMD --help'." and returns WH_EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Handles one of the shared options; returns 0, or an exit code on a bad value. */
+int cli_data_opt(struct cli_data_opts *o, const char *cmd, int id,
+    const char *arg);
+
+/* The bundled demo model (the CNN), or NULL when it cannot be found. */
+const char *cli_demo_model(void);
+/* A bundled file under share/ (e.g. "models/fashion-cnn.onnx"), new string. */
+char *cli_share_path(const char *rel);
+
+/* Loads and compiles the model; returns an exit code (0 on success). */
+int cli_load_model(struct cli_session *s, const char *path,
+    const struct cli_data_opts *o);
+/* Loads the validation set (the default one when o names none). */
+int cli_load_data(struct cli_session *s, const struct cli_data_opts *o);
+void cli_session_release(struct cli_session *s);
+
+/* Parses a non-negative integer option value; -1 on a bad value. */
+long cli_parse_count(const char *s);
+
+/* Whether to draw progress on stderr. */
+int cli_show_progress(const struct cli_data_opts *o);
+/* A progress callback drawing a bar on stderr (arg: a label string). */
+int cli_progress(void *arg, size_t done, size_t total, size_t correct);
+void cli_progress_done(void);
+
+/* Human-readable counts: 1.2M, 830K. */
+const char *cli_human(double v, char *buf, size_t size);
+const char *cli_bytes(double v, char *buf, size_t size);
+
+int cmd_inspect(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+
+#endif

@@ -1,0 +1,348 @@
+/* common.c - loading models and data for the commands, errors, progress */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "whittle/util.h"
+
+void
+cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("whittle: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int
+cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("whittle: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (cmd != NULL)
+		fprintf(stderr, "Try 'whittle %s --help'.\n", cmd);
+	else
+		fprintf(stderr, "Try 'whittle --help'.\n");
+	return WH_EXIT_USAGE;
+}
+
+long
+cli_parse_count(const char *s)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < 0)
+		return -1;
+	return v;
+}
+
+int
+cli_data_opt(struct cli_data_opts *o, const char *cmd, int id, const char *arg)
+{
+	long v;
+	float f[16];
+
+	switch (id) {
+	case OPT_DATA:
+		o->images = arg;
+		break;
+	case OPT_LABELS:
+		o->labels = arg;
+		break;
+	case OPT_SCALE:
+		if (wh_parse_floats(arg, f, 1) != 1 || !(f[0] > 0))
+			return cli_usage_error(cmd, "--input-scale '%s' is not a "
+			    "positive number", arg);
+		o->scale = arg;
+		break;
+	case OPT_MEAN:
+		if (wh_parse_floats(arg, f, 16) < 1)
+			return cli_usage_error(cmd, "--input-mean '%s' is not a "
+			    "comma list of up to 16 numbers", arg);
+		o->mean = arg;
+		break;
+	case OPT_STD:
+		if (wh_parse_floats(arg, f, 16) < 1)
+			return cli_usage_error(cmd, "--input-std '%s' is not a "
+			    "comma list of up to 16 numbers", arg);
+		o->std = arg;
+		break;
+	case OPT_THREADS:
+		if ((v = cli_parse_count(arg)) < 1 || v > 256)
+			return cli_usage_error(cmd, "--threads '%s' must be 1 to "
+			    "256", arg);
+		o->threads = (int)v;
+		break;
+	case OPT_BATCH:
+		if ((v = cli_parse_count(arg)) < 1 || v > 65536)
+			return cli_usage_error(cmd, "--batch '%s' must be 1 to "
+			    "65536", arg);
+		o->batch = (int)v;
+		break;
+	case OPT_LIMIT:
+		if ((v = cli_parse_count(arg)) < 1)
+			return cli_usage_error(cmd, "--limit '%s' must be a "
+			    "positive count", arg);
+		o->limit = (size_t)v;
+		break;
+	case OPT_QUIET:
+		o->quiet = 1;
+		break;
+	default:
+		return WH_EXIT_USAGE;
+	}
+	return 0;
+}
+
+static char *
+exe_dir(void)
+{
+	char buf[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+	char *slash;
+
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	if ((slash = strrchr(buf, '/')) == NULL)
+		return NULL;
+	*slash = '\0';
+	return xstrdup(buf);
+}
+
+char *
+cli_share_path(const char *rel)
+{
+	const char *env = getenv("WHITTLE_SHARE_DIR");
+	char *dir, *p;
+
+	if (env != NULL && *env != '\0') {
+		p = xasprintf("%s/%s", env, rel);
+		if (access(p, R_OK) == 0)
+			return p;
+		free(p);
+	}
+	/* run from the build tree: share/ beside the program or in srcdir */
+	if ((dir = exe_dir()) != NULL) {
+		const char *cands[] = { "%s/share/%s", "%s/../share/%s" };
+		size_t i;
+
+		for (i = 0; i < sizeof cands / sizeof cands[0]; i++) {
+			p = xasprintf(cands[i], dir, rel);
+			if (access(p, R_OK) == 0) {
+				free(dir);
+				return p;
+			}
+			free(p);
+		}
+		free(dir);
+	}
+	p = xasprintf("%s/%s", WH_PKGDATADIR, rel);
+	if (access(p, R_OK) == 0)
+		return p;
+	free(p);
+	return NULL;
+}
+
+const char *
+cli_demo_model(void)
+{
+	static char *path;
+
+	if (path == NULL)
+		path = cli_share_path("models/fashion-cnn.onnx");
+	return path;
+}
+
+int
+cli_load_model(struct cli_session *s, const char *path,
+    const struct cli_data_opts *o)
+{
+	char *err = NULL;
+	float v[16];
+
+	memset(s, 0, sizeof *s);
+	if (path == NULL) {
+		if ((path = cli_demo_model()) == NULL) {
+			cli_error("the bundled demo model was not found (looked "
+			    "in $WHITTLE_SHARE_DIR, beside the program and in %s)",
+			    WH_PKGDATADIR);
+			return WH_EXIT_INPUT;
+		}
+	}
+	s->model_path = path;
+	if ((s->model = wh_model_load(path, &err)) == NULL) {
+		cli_error("%s", err);
+		free(err);
+		return WH_EXIT_INPUT;
+	}
+	if ((s->graph = wh_graph_new(s->model, &err)) == NULL) {
+		cli_error("%s", err);
+		free(err);
+		return WH_EXIT_INPUT;
+	}
+	s->pre = s->model->pre;
+	s->scale_set = wh_model_meta(s->model, "whittle.input.scale") != NULL;
+	if (o != NULL && o->scale != NULL) {
+		wh_parse_floats(o->scale, v, 1);
+		s->pre.scale = v[0];
+		s->scale_set = 1;
+	}
+	if (o != NULL && o->mean != NULL) {
+		s->pre.nmean = wh_parse_floats(o->mean, s->pre.mean, 16);
+	}
+	if (o != NULL && o->std != NULL) {
+		int i;
+
+		s->pre.nstd = wh_parse_floats(o->std, s->pre.std, 16);
+		for (i = 0; i < s->pre.nstd; i++)
+			if (s->pre.std[i] == 0) {
+				cli_error("--input-std '%s' holds a zero", o->std);
+				return WH_EXIT_USAGE;
+			}
+	}
+	return 0;
+}
+
+int
+cli_load_data(struct cli_session *s, const struct cli_data_opts *o)
+{
+	char *err = NULL;
+	int64_t dims[WH_MAX_DIMS];
+	int nd, channels;
+
+	if ((o->images == NULL) != (o->labels == NULL)) {
+		cli_error("--data and --labels go together");
+		return WH_EXIT_USAGE;
+	}
+	if (o->images != NULL) {
+		s->images = xstrdup(o->images);
+		s->labels = xstrdup(o->labels);
+	} else {
+		if (s->model->dataset == NULL) {
+			cli_error("%s: the model names no default validation set "
+			    "(metadata whittle.dataset); give --data and --labels",
+			    s->model_path);
+			return WH_EXIT_USAGE;
+		}
+		if (wh_data_find_default(s->model->dataset, &s->images,
+		    &s->labels, &err) != 0) {
+			cli_error("%s", err);
+			free(err);
+			return WH_EXIT_INPUT;
+		}
+	}
+	s->data = wh_data_load(s->images, s->labels,
+	    (int)wh_graph_output_size(s->graph), &err);
+	if (s->data == NULL) {
+		cli_error("%s", err);
+		free(err);
+		return WH_EXIT_INPUT;
+	}
+	if (s->model->ninputs > 0 &&
+	    wh_data_check_shape(s->data, &s->model->inputs[0], &err) != 0) {
+		cli_error("%s", err);
+		free(err);
+		return WH_EXIT_INPUT;
+	}
+	nd = wh_graph_input_dims(s->graph, dims);
+	channels = nd == 3 ? (int)dims[0] : 1;
+	if ((s->pre.nmean > 1 && s->pre.nmean != channels) ||
+	    (s->pre.nstd > 1 && s->pre.nstd != channels)) {
+		cli_error("%s: the input mean or std has %d values, the input "
+		    "has %d channels", s->model_path,
+		    s->pre.nmean > 1 ? s->pre.nmean : s->pre.nstd, channels);
+		return WH_EXIT_INPUT;
+	}
+	return 0;
+}
+
+void
+cli_session_release(struct cli_session *s)
+{
+	wh_data_free(s->data);
+	wh_graph_free(s->graph);
+	wh_model_free(s->model);
+	free(s->images);
+	free(s->labels);
+	memset(s, 0, sizeof *s);
+}
+
+int
+cli_show_progress(const struct cli_data_opts *o)
+{
+	return !o->quiet && isatty(STDERR_FILENO);
+}
+
+static int progress_drawn;
+
+int
+cli_progress(void *arg, size_t done, size_t total, size_t correct)
+{
+	const char *label = arg;
+	int width = 30, fill = total ? (int)(width * done / total) : width, i;
+
+	fprintf(stderr, "\r%s [", label ? label : "evaluating");
+	for (i = 0; i < width; i++)
+		fputc(i < fill ? '#' : '.', stderr);
+	fprintf(stderr, "] %zu/%zu  accuracy so far %.2f%%", done, total,
+	    done ? 100.0 * correct / done : 0.0);
+	fflush(stderr);
+	progress_drawn = 1;
+	return 0;
+}
+
+void
+cli_progress_done(void)
+{
+	if (progress_drawn) {
+		fputs("\r\033[K", stderr);
+		fflush(stderr);
+		progress_drawn = 0;
+	}
+}
+
+const char *
+cli_human(double v, char *buf, size_t size)
+{
+	if (v >= 1e9)
+		snprintf(buf, size, "%.2fG", v / 1e9);
+	else if (v >= 1e6)
+		snprintf(buf, size, "%.2fM", v / 1e6);
+	else if (v >= 1e4)
+		snprintf(buf, size, "%.1fK", v / 1e3);
+	else
+		snprintf(buf, size, "%.0f", v);
+	return buf;
+}
+
+const char *
+cli_bytes(double v, char *buf, size_t size)
+{
+	if (v >= 1 << 30)
+		snprintf(buf, size, "%.2f GiB", v / (1 << 30));
+	else if (v >= 1 << 20)
+		snprintf(buf, size, "%.2f MiB", v / (1 << 20));
+	else if (v >= 1 << 10)
+		snprintf(buf, size, "%.1f KiB", v / (1 << 10));
+	else
+		snprintf(buf, size, "%.0f B", v);
+	return buf;
+}

@@ -1,0 +1,473 @@
+/* eval.c - batched, threaded evaluation with per-layer overrides and
+ * activation caches so that a change in layer k restarts at layer k */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cblas.h>
+
+#include "graph-int.h"
+#include "whittle/util.h"
+
+#define DEFAULT_BATCH 256
+
+struct lstate {
+	struct wh_layer_weights lw;
+	int set;
+	float *aux;		/* spatial low-rank: second conv (oc, r * kh) */
+};
+
+struct workspace {
+	float *mem;		/* one block for every root activation */
+	float **own;		/* per tensor: its place in mem */
+	float **buf;		/* per tensor: what the ops use this batch */
+	float *scratch;
+	size_t nscratch;
+};
+
+/* Tensors live across op q, kept for every sample. */
+struct cpoint {
+	int op;
+	int n;
+	int *tens;
+	float **data;		/* per tensor: nsamples x ss, or NULL */
+	int enabled;		/* within the memory budget */
+	int valid;
+};
+
+struct wh_eval {
+	const struct wh_graph *g;
+	const struct wh_dataset *d;
+	struct wh_preproc pre;
+	int scale_set;
+	int batch, threads, chunk;
+	struct lstate *ls;
+	struct workspace *ws;
+	struct cpoint *cp;
+	int ncp;
+	int32_t *preds;
+	int last_from;		/* op the last full run started at */
+};
+
+/* One thread's share of a batch. */
+struct job {
+	struct wh_eval *e;
+	struct workspace *w;
+	size_t start, count;	/* sample rows */
+	int from;		/* first op to run */
+	int fill;		/* write the enabled caches after from */
+	float *outputs;		/* copy raw outputs here (count x out), or NULL */
+};
+
+int
+wh_cpu_count(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > 256 ? 256 : (int)n;
+}
+
+static int
+troot(const struct wh_graph *g, int t)
+{
+	return g->t[t].alias >= 0 ? g->t[t].alias : t;
+}
+
+static int
+ws_init(struct wh_eval *e, struct workspace *w)
+{
+	const struct wh_graph *g = e->g;
+	size_t total = 0, off = 0;
+	int t;
+
+	w->own = xcalloc(g->nt, sizeof *w->own);
+	w->buf = xcalloc(g->nt, sizeof *w->buf);
+	for (t = 0; t < g->nt; t++) {
+		size_t sz;
+
+		if (g->t[t].is_const || g->t[t].alias >= 0 || g->t[t].prod == -2)
+			continue;
+		if (wh_mul_size(g->t[t].ss, (size_t)e->chunk, &sz) != 0 ||
+		    wh_add_size(total, sz, &total) != 0)
+			return -1;
+	}
+	w->mem = xcalloc(total ? total : 1, sizeof *w->mem);
+	for (t = 0; t < g->nt; t++) {
+		if (g->t[t].is_const || g->t[t].alias >= 0 || g->t[t].prod == -2)
+			continue;
+		w->own[t] = w->mem + off;
+		off += g->t[t].ss * (size_t)e->chunk;
+	}
+	return 0;
+}
+
+static void
+ws_release(struct workspace *w)
+{
+	free(w->mem);
+	free(w->own);
+	free(w->buf);
+	free(w->scratch);
+}
+
+/* Lists the restart points (one per layer) and what is live at each. */
+static void
+cache_plan(struct wh_eval *e, size_t budget)
+{
+	const struct wh_graph *g = e->g;
+	int i, t;
+
+	e->cp = xcalloc(g->nlayers ? g->nlayers : 1, sizeof *e->cp);
+	for (i = 0; i < g->nlayers; i++) {
+		struct cpoint *c = &e->cp[e->ncp];
+		int q = g->layers[i].op, dup = 0, k;
+
+		if (q == 0)
+			continue;
+		for (k = 0; k < e->ncp; k++)
+			if (e->cp[k].op == q)
+				dup = 1;
+		if (dup)
+			continue;
+		c->op = q;
+		c->tens = xcalloc(g->nt, sizeof *c->tens);
+		for (t = 0; t < g->nt; t++)
+			if (!g->t[t].is_const && g->t[t].alias < 0 &&
+			    g->t[t].prod != -2 && g->t[t].prod < q &&
+			    g->t[t].last >= q)
+				c->tens[c->n++] = t;
+		c->data = xcalloc(c->n ? c->n : 1, sizeof *c->data);
+		e->ncp++;
+	}
+	/* later points save the most work per byte: fill the budget from
+	 * the end */
+	for (i = e->ncp - 1; i >= 0; i--) {
+		struct cpoint *c = &e->cp[i];
+		size_t need = 0, sz;
+		int k, okay = 1;
+
+		for (k = 0; k < c->n; k++) {
+			if (wh_mul_size(g->t[c->tens[k]].ss * sizeof(float),
+			    e->d->n, &sz) != 0 || wh_add_size(need, sz, &need) != 0)
+				okay = 0;
+		}
+		if (okay && need <= budget) {
+			c->enabled = 1;
+			budget -= need;
+		}
+	}
+}
+
+struct wh_eval *
+wh_eval_new(const struct wh_graph *g, const struct wh_dataset *d,
+    const struct wh_preproc *pre, int scale_set,
+    const struct wh_eval_opts *opts, char **err)
+{
+	struct wh_eval *e;
+	size_t budget = opts ? opts->cache_bytes : 0;
+	int i;
+
+	if (wh_data_sample_size(d) != wh_graph_input_size(g)) {
+		wh_error(err, "%s: samples hold %zu values, the model input "
+		    "needs %zu", d->images_path, wh_data_sample_size(d),
+		    wh_graph_input_size(g));
+		return NULL;
+	}
+	e = xcalloc(1, sizeof *e);
+	e->g = g;
+	e->d = d;
+	e->pre = *pre;
+	e->scale_set = scale_set;
+	e->batch = opts && opts->batch > 0 ? opts->batch : DEFAULT_BATCH;
+	e->threads = opts && opts->threads > 0 ? opts->threads : wh_cpu_count();
+	if (e->threads > e->batch)
+		e->threads = e->batch;
+	e->chunk = (e->batch + e->threads - 1) / e->threads;
+	/* the evaluator parallelizes over samples; BLAS runs in each thread */
+	openblas_set_num_threads(1);
+	e->ls = xcalloc(g->nlayers ? g->nlayers : 1, sizeof *e->ls);
+	e->ws = xcalloc(e->threads, sizeof *e->ws);
+	for (i = 0; i < e->threads; i++)
+		if (ws_init(e, &e->ws[i]) != 0) {
+			wh_error(err, "%s: activations too large for a batch of "
+			    "%d", g->model->path, e->batch);
+			wh_eval_free(e);
+			return NULL;
+		}
+	cache_plan(e, budget);
+	e->preds = xcalloc(d->n ? d->n : 1, sizeof *e->preds);
+	return e;
+}
+
+void
+wh_eval_free(struct wh_eval *e)
+{
+	int i, k;
+
+	if (e == NULL)
+		return;
+	for (i = 0; i < e->g->nlayers; i++)
+		free(e->ls[i].aux);
+	for (i = 0; i < e->threads; i++)
+		ws_release(&e->ws[i]);
+	for (i = 0; i < e->ncp; i++) {
+		for (k = 0; k < e->cp[i].n; k++)
+			free(e->cp[i].data[k]);
+		free(e->cp[i].data);
+		free(e->cp[i].tens);
+	}
+	free(e->cp);
+	free(e->ws);
+	free(e->ls);
+	free(e->preds);
+	free(e);
+}
+
+void
+wh_eval_set_layer(struct wh_eval *e, int i, const struct wh_layer_weights *lw)
+{
+	const struct wh_layer *l = &e->g->layers[i];
+	struct lstate *s = &e->ls[i];
+	int k;
+
+	free(s->aux);
+	s->aux = NULL;
+	s->set = lw != NULL;
+	if (lw != NULL) {
+		s->lw = *lw;
+		if (lw->rank > 0 && lw->spatial) {
+			int64_t r = lw->rank, o, rr, y;
+
+			/* u: (oc * kh, r) -> aux: (oc, r, kh), the weight of
+			 * the kh x 1 conv */
+			s->aux = xmalloc((size_t)(l->out * r * l->kh) *
+			    sizeof *s->aux);
+			for (o = 0; o < l->out; o++)
+				for (rr = 0; rr < r; rr++)
+					for (y = 0; y < l->kh; y++)
+						s->aux[(o * r + rr) * l->kh + y] =
+						    lw->u[(o * l->kh + y) * r + rr];
+		}
+	} else
+		memset(&s->lw, 0, sizeof s->lw);
+	for (k = 0; k < e->ncp; k++)
+		if (e->cp[k].op > l->op)
+			e->cp[k].valid = 0;
+}
+
+static void *
+job_run(void *arg)
+{
+	struct job *j = arg;
+	struct wh_eval *e = j->e;
+	const struct wh_graph *g = e->g;
+	struct workspace *w = j->w;
+	int t, q, k, c;
+
+	if (j->count == 0)
+		return NULL;
+	for (t = 0; t < g->nt; t++)
+		w->buf[t] = w->own[t];
+	if (j->from == 0) {
+		wh_data_batch(e->d, j->start, j->count, &e->pre, e->scale_set,
+		    w->buf[g->input]);
+	} else {
+		for (c = 0; c < e->ncp && e->cp[c].op != j->from; c++)
+			;
+		for (k = 0; k < e->cp[c].n; k++) {
+			t = e->cp[c].tens[k];
+			w->buf[t] = e->cp[c].data[k] + j->start * g->t[t].ss;
+		}
+	}
+	for (t = 0; t < g->nt; t++)
+		if (g->t[t].alias >= 0)
+			w->buf[t] = w->buf[troot(g, t)];
+	for (q = j->from, c = 0; q < g->nops; q++) {
+		const struct wh_op *o = &g->ops[q];
+		const struct lstate *ls = o->layer >= 0 && e->ls[o->layer].set ?
+		    &e->ls[o->layer] : NULL;
+
+		if (j->fill) {
+			while (c < e->ncp && e->cp[c].op < q)
+				c++;
+			if (c < e->ncp && e->cp[c].op == q && q > j->from &&
+			    e->cp[c].enabled)
+				for (k = 0; k < e->cp[c].n; k++) {
+					t = e->cp[c].tens[k];
+					memcpy(e->cp[c].data[k] + j->start *
+					    g->t[t].ss, w->buf[t], j->count *
+					    g->t[t].ss * sizeof(float));
+				}
+		}
+		wh_op_run(g, o, ls ? &ls->lw : NULL, ls ? ls->aux : NULL, w->buf,
+		    j->count, w->scratch);
+	}
+	{
+		const float *out = w->buf[g->output];
+		size_t os = g->t[g->output].ss, s, i;
+
+		if (j->outputs != NULL)
+			memcpy(j->outputs, out, j->count * os * sizeof *out);
+		for (s = 0; s < j->count; s++) {
+			const float *r = out + s * os;
+			size_t best = 0;
+
+			for (i = 1; i < os; i++)
+				if (r[i] > r[best])
+					best = i;
+			e->preds[j->start + s] = (int32_t)best;
+		}
+	}
+	return NULL;
+}
+
+static void
+ensure_scratch(struct wh_eval *e)
+{
+	const struct wh_graph *g = e->g;
+	size_t need = 0;
+	int q, i;
+
+	for (q = 0; q < g->nops; q++) {
+		const struct wh_op *o = &g->ops[q];
+		const struct lstate *ls = o->layer >= 0 && e->ls[o->layer].set ?
+		    &e->ls[o->layer] : NULL;
+		size_t s = wh_op_scratch(g, o, ls ? &ls->lw : NULL,
+		    (size_t)e->chunk);
+
+		if (s > need)
+			need = s;
+	}
+	for (i = 0; i < e->threads; i++)
+		if (e->ws[i].nscratch < need) {
+			free(e->ws[i].scratch);
+			e->ws[i].scratch = xmalloc(need * sizeof(float));
+			e->ws[i].nscratch = need;
+		}
+}
+
+/* Runs samples [start, start + count) from op `from` across the threads. */
+static void
+run_batch(struct wh_eval *e, size_t start, size_t count, int from, int fill,
+    float *outputs)
+{
+	struct job jobs[256];
+	pthread_t tid[256];
+	int started[256] = { 0 };
+	size_t per = (count + e->threads - 1) / e->threads, off = 0;
+	int i;
+
+	for (i = 0; i < e->threads; i++) {
+		size_t n = count - off < per ? count - off : per;
+
+		jobs[i].e = e;
+		jobs[i].w = &e->ws[i];
+		jobs[i].start = start + off;
+		jobs[i].count = n;
+		jobs[i].from = from;
+		jobs[i].fill = fill;
+		jobs[i].outputs = outputs ? outputs + off *
+		    e->g->t[e->g->output].ss : NULL;
+		off += n;
+	}
+	for (i = 1; i < e->threads; i++)
+		if (jobs[i].count > 0 &&
+		    pthread_create(&tid[i], NULL, job_run, &jobs[i]) == 0)
+			started[i] = 1;
+	job_run(&jobs[0]);
+	for (i = 1; i < e->threads; i++) {
+		if (started[i])
+			pthread_join(tid[i], NULL);
+		else
+			job_run(&jobs[i]);
+	}
+}
+
+int
+wh_eval_run(struct wh_eval *e, size_t limit, wh_progress_fn progress,
+    void *arg, struct wh_metrics *m, int32_t *preds, char **err)
+{
+	const struct wh_dataset *d = e->d;
+	size_t total = limit == 0 || limit > d->n ? d->n : limit, done = 0;
+	size_t correct = 0, i;
+	int from = 0, full = total == d->n, c, k;
+
+	(void)err;
+	if (full)
+		for (c = 0; c < e->ncp; c++)
+			if (e->cp[c].enabled && e->cp[c].valid)
+				from = e->cp[c].op;
+	if (full)
+		for (c = 0; c < e->ncp; c++) {
+			struct cpoint *p = &e->cp[c];
+
+			if (!p->enabled || p->op <= from)
+				continue;
+			p->valid = 0;
+			for (k = 0; k < p->n; k++)
+				if (p->data[k] == NULL)
+					p->data[k] = xmalloc(d->n *
+					    e->g->t[p->tens[k]].ss * sizeof(float));
+		}
+	ensure_scratch(e);
+	while (done < total) {
+		size_t n = total - done < (size_t)e->batch ? total - done :
+		    (size_t)e->batch;
+
+		run_batch(e, done, n, from, full, NULL);
+		for (i = done; i < done + n; i++)
+			if (e->preds[i] == d->labels[i])
+				correct++;
+		done += n;
+		if (progress != NULL && progress(arg, done, total, correct) &&
+		    done < total)
+			return 1;
+	}
+	if (full)
+		for (c = 0; c < e->ncp; c++)
+			if (e->cp[c].enabled && e->cp[c].op > from)
+				e->cp[c].valid = 1;
+	e->last_from = from;
+	if (preds != NULL)
+		memcpy(preds, e->preds, total * sizeof *preds);
+	if (m != NULL)
+		wh_metrics_compute(m, e->preds, d->labels, total,
+		    (int)wh_graph_output_size(e->g));
+	return 0;
+}
+
+int
+wh_eval_outputs(struct wh_eval *e, size_t start, size_t count, float *out,
+    char **err)
+{
+	size_t os = wh_graph_output_size(e->g), done = 0;
+
+	if (start > e->d->n || count > e->d->n - start)
+		return wh_error(err, "%s: samples %zu..%zu are beyond the %zu "
+		    "in the set", e->d->images_path, start, start + count,
+		    e->d->n);
+	ensure_scratch(e);
+	while (done < count) {
+		size_t n = count - done < (size_t)e->batch ? count - done :
+		    (size_t)e->batch;
+
+		run_batch(e, start + done, n, 0, 0, out + done * os);
+		done += n;
+	}
+	return 0;
+}
+
+int
+wh_eval_last_start(const struct wh_eval *e)
+{
+	int i;
+
+	if (e->last_from == 0)
+		return -1;
+	for (i = 0; i < e->g->nlayers; i++)
+		if (e->g->layers[i].op == e->last_from)
+			return i;
+	return -1;
+}

@@ -1,0 +1,121 @@
+/* graph-int.h - the compiled graph, shared by graph.c, ops.c and eval.c */
+#ifndef WHITTLE_GRAPH_INT_H
+#define WHITTLE_GRAPH_INT_H
+
+#include "whittle/eval.h"
+#include "whittle/graph.h"
+
+/*
+ * Every float tensor that depends on the input is an activation whose first
+ * dim is the batch.  Shapes are inferred with a probe batch of WH_PROBE_N
+ * and stored per sample (dims without the batch), so the compiled graph runs
+ * any batch size.  Everything else is a constant, folded at compile time.
+ */
+#define WH_PROBE_N 3
+
+enum wh_opkind {
+	OP_LINEAR,	/* Gemm / MatMul with a constant weight */
+	OP_CONV,
+	OP_MAXPOOL,
+	OP_AVGPOOL,
+	OP_GAP,		/* GlobalAveragePool */
+	OP_UNARY,
+	OP_BINARY,
+	OP_SOFTMAX,
+	OP_LOGSOFTMAX,
+	OP_AFFINE,	/* unfused BatchNormalization: x * scale[c] + shift[c] */
+	OP_TRANSPOSE,
+	OP_CONCAT
+};
+
+enum wh_unary { U_RELU, U_LEAKY, U_SIGMOID, U_TANH, U_ERF, U_GELU, U_GELU_TANH,
+	U_NEG, U_EXP, U_SQRT, U_ABS, U_CLIP };
+enum wh_binary { B_ADD, B_SUB, B_MUL, B_DIV };
+
+struct wh_tinfo {
+	char *name;
+	int is_const;
+	struct wh_tensor *cval;	/* constants: borrowed initializer or owned folded */
+	int cval_owned;
+	int ndim;		/* activations: per-sample dims */
+	int64_t dims[WH_MAX_DIMS];
+	size_t ss;		/* activations: values per sample */
+	int alias;		/* activation sharing another's buffer, or -1 */
+	int prod;		/* producing op, -1 for the graph input */
+	int last;		/* last reading op; nops for graph outputs */
+};
+
+struct wh_op {
+	enum wh_opkind kind;
+	int node;
+	int in[4];		/* activation tensors (-1 where unused) */
+	int nin;
+	int out;
+	int layer;		/* OP_LINEAR / OP_CONV: the layer, else -1 */
+
+	/* OP_LINEAR: rows per sample, in, out.  OP_CONV and pools: geometry. */
+	int64_t rows;
+	int64_t c, h, w;	/* input per sample */
+	int64_t oc, oh, ow;	/* output per sample */
+	int64_t kh, kw, sh, sw, dh, dw, pt, pl, pb, pr;
+	int group;
+	int count_pad;		/* AveragePool count_include_pad */
+
+	/* epilogue after the bias: y = y * ep_scale[c] + ep_shift[c], then relu */
+	float *ep_scale, *ep_shift;
+	int ep_relu;
+
+	/* OP_UNARY */
+	enum wh_unary unary;
+	float alpha, beta;
+
+	/* OP_BINARY: out dims per sample (ndim), and strides of a and b in
+	 * out's index space (0 on broadcast dims); b may be a constant. */
+	enum wh_binary binary;
+	const float *bconst;	/* constant right (or left, swapped) operand */
+	int swapped;		/* the constant was the left operand */
+	int bnd;
+	int64_t bdims[WH_MAX_DIMS];
+	int64_t astr[WH_MAX_DIMS], bstr[WH_MAX_DIMS];
+	int a_batch, b_batch;	/* operand varies with the sample */
+
+	/* OP_SOFTMAX / OP_LOGSOFTMAX: outer x axis x inner per sample */
+	int64_t sm_outer, sm_axis, sm_inner;
+
+	/* OP_AFFINE: channels and spatial size per sample */
+	float *aff_scale, *aff_shift;
+	int64_t aff_c, aff_inner;
+
+	/* OP_TRANSPOSE: per-sample perm over per-sample input dims */
+	int tnd;
+	int64_t tdims[WH_MAX_DIMS];	/* input per-sample dims */
+	int tperm[WH_MAX_DIMS];
+
+	/* OP_CONCAT: outer, per-input axis block sizes */
+	int64_t cat_outer;
+	int64_t cat_block[4];
+};
+
+struct wh_graph {
+	const struct wh_model *model;
+	struct wh_tinfo *t;
+	int nt;
+	struct wh_op *ops;
+	int nops;
+	struct wh_layer *layers;
+	int nlayers;
+	int input;		/* tensor id of the graph input */
+	int output;		/* tensor id of the first graph output */
+	uint64_t params, macs;
+};
+
+/* Runs op o for n samples with the given buffers (one per tensor id).
+ * lw is the layer override (or NULL), scratch holds at least
+ * wh_op_scratch(o, n) floats. */
+void wh_op_run(const struct wh_graph *g, const struct wh_op *o,
+    const struct wh_layer_weights *lw, const float *lwaux, float **buf,
+    size_t n, float *scratch);
+size_t wh_op_scratch(const struct wh_graph *g, const struct wh_op *o,
+    const struct wh_layer_weights *lw, size_t n);
+
+#endif

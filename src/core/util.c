@@ -1,0 +1,543 @@
+/* util.c - allocation, error hand-back, checked sizes, whole-file I/O */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <locale.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <zlib.h>
+
+#include "whittle/util.h"
+
+static void (*fatal_hook)(void);
+
+void
+wh_set_fatal_hook(void (*hook)(void))
+{
+	fatal_hook = hook;
+}
+
+/*
+ * Runs the hook (once, even if the hook itself fails), prints the message
+ * and aborts.  The only place in the core that prints.
+ */
+void
+wh_fatal(const char *fmt, ...)
+{
+	static volatile int in_fatal;
+	va_list ap;
+
+	if (!in_fatal) {
+		in_fatal = 1;
+		if (fatal_hook != NULL)
+			fatal_hook();
+	}
+	fputs("whittle: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	fflush(stderr);
+	abort();
+}
+
+void *
+xmalloc(size_t n)
+{
+	void *p;
+
+	p = malloc(n != 0 ? n : 1);
+	if (p == NULL)
+		wh_fatal("out of memory allocating %zu bytes", n);
+	return p;
+}
+
+void *
+xcalloc(size_t n, size_t size)
+{
+	void *p;
+
+	if (n == 0 || size == 0)
+		n = size = 1;
+	p = calloc(n, size);
+	if (p == NULL)
+		wh_fatal("out of memory allocating %zu x %zu bytes", n, size);
+	return p;
+}
+
+void *
+xrealloc(void *p, size_t n)
+{
+	void *q;
+
+	q = realloc(p, n != 0 ? n : 1);
+	if (q == NULL)
+		wh_fatal("out of memory reallocating to %zu bytes", n);
+	return q;
+}
+
+void *
+xreallocarray(void *p, size_t n, size_t size)
+{
+	size_t total;
+
+	if (wh_mul_size(n, size, &total) != 0)
+		wh_fatal("allocation of %zu x %zu bytes overflows", n, size);
+	return xrealloc(p, total);
+}
+
+char *
+xstrdup(const char *s)
+{
+	return xstrndup(s, strlen(s));
+}
+
+char *
+xstrndup(const char *s, size_t n)
+{
+	size_t len;
+	char *p;
+
+	len = strnlen(s, n);
+	if (len == SIZE_MAX)
+		wh_fatal("string too long to copy");
+	p = xmalloc(len + 1);
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return p;
+}
+
+static char *
+xvasprintf(const char *fmt, va_list ap)
+{
+	char small[256], *s;
+	va_list aq;
+	int n;
+
+	/* Most messages fit the first try. */
+	va_copy(aq, ap);
+	n = vsnprintf(small, sizeof small, fmt, aq);
+	va_end(aq);
+	if (n < 0)
+		wh_fatal("cannot format '%s'", fmt);
+	s = xmalloc((size_t)n + 1);
+	if ((size_t)n < sizeof small)
+		memcpy(s, small, (size_t)n + 1);
+	else
+		vsnprintf(s, (size_t)n + 1, fmt, ap);
+	return s;
+}
+
+char *
+xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	s = xvasprintf(fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+int
+wh_error(char **err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err != NULL) {
+		va_start(ap, fmt);
+		*err = xvasprintf(fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+int
+wh_mul_size(size_t a, size_t b, size_t *out)
+{
+	if (a != 0 && b > SIZE_MAX / a)
+		return -1;
+	*out = a * b;
+	return 0;
+}
+
+int
+wh_add_size(size_t a, size_t b, size_t *out)
+{
+	if (b > SIZE_MAX - a)
+		return -1;
+	*out = a + b;
+	return 0;
+}
+
+double
+wh_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/*
+ * Parses "0.485, 0.456,0.406".  Numbers are read in the C locale whatever
+ * the process locale is (the TUI sets LC_ALL, and a decimal comma would
+ * clash with the separator).  Empty input, empty fields, non-finite values,
+ * trailing junk and more than max values all give -1.
+ */
+int
+wh_parse_floats(const char *s, float *out, int max)
+{
+	locale_t c_locale, old;
+	const char *p;
+	char *end;
+	int n = 0;
+	float v;
+
+	if (s == NULL || max < 0)
+		return -1;
+	c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+	if (c_locale == (locale_t)0)
+		return -1;
+	old = uselocale(c_locale);
+
+	p = s;
+	for (;;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0' || *p == ',')
+			goto fail;	/* empty field */
+		errno = 0;
+		v = strtof(p, &end);
+		if (end == p || !isfinite(v))
+			goto fail;
+		if (n >= max)
+			goto fail;
+		out[n++] = v;
+		p = end;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0')
+			break;
+		if (*p != ',')
+			goto fail;
+		p++;
+	}
+	uselocale(old);
+	freelocale(c_locale);
+	return n;
+
+fail:
+	uselocale(old);
+	freelocale(c_locale);
+	return -1;
+}
+
+static int
+is_gzip(const unsigned char *buf, size_t len)
+{
+	return len >= 2 && buf[0] == 0x1f && buf[1] == 0x8b;
+}
+
+/*
+ * Inflates one or more concatenated gzip members from in into a new
+ * NUL-terminated buffer of at most max bytes.
+ */
+static int
+gunzip_buf(const char *path, const unsigned char *in, size_t inlen, size_t max,
+    unsigned char **out, size_t *outlen, char **err)
+{
+	z_stream zs;
+	unsigned char *buf;
+	size_t cap, len = 0, fed = 0, left, room;
+	int ret;
+
+	memset(&zs, 0, sizeof zs);
+	if (inflateInit2(&zs, 15 + 16) != Z_OK)	/* gzip wrapper only */
+		wh_fatal("out of memory starting zlib");
+
+	/* Room grows up to max + 1 bytes, so that going over max is seen. */
+	if (wh_mul_size(inlen, 4, &cap) != 0 || cap > max)
+		cap = max;
+	if (cap < 65536)
+		cap = max < 65536 ? max : 65536;
+	cap++;
+	buf = xmalloc(cap + 1);
+
+	for (;;) {
+		/* zlib counts in uInt: feed and drain in pieces. */
+		if (zs.avail_in == 0 && fed < inlen) {
+			left = inlen - fed;
+			zs.next_in = (Bytef *)(uintptr_t)(in + fed);
+			zs.avail_in = left > UINT_MAX ? UINT_MAX : (uInt)left;
+			fed += zs.avail_in;
+		}
+		if (len == cap) {
+			cap = cap > (max + 1) / 2 ? max + 1 : cap * 2;
+			buf = xrealloc(buf, cap + 1);
+		}
+		room = cap - len < UINT_MAX ? cap - len : UINT_MAX;
+		zs.next_out = buf + len;
+		zs.avail_out = (uInt)room;
+
+		ret = inflate(&zs, Z_NO_FLUSH);
+		len += room - zs.avail_out;
+		if (len > max) {
+			wh_error(err, "%s: inflates to more than %zu bytes",
+			    path, max);
+			goto fail;
+		}
+		if (ret == Z_OK || ret == Z_BUF_ERROR) {
+			if (zs.avail_in != 0 || fed < inlen ||
+			    zs.avail_out == 0)
+				continue;
+			wh_error(err, "%s: gzip stream is truncated", path);
+			goto fail;
+		}
+		if (ret == Z_MEM_ERROR)
+			wh_fatal("out of memory inflating %s", path);
+		if (ret != Z_STREAM_END) {
+			wh_error(err, "%s: gzip stream is corrupt (%s)", path,
+			    zs.msg != NULL ? zs.msg : "unknown zlib error");
+			goto fail;
+		}
+
+		/* The end of a member: gzip(1) may have added more. */
+		left = (inlen - fed) + zs.avail_in;
+		if (left == 0)
+			break;
+		if (!is_gzip(in + inlen - left, left)) {
+			wh_error(err, "%s: %zu bytes of trailing garbage after "
+			    "the gzip stream", path, left);
+			goto fail;
+		}
+		if (inflateReset(&zs) != Z_OK)
+			wh_fatal("zlib cannot reset its stream");
+	}
+	inflateEnd(&zs);
+	buf[len] = '\0';
+	*out = buf;
+	*outlen = len;
+	return 0;
+
+fail:
+	inflateEnd(&zs);
+	free(buf);
+	return -1;
+}
+
+/*
+ * Reads the bytes of an open regular file, at most limit of them
+ * (a file longer than that is an error).
+ */
+static int
+read_fd(const char *path, int fd, size_t limit, unsigned char **out,
+    size_t *outlen, char **err)
+{
+	struct stat st;
+	unsigned char *buf;
+	size_t cap, len = 0;
+	ssize_t r;
+
+	if (fstat(fd, &st) != 0)
+		return wh_error(err, "%s: %s", path, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return wh_error(err, "%s: not a regular file", path);
+	if (st.st_size < 0 || (uintmax_t)st.st_size > limit)
+		return wh_error(err, "%s: file is %jd bytes, over the limit "
+		    "of %zu", path, (intmax_t)st.st_size, limit);
+
+	/* One byte more than expected, to see the end without growing. */
+	cap = (size_t)st.st_size + 1;
+	buf = xmalloc(cap + 1);
+	for (;;) {
+		if (len == cap) {
+			if (cap > limit) {
+				free(buf);
+				return wh_error(err, "%s: file grew over the "
+				    "limit of %zu bytes", path, limit);
+			}
+			cap = cap > limit / 2 ? limit + 1 : cap * 2;
+			buf = xrealloc(buf, cap + 1);
+		}
+		r = read(fd, buf + len, cap - len);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			wh_error(err, "%s: %s", path, strerror(errno));
+			free(buf);
+			return -1;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	if (len > limit) {
+		free(buf);
+		return wh_error(err, "%s: file grew over the limit of %zu "
+		    "bytes", path, limit);
+	}
+	buf[len] = '\0';
+	*out = buf;
+	*outlen = len;
+	return 0;
+}
+
+/*
+ * Whether to inflate is decided by the content (the gzip magic 1f 8b), not
+ * by the name, so that a file named .gz that holds plain bytes still loads.
+ * max 0 means no bound but memory.
+ */
+int
+wh_read_file(const char *path, int gunzip, size_t max, unsigned char **buf,
+    size_t *len, char **err)
+{
+	unsigned char *raw = NULL, *inflated;
+	size_t rawlen = 0, limit, outlen;
+	int fd, ret;
+
+	*buf = NULL;
+	*len = 0;
+	if (max == 0 || max >= SIZE_MAX - 1)
+		max = SIZE_MAX - 2;
+
+	/* A compressed file may be a little larger than what it holds. */
+	limit = max;
+	if (gunzip && wh_add_size(max, max / 64 + 1024, &limit) != 0)
+		limit = SIZE_MAX - 2;
+
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return wh_error(err, "%s: %s", path, strerror(errno));
+	ret = read_fd(path, fd, limit, &raw, &rawlen, err);
+	close(fd);
+	if (ret != 0)
+		return -1;
+
+	if (!gunzip || !is_gzip(raw, rawlen)) {
+		if (rawlen > max) {
+			free(raw);
+			return wh_error(err, "%s: file is %zu bytes, over the "
+			    "limit of %zu", path, rawlen, max);
+		}
+		*buf = raw;
+		*len = rawlen;
+		return 0;
+	}
+
+	ret = gunzip_buf(path, raw, rawlen, max, &inflated, &outlen, err);
+	free(raw);
+	if (ret != 0)
+		return -1;
+	*buf = inflated;
+	*len = outlen;
+	return 0;
+}
+
+/* Writes all of buf, retrying short writes and EINTR. */
+static int
+write_all(int fd, const unsigned char *buf, size_t len)
+{
+	ssize_t w;
+
+	while (len > 0) {
+		w = write(fd, buf, len > SSIZE_MAX ? SSIZE_MAX : len);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		buf += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Best effort: makes the rename itself durable. */
+static void
+sync_parent(const char *path)
+{
+	const char *slash;
+	char *dir;
+	int fd;
+
+	slash = strrchr(path, '/');
+	if (slash == NULL)
+		dir = xstrdup(".");
+	else if (slash == path)
+		dir = xstrdup("/");
+	else
+		dir = xstrndup(path, (size_t)(slash - path));
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	free(dir);
+}
+
+int
+wh_write_atomic(const char *path, const void *buf, size_t len, char **err)
+{
+	struct stat st;
+	mode_t mask, mode;
+	char *tmp;
+	int fd, saved;
+
+	tmp = xasprintf("%s.tmpXXXXXX", path);
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		saved = errno;
+		free(tmp);
+		return wh_error(err, "%s: cannot create a temporary file: %s",
+		    path, strerror(saved));
+	}
+
+	/* mkstemp makes 0600: keep the old file's mode, else honour umask. */
+	if (stat(path, &st) == 0)
+		mode = st.st_mode & 07777;
+	else {
+		mask = umask(022);
+		umask(mask);
+		mode = 0666 & ~mask;
+	}
+	if (fchmod(fd, mode) != 0)
+		goto fail;
+	if (write_all(fd, buf, len) != 0)
+		goto fail;
+	if (fsync(fd) != 0)
+		goto fail;
+	if (close(fd) != 0) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path) != 0)
+		goto fail;
+	free(tmp);
+	sync_parent(path);
+	return 0;
+
+fail:
+	saved = errno;
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	free(tmp);
+	return wh_error(err, "%s: cannot write: %s", path, strerror(saved));
+}

@@ -1,0 +1,71 @@
+#!/bin/sh
+# eval-demo.sh - whittle eval and inspect on the bundled and test models,
+# against the accuracy and predictions PyTorch recorded
+. "$srcdir/tests/cli/lib.sh"
+
+# npy_ints FILE: the int64 values of a numpy.save'd 1-D array, one per line
+npy_ints() {
+	hl=$(od -An -tu1 -j8 -N2 "$1" | awk '{ print $1 + 256 * $2 }')
+	od -An -v -t d8 -j $((10 + hl)) "$1" | tr -s ' ' '\n' | grep -v '^$'
+}
+json_num() {	# json_num KEY FILE
+	sed -n "s/^[[:space:]]*\"$1\":[[:space:]]*\([-0-9.e+]*\).*/\1/p" "$2" | head -1
+}
+
+if ! have_fashion; then
+	skip "Fashion-MNIST is not installed (Debian's dataset-fashion-mnist)"
+	done_testing
+fi
+
+# the demo: no MODEL and no --data
+$WHITTLE eval --quiet >"$TMPD/report" 2>"$TMPD/err"
+ok $? "whittle eval runs the bundled demo"
+ref=$(json_num correct "$srcdir/tests/fixtures/ref/fashion-cnn.ref.json")
+grep -q "($ref of 10000 correct)" "$TMPD/report"
+ok $? "the demo CNN gets PyTorch's $ref of 10000"
+grep -q "confusion" "$TMPD/report" && grep -q "Ankle boot" "$TMPD/report"
+ok $? "the report has per-class accuracy and the confusion matrix"
+
+for m in fashion-mlp fashion-cnn resnet-bn mlp-matmul lenet-op17; do
+	case $m in
+	fashion-*) model="$srcdir/share/models/$m.onnx" ;;
+	*) model="$srcdir/tests/fixtures/models/$m.onnx" ;;
+	esac
+	$WHITTLE eval "$model" --json --quiet --predictions "$TMPD/$m.pred" \
+		>"$TMPD/$m.json" 2>"$TMPD/err"
+	ok $? "$m: eval --json --predictions"
+	ref=$(json_num correct "$srcdir/tests/fixtures/ref/$m.ref.json")
+	got=$(json_num correct "$TMPD/$m.json")
+	ok $([ "$got" = "$ref" ] && echo 0 || echo 1) \
+		"$m: $got correct, PyTorch $ref"
+	npy_ints "$srcdir/tests/fixtures/ref/$m.pred.npy" >"$TMPD/$m.ref"
+	cmp -s "$TMPD/$m.ref" "$TMPD/$m.pred"
+	ok $? "$m: all 10000 predictions equal PyTorch's"
+done
+for key in accuracy samples correct precision_macro recall_macro f1_macro \
+	params bytes macs; do
+	v=$(json_num $key "$TMPD/fashion-cnn.json")
+	ok $([ -n "$v" ] && echo 0 || echo 1) "--json has $key ($v)"
+done
+
+$WHITTLE eval --quiet --json --limit 100 \
+	--data /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz \
+	--labels /usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz \
+	>"$TMPD/lim.json"
+ok $([ "$(json_num samples "$TMPD/lim.json")" = 100 ] && echo 0 || echo 1) \
+	"--limit 100 evaluates 100 samples"
+head -100 "$TMPD/fashion-cnn.ref" >"$TMPD/first100"
+$WHITTLE eval --quiet --limit 100 --predictions "$TMPD/p100" >/dev/null
+cmp -s "$TMPD/first100" "$TMPD/p100"
+ok $? "--limit writes the first N predictions"
+
+$WHITTLE inspect >"$TMPD/inspect" 2>&1
+ok $? "whittle inspect runs on the demo"
+[ "$(grep -c -E '^[^ ]+ +(Conv|Gemm)' "$TMPD/inspect")" -eq 4 ]
+ok $? "inspect lists the 4 layers with weights"
+$WHITTLE inspect --json >"$TMPD/inspect.json"
+ok $? "inspect --json"
+grep -q '"effective_rank"' "$TMPD/inspect.json" &&
+	grep -q '"singular_values"' "$TMPD/inspect.json"
+ok $? "inspect --json has spectra and effective ranks"
+done_testing

@@ -1,0 +1,36 @@
+#!/bin/sh
+# usage.sh - --help, --version, usage errors and their exit codes
+. "$srcdir/tests/cli/lib.sh"
+
+$WHITTLE --help >"$TMPD/out" 2>&1
+ok $? "whittle --help exits 0"
+grep -q "usage: whittle" "$TMPD/out"
+ok $? "--help prints the usage"
+$WHITTLE --version >"$TMPD/out" 2>&1
+ok $? "--version exits 0"
+grep -q "^whittle [0-9]" "$TMPD/out"
+ok $? "--version prints the version"
+for cmd in inspect eval; do
+	$WHITTLE $cmd --help >"$TMPD/out" 2>&1
+	ok $? "whittle $cmd --help exits 0"
+	grep -q "usage: whittle $cmd" "$TMPD/out"
+	ok $? "whittle $cmd --help describes the command"
+	$WHITTLE help $cmd >"$TMPD/out2" 2>&1
+	cmp -s "$TMPD/out" "$TMPD/out2"
+	ok $? "whittle help $cmd is the same"
+done
+$WHITTLE frobnicate >"$TMPD/out" 2>&1
+ok $([ $? -eq 2 ] && echo 0 || echo 1) "an unknown command exits 2"
+grep -q "unknown command 'frobnicate'" "$TMPD/out"
+ok $? "and says which"
+$WHITTLE eval --no-such-option >"$TMPD/out" 2>&1
+ok $([ $? -eq 2 ] && echo 0 || echo 1) "an unknown option exits 2"
+$WHITTLE eval --threads 0 >"$TMPD/out" 2>&1
+ok $([ $? -eq 2 ] && echo 0 || echo 1) "--threads 0 exits 2"
+grep -q -- "--threads '0'" "$TMPD/out"
+ok $? "and quotes the value"
+$WHITTLE eval --data x.idx >"$TMPD/out" 2>&1
+ok $([ $? -eq 2 ] && echo 0 || echo 1) "--data without --labels exits 2"
+$WHITTLE >"$TMPD/out" 2>&1
+ok $([ $? -eq 2 ] && echo 0 || echo 1) "no command exits 2 with the usage"
+done_testing
