@@ -13,7 +13,8 @@
 // onnxruntime-node is looked up in $ORT_NODE_DIR, then ./node_modules next to
 // this script, then ./node_modules of the working directory, then the usual
 // Node module path.  ORT_PREDICTIONS=FILE writes the predicted class of every
-// sample, one per line.
+// sample, one per line; ORT_MARGINS=FILE the gap between each sample's two
+// largest outputs (how close it came to a tie).
 'use strict';
 const fs = require('fs');
 const zlib = require('zlib');
@@ -78,6 +79,7 @@ async function main() {
   const B = Number(batch), R = Math.max(1, Number(repeats)), times = [];
   let correct = -1;
   const preds = new Int32Array(n);
+  const margins = new Float64Array(n);
   for (let r = 0; r < R; r++) {
     let c = 0;
     const t0 = process.hrtime.bigint();
@@ -91,6 +93,10 @@ async function main() {
         for (let j = 1; j < k; j++)
           if (out.data[i * k + j] > out.data[i * k + best]) best = j;
         preds[s + i] = best;
+        let second = -Infinity;
+        for (let j = 0; j < k; j++)
+          if (j !== best && out.data[i * k + j] > second) second = out.data[i * k + j];
+        margins[s + i] = out.data[i * k + best] - second;
         if (best === lab.data[s + i]) c++;
       }
     }
@@ -101,6 +107,8 @@ async function main() {
   const med = median(times);
   if (process.env.ORT_PREDICTIONS)
     fs.writeFileSync(process.env.ORT_PREDICTIONS, Array.from(preds).join('\n') + '\n');
+  if (process.env.ORT_MARGINS)
+    fs.writeFileSync(process.env.ORT_MARGINS, Array.from(margins).join('\n') + '\n');
   console.log(JSON.stringify({ runtime: 'onnxruntime-node',
     version: ort.env && ort.env.versions ? ort.env.versions.common : '',
     threads: Number(threads), batch: B, repeats: R,

@@ -90,6 +90,15 @@ int wh_eval_run(struct wh_eval *e, size_t limit, wh_progress_fn progress,
  */
 int wh_eval_last_start(const struct wh_eval *e);
 
+/*
+ * The input of layer i for samples [0, count) of the original model (no
+ * overrides): count x the layer's input size per sample, in *out (new,
+ * caller frees), with that size in *size.  For calibrating activation
+ * quantization.
+ */
+int wh_eval_capture(struct wh_eval *e, int i, size_t count, float **out,
+    size_t *size, char **err);
+
 /* Raw outputs of samples [start, start + count): count x output_size. */
 int wh_eval_outputs(struct wh_eval *e, size_t start, size_t count, float *out,
     char **err);

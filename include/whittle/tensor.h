@@ -18,6 +18,7 @@ struct wh_tensor {
 	int ndim;
 	int64_t dims[WH_MAX_DIMS];
 	size_t count;		/* product of dims, checked for overflow */
+	int elem_type;		/* the ONNX data type in the file (0 if made here) */
 	float *f;		/* dtype WH_FLOAT: count values, owned */
 	int64_t *i;		/* dtype WH_INT64: count values, owned */
 };

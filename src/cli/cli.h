@@ -9,6 +9,8 @@
 #include "whittle/eval.h"
 #include "whittle/graph.h"
 #include "whittle/model.h"
+#include "whittle/plan.h"
+#include "whittle/state.h"
 
 /* A model compiled and, when asked for, its validation set. */
 struct cli_session {
@@ -83,7 +85,36 @@ void cli_progress_done(void);
 const char *cli_human(double v, char *buf, size_t size);
 const char *cli_bytes(double v, char *buf, size_t size);
 
+/* Activation cache budget of the commands that evaluate twice. */
+#define CLI_CACHE_BYTES ((size_t)1 << 30)
+
+/* "rank 32, sparsity 0.5, int4 sym channel" (report.c). */
+const char *cli_settings_str(const struct wh_layer_cfg *c, char *buf,
+    size_t size);
+void cli_iso_date(char *buf, size_t size);
+/* The report and the JSON object of a compressed evaluation. */
+void cli_print_compressed(const struct cli_session *s, struct wh_state *st,
+    const struct wh_metrics *base, const struct wh_metrics *m,
+    const char *plan, double seconds);
+void cli_json_compressed(const struct cli_session *s, struct wh_state *st,
+    const struct wh_metrics *base, const struct wh_metrics *m,
+    const char *plan, double seconds);
+/* Records model, data and measured result in a plan. */
+void cli_plan_record(struct wh_plan *p, const struct cli_session *s,
+    struct wh_state *st, const struct wh_metrics *base,
+    const struct wh_metrics *m);
+/* Loads a plan, resolves it against the model and sets every layer;
+ * returns an exit code. */
+int cli_apply_plan(struct cli_session *s, struct wh_state *st,
+    const char *path, int strict, int quiet);
+/* Writes predictions one per line, atomically; returns an exit code. */
+int cli_write_predictions(const char *path, const int32_t *preds, size_t n);
+
 int cmd_inspect(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
+int cmd_apply(int argc, char **argv);
+/* The interactive workbench (cmd-tui.c): argv[0] is the program. */
+int cmd_tui(int argc, char **argv);
 
 #endif

@@ -13,13 +13,18 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: whittle eval [MODEL] [--data IMAGES --labels LABELS] [--json]\n"
+	    "usage: whittle eval [MODEL] [--plan PLAN [--strict]]\n"
+	    "                    [--data IMAGES --labels LABELS] [--json]\n"
 	    "                    [--predictions FILE] [--limit N] [--threads N]\n"
 	    "\n"
 	    "Evaluates MODEL (default: the bundled demo CNN) on a validation set\n"
 	    "and prints top-1 accuracy, macro precision, recall and F1, per-class\n"
 	    "accuracy, the confusion matrix, parameters, bytes and MACs per sample.\n"
+	    "With --plan, evaluates the model compressed as the plan says and adds\n"
+	    "the compressed size, the compression ratio and the accuracy change.\n"
 	    "\n"
+	    "  --plan PLAN         compress with this plan file (whittle-plan(5))\n"
+	    "  --strict            a plan made for another model file is an error\n"
 	    "  --data FILE         images: IDX (gzip or plain) or NPY\n"
 	    "  --labels FILE       labels: IDX or NPY\n"
 	    "                      (default: the set the model names in whittle.dataset)\n"
@@ -35,8 +40,8 @@ usage(FILE *f)
 	    "  -h, --help          show this help\n");
 }
 
-static int
-write_predictions(const char *path, const int32_t *preds, size_t n)
+int
+cli_write_predictions(const char *path, const int32_t *preds, size_t n)
 {
 	size_t cap = n * 12 + 1, len = 0, i;
 	char *buf = xmalloc(cap), *err = NULL;
@@ -131,6 +136,74 @@ print_report(const struct cli_session *s, const struct wh_metrics *m,
 	}
 }
 
+/* eval --plan: the baseline, then the compressed model from the first
+ * changed layer on, reusing the baseline's cached activations. */
+static int
+eval_plan(struct cli_session *s, const struct cli_data_opts *o,
+    struct wh_eval_opts *eo, const char *plan, int strict, int json,
+    const char *predfile)
+{
+	struct wh_state *st;
+	struct wh_metrics base, m;
+	int32_t *preds;
+	char *err = NULL;
+	double t0, t1;
+	int r, prog = cli_show_progress(o);
+
+	eo->cache_bytes = CLI_CACHE_BYTES;
+	if ((st = wh_state_new(s->graph, s->data, &s->pre, s->scale_set, eo,
+	    &err)) == NULL) {
+		cli_error("%s", err);
+		free(err);
+		return WH_EXIT_INPUT;
+	}
+	if ((r = cli_apply_plan(s, st, plan, strict, 0)) != 0) {
+		wh_state_free(st);
+		return r;
+	}
+	preds = xcalloc(s->data->n ? s->data->n : 1, sizeof *preds);
+	/* the baseline first, with every layer off, then the plan again */
+	{
+		int i, n = wh_graph_nlayers(s->graph);
+		struct wh_eval *e = wh_state_eval(st);
+
+		for (i = 0; i < n; i++)
+			wh_eval_set_layer(e, i, NULL);
+		r = wh_eval_run(e, o->limit, prog ? cli_progress : NULL,
+		    (void *)"baseline", &base, NULL, &err);
+		for (i = 0; i < n; i++) {
+			const struct wh_compressed *c = wh_state_result(st, i);
+
+			wh_eval_set_layer(e, i, c ? &c->lw : NULL);
+		}
+	}
+	t0 = wh_now();
+	if (r == 0)
+		r = wh_state_run(st, o->limit, prog ? cli_progress : NULL,
+		    (void *)"compressed", &m, preds, &err);
+	t1 = wh_now();
+	cli_progress_done();
+	if (r != 0) {
+		cli_error("%s", err ? err : "evaluation failed");
+		free(err);
+		free(preds);
+		wh_state_free(st);
+		return WH_EXIT_INTERNAL;
+	}
+	if (predfile == NULL ||
+	    (r = cli_write_predictions(predfile, preds, m.samples)) == 0) {
+		if (json)
+			cli_json_compressed(s, st, &base, &m, plan, t1 - t0);
+		else
+			cli_print_compressed(s, st, &base, &m, plan, t1 - t0);
+	}
+	wh_metrics_release(&base);
+	wh_metrics_release(&m);
+	free(preds);
+	wh_state_free(st);
+	return r;
+}
+
 int
 cmd_eval(int argc, char **argv)
 {
@@ -138,6 +211,8 @@ cmd_eval(int argc, char **argv)
 		CLI_DATA_LONGOPTS,
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "predictions", required_argument, NULL, OPT_PREDICTIONS },
+		{ "plan", required_argument, NULL, OPT_PLAN },
+		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -146,9 +221,9 @@ cmd_eval(int argc, char **argv)
 	struct wh_eval_opts eo = { 0 };
 	struct wh_metrics m;
 	struct wh_eval *e;
-	const char *model = NULL, *predfile = NULL;
+	const char *model = NULL, *predfile = NULL, *plan = NULL;
 	int32_t *preds = NULL;
-	int json = 0, ch, r;
+	int json = 0, strict = 0, ch, r;
 	double t0, t1;
 	char *err = NULL;
 
@@ -163,6 +238,12 @@ cmd_eval(int argc, char **argv)
 			break;
 		case OPT_PREDICTIONS:
 			predfile = optarg;
+			break;
+		case OPT_PLAN:
+			plan = optarg;
+			break;
+		case OPT_STRICT:
+			strict = 1;
 			break;
 		case '?':
 			return cli_usage_error("eval", "bad option");
@@ -183,6 +264,13 @@ cmd_eval(int argc, char **argv)
 	}
 	eo.threads = o.threads;
 	eo.batch = o.batch;
+	if (plan != NULL) {
+		r = eval_plan(&s, &o, &eo, plan, strict, json, predfile);
+		cli_session_release(&s);
+		return r;
+	}
+	if (strict)
+		return cli_usage_error("eval", "--strict goes with --plan");
 	if ((e = wh_eval_new(s.graph, s.data, &s.pre, s.scale_set, &eo,
 	    &err)) == NULL) {
 		cli_error("%s", err);
@@ -202,7 +290,7 @@ cmd_eval(int argc, char **argv)
 		r = WH_EXIT_INTERNAL;
 		goto out;
 	}
-	if (predfile != NULL && (r = write_predictions(predfile, preds,
+	if (predfile != NULL && (r = cli_write_predictions(predfile, preds,
 	    m.samples)) != 0) {
 		wh_metrics_release(&m);
 		goto out;

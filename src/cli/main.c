@@ -14,7 +14,9 @@ static const struct {
 	const char *what;
 } commands[] = {
 	{ "inspect", cmd_inspect, "show every layer's weight statistics and spectrum" },
-	{ "eval", cmd_eval, "measure accuracy on a validation set" },
+	{ "eval", cmd_eval, "measure accuracy on a validation set, as is or with a plan" },
+	{ "plan", cmd_plan, "write a plan from settings given on the command line" },
+	{ "apply", cmd_apply, "write the compressed model a plan describes" },
 };
 
 static void
@@ -24,6 +26,7 @@ usage(FILE *f)
 
 	fprintf(f,
 	    "usage: whittle COMMAND [options] [MODEL]\n"
+	    "       whittle [MODEL] [--plan PLAN] [options]   the interactive workbench\n"
 	    "\n"
 	    "Compress trained neural networks (ONNX) layer by layer and see what\n"
 	    "each setting costs in accuracy.  With no MODEL, commands use the\n"
@@ -67,10 +70,9 @@ main(int argc, char **argv)
 	single_threaded_blas(argv);
 	setlocale(LC_ALL, "");
 	setlocale(LC_NUMERIC, "C");
-	if (argc < 2) {
-		usage(stderr);
-		return WH_EXIT_USAGE;
-	}
+	/* no command: the interactive workbench on the demo */
+	if (argc < 2)
+		return cmd_tui(argc, argv);
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
 		if (argc > 2 && strcmp(argv[1], "help") == 0) {
@@ -91,5 +93,9 @@ main(int argc, char **argv)
 	for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
 			return commands[i].run(argc - 1, argv + 1);
+	/* a model file or an option: the interactive workbench */
+	if (argv[1][0] == '-' || strchr(argv[1], '/') != NULL ||
+	    strchr(argv[1], '.') != NULL || access(argv[1], F_OK) == 0)
+		return cmd_tui(argc, argv);
 	return cli_usage_error(NULL, "unknown command '%s'", argv[1]);
 }

@@ -2,6 +2,7 @@
  * activation caches so that a change in layer k restarts at layer k */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,6 +13,13 @@
 #include "whittle/util.h"
 
 #define DEFAULT_BATCH 256
+/*
+ * Samples per job.  Threads take jobs from a batch as they finish the last,
+ * so that a thread slowed down by the machine holds up no other; the split
+ * depends only on the batch, never on the thread count, so a sample's
+ * result does not either.
+ */
+#define JOB_SAMPLES 64
 
 struct lstate {
 	struct wh_layer_weights lw;
@@ -42,7 +50,8 @@ struct wh_eval {
 	const struct wh_dataset *d;
 	struct wh_preproc pre;
 	int scale_set;
-	int batch, threads, chunk;
+	int batch, threads, chunk;	/* chunk: samples per job */
+	struct pool *pool;	/* threads beyond the caller's, or NULL */
 	struct lstate *ls;
 	struct workspace *ws;
 	struct cpoint *cp;
@@ -59,7 +68,12 @@ struct job {
 	int from;		/* first op to run */
 	int fill;		/* write the enabled caches after from */
 	float *outputs;		/* copy raw outputs here (count x out), or NULL */
+	int upto;		/* stop before this op (capture), or -1 */
+	int original;		/* ignore the overrides */
+	float *capture;		/* with upto: the op's first input goes here */
 };
+
+static void pool_stop(struct wh_eval *e);
 
 int
 wh_cpu_count(void)
@@ -182,9 +196,9 @@ wh_eval_new(const struct wh_graph *g, const struct wh_dataset *d,
 	e->scale_set = scale_set;
 	e->batch = opts && opts->batch > 0 ? opts->batch : DEFAULT_BATCH;
 	e->threads = opts && opts->threads > 0 ? opts->threads : wh_cpu_count();
-	if (e->threads > e->batch)
-		e->threads = e->batch;
-	e->chunk = (e->batch + e->threads - 1) / e->threads;
+	e->chunk = e->batch < JOB_SAMPLES ? e->batch : JOB_SAMPLES;
+	if (e->threads > (e->batch + e->chunk - 1) / e->chunk)
+		e->threads = (e->batch + e->chunk - 1) / e->chunk;
 	/* the evaluator parallelizes over samples; BLAS runs in each thread */
 	openblas_set_num_threads(1);
 	e->ls = xcalloc(g->nlayers ? g->nlayers : 1, sizeof *e->ls);
@@ -208,6 +222,7 @@ wh_eval_free(struct wh_eval *e)
 
 	if (e == NULL)
 		return;
+	pool_stop(e);
 	for (i = 0; i < e->g->nlayers; i++)
 		free(e->ls[i].aux);
 	for (i = 0; i < e->threads; i++)
@@ -286,9 +301,15 @@ job_run(void *arg)
 			w->buf[t] = w->buf[troot(g, t)];
 	for (q = j->from, c = 0; q < g->nops; q++) {
 		const struct wh_op *o = &g->ops[q];
-		const struct lstate *ls = o->layer >= 0 && e->ls[o->layer].set ?
-		    &e->ls[o->layer] : NULL;
+		const struct lstate *ls = o->layer >= 0 && e->ls[o->layer].set &&
+		    !j->original ? &e->ls[o->layer] : NULL;
 
+		if (q == j->upto) {
+			t = o->in[0];
+			memcpy(j->capture, w->buf[t], j->count * g->t[t].ss *
+			    sizeof(float));
+			return NULL;
+		}
 		if (j->fill) {
 			while (c < e->ncp && e->cp[c].op < q)
 				c++;
@@ -303,6 +324,7 @@ job_run(void *arg)
 		}
 		wh_op_run(g, o, ls ? &ls->lw : NULL, ls ? ls->aux : NULL, w->buf,
 		    j->count, w->scratch);
+		q += wh_op_fused(g, o, ls ? &ls->lw : NULL);
 	}
 	{
 		const float *out = w->buf[g->output];
@@ -348,41 +370,196 @@ ensure_scratch(struct wh_eval *e)
 		}
 }
 
-/* Runs samples [start, start + count) from op `from` across the threads. */
+static void
+run_jobs(struct wh_eval *e, size_t start, size_t count, int from, int fill,
+    float *outputs, int upto, float *capture);
+
 static void
 run_batch(struct wh_eval *e, size_t start, size_t count, int from, int fill,
     float *outputs)
 {
-	struct job jobs[256];
+	run_jobs(e, start, count, from, fill, outputs, -1, NULL);
+}
+
+/*
+ * Threads that live as long as the evaluator.  The caller posts a batch's
+ * jobs and bumps gen; every thread, the caller included, takes the next job
+ * until none is left; the caller returns once no worker is busy.  Workers
+ * spin a little before they sleep, as the next batch follows at once.
+ */
+struct pool {
+	pthread_mutex_t mu;
+	pthread_cond_t go, done;
+	struct wh_eval *e;
 	pthread_t tid[256];
-	int started[256] = { 0 };
-	size_t per = (count + e->threads - 1) / e->threads, off = 0;
+	struct worker {
+		struct pool *p;
+		int id;		/* its workspace */
+	} wk[256];
+	int n;			/* workers running */
+	atomic_uint gen;	/* batches posted */
+	atomic_int busy;	/* workers not done with the batch */
+	int quit;
+	struct job *jobs;
+	int njobs;
+	atomic_int next;	/* the first job nobody took */
+};
+
+#define POOL_SPIN 4000
+
+static void
+cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
+
+/* Runs the posted jobs nobody took yet, in workspace ws. */
+static void
+pool_take(struct pool *p, struct workspace *ws)
+{
 	int i;
 
-	for (i = 0; i < e->threads; i++) {
-		size_t n = count - off < per ? count - off : per;
+	while ((i = atomic_fetch_add(&p->next, 1)) < p->njobs) {
+		struct job j = p->jobs[i];
 
+		j.w = ws;
+		job_run(&j);
+	}
+}
+
+static void *
+pool_worker(void *arg)
+{
+	struct worker *wk = arg;
+	struct pool *p = wk->p;
+	unsigned seen = 0;
+	int spin;
+
+	for (;;) {
+		for (spin = 0; spin < POOL_SPIN &&
+		    atomic_load(&p->gen) == seen; spin++)
+			cpu_relax();
+		pthread_mutex_lock(&p->mu);
+		while (atomic_load(&p->gen) == seen && !p->quit)
+			pthread_cond_wait(&p->go, &p->mu);
+		if (p->quit) {
+			pthread_mutex_unlock(&p->mu);
+			return NULL;
+		}
+		seen = atomic_load(&p->gen);
+		pthread_mutex_unlock(&p->mu);
+		pool_take(p, &p->e->ws[wk->id]);
+		if (atomic_fetch_sub(&p->busy, 1) == 1) {
+			pthread_mutex_lock(&p->mu);
+			pthread_cond_signal(&p->done);
+			pthread_mutex_unlock(&p->mu);
+		}
+	}
+}
+
+static void
+pool_start(struct wh_eval *e)
+{
+	struct pool *p = xcalloc(1, sizeof *p);
+	int i;
+
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->go, NULL);
+	pthread_cond_init(&p->done, NULL);
+	p->e = e;
+	for (i = 1; i < e->threads; i++) {
+		p->wk[p->n].p = p;
+		p->wk[p->n].id = i;
+		if (pthread_create(&p->tid[p->n], NULL, pool_worker,
+		    &p->wk[p->n]) == 0)
+			p->n++;
+	}
+	e->pool = p;
+}
+
+static void
+pool_stop(struct wh_eval *e)
+{
+	struct pool *p = e->pool;
+	int i;
+
+	if (p == NULL)
+		return;
+	pthread_mutex_lock(&p->mu);
+	p->quit = 1;
+	pthread_cond_broadcast(&p->go);
+	pthread_mutex_unlock(&p->mu);
+	for (i = 0; i < p->n; i++)
+		pthread_join(p->tid[i], NULL);
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->go);
+	pthread_cond_destroy(&p->done);
+	free(p);
+	e->pool = NULL;
+}
+
+/* Runs jobs[0 .. n) on all threads and returns when all are done. */
+static void
+pool_run(struct wh_eval *e, struct job *jobs, int n)
+{
+	struct pool *p;
+	int spin;
+
+	if (e->threads > 1 && n > 1 && e->pool == NULL)
+		pool_start(e);
+	p = e->pool;
+	if (p == NULL || p->n == 0 || n == 1) {
+		int i;
+
+		for (i = 0; i < n; i++) {
+			jobs[i].w = &e->ws[0];
+			job_run(&jobs[i]);
+		}
+		return;
+	}
+	pthread_mutex_lock(&p->mu);
+	p->jobs = jobs;
+	p->njobs = n;
+	atomic_store(&p->next, 0);
+	atomic_store(&p->busy, p->n);
+	atomic_fetch_add(&p->gen, 1);
+	pthread_cond_broadcast(&p->go);
+	pthread_mutex_unlock(&p->mu);
+	pool_take(p, &e->ws[0]);
+	for (spin = 0; spin < POOL_SPIN && atomic_load(&p->busy) > 0; spin++)
+		cpu_relax();
+	pthread_mutex_lock(&p->mu);
+	while (atomic_load(&p->busy) > 0)
+		pthread_cond_wait(&p->done, &p->mu);
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* Runs samples [start, start + count) from op `from` as jobs of e->chunk. */
+static void
+run_jobs(struct wh_eval *e, size_t start, size_t count, int from, int fill,
+    float *outputs, int upto, float *capture)
+{
+	size_t per = (size_t)e->chunk, off;
+	int n = (int)((count + per - 1) / per), i;
+	struct job *jobs = xcalloc(n ? n : 1, sizeof *jobs);
+
+	for (i = 0, off = 0; i < n; i++, off += per) {
 		jobs[i].e = e;
-		jobs[i].w = &e->ws[i];
 		jobs[i].start = start + off;
-		jobs[i].count = n;
+		jobs[i].count = count - off < per ? count - off : per;
 		jobs[i].from = from;
 		jobs[i].fill = fill;
 		jobs[i].outputs = outputs ? outputs + off *
 		    e->g->t[e->g->output].ss : NULL;
-		off += n;
+		jobs[i].upto = upto;
+		jobs[i].original = upto >= 0;
+		jobs[i].capture = capture ? capture + off *
+		    e->g->t[e->g->ops[upto].in[0]].ss : NULL;
 	}
-	for (i = 1; i < e->threads; i++)
-		if (jobs[i].count > 0 &&
-		    pthread_create(&tid[i], NULL, job_run, &jobs[i]) == 0)
-			started[i] = 1;
-	job_run(&jobs[0]);
-	for (i = 1; i < e->threads; i++) {
-		if (started[i])
-			pthread_join(tid[i], NULL);
-		else
-			job_run(&jobs[i]);
-	}
+	pool_run(e, jobs, n);
+	free(jobs);
 }
 
 int
@@ -470,4 +647,30 @@ wh_eval_last_start(const struct wh_eval *e)
 		if (e->g->layers[i].op == e->last_from)
 			return i;
 	return -1;
+}
+
+int
+wh_eval_capture(struct wh_eval *e, int i, size_t count, float **out,
+    size_t *size, char **err)
+{
+	const struct wh_graph *g = e->g;
+	int op = g->layers[i].op;
+	size_t ss = g->t[g->ops[op].in[0]].ss, done = 0;
+
+	if (count > e->d->n)
+		count = e->d->n;
+	if (count == 0)
+		return wh_error(err, "%s: no samples to calibrate on",
+		    e->d->images_path);
+	*size = ss;
+	*out = xmalloc(count * ss * sizeof **out);
+	ensure_scratch(e);
+	while (done < count) {
+		size_t n = count - done < (size_t)e->batch ? count - done :
+		    (size_t)e->batch;
+
+		run_jobs(e, done, n, 0, 0, NULL, op, *out + done * ss);
+		done += n;
+	}
+	return 0;
 }

@@ -29,7 +29,9 @@ enum wh_opkind {
 };
 
 enum wh_unary { U_RELU, U_LEAKY, U_SIGMOID, U_TANH, U_ERF, U_GELU, U_GELU_TANH,
-	U_NEG, U_EXP, U_SQRT, U_ABS, U_CLIP };
+	U_NEG, U_EXP, U_SQRT, U_ABS, U_CLIP,
+	U_QUANT_U8, U_QUANT_I8,	/* QuantizeLinear: alpha scale, beta zero point */
+	U_DEQUANT };		/* DequantizeLinear of such codes */
 enum wh_binary { B_ADD, B_SUB, B_MUL, B_DIV };
 
 struct wh_tinfo {
@@ -115,6 +117,11 @@ struct wh_graph {
 void wh_op_run(const struct wh_graph *g, const struct wh_op *o,
     const struct wh_layer_weights *lw, const float *lwaux, float **buf,
     size_t n, float *scratch);
+/* How many of the ops after o wh_op_run(o) computes as well, 0 or 1: a
+ * 2 x 2 max pool that alone reads a convolution's output is folded into it
+ * on some paths.  The caller then skips that op. */
+int wh_op_fused(const struct wh_graph *g, const struct wh_op *o,
+    const struct wh_layer_weights *lw);
 size_t wh_op_scratch(const struct wh_graph *g, const struct wh_op *o,
     const struct wh_layer_weights *lw, size_t n);
 

@@ -287,6 +287,16 @@ wh_unary_apply(enum wh_unary u, float x, float alpha, float beta)
 	case U_SQRT: return sqrtf(x);
 	case U_ABS: return fabsf(x);
 	case U_CLIP: return x < alpha ? alpha : x > beta ? beta : x;
+	case U_QUANT_U8:
+	case U_QUANT_I8: {
+		/* ONNX QuantizeLinear: round half to even, then saturate */
+		float q = nearbyintf(x / alpha) + beta;
+		float lo = u == U_QUANT_U8 ? 0 : -128, hi = u == U_QUANT_U8 ? 255 : 127;
+
+		return q < lo ? lo : q > hi ? hi : q;
+	}
+	case U_DEQUANT:
+		return (float)((int)x - (int)beta) * alpha;
 	}
 	return x;
 }
@@ -603,6 +613,27 @@ fold_node(struct compiler *c, int node)
 		}
 		for (k = 0; k < a->count; k++)
 			cset(o, k, cget(a, k));
+	} else if (strcmp(n->op, "DequantizeLinear") == 0) {
+		const struct wh_tensor *zp = in_const(c, node, 2);
+		int axis = a->ndim ? norm_axis(wh_node_attr_int(n, "axis", 1),
+		    a->ndim) : 0;
+		int64_t inner = 1, ch;
+
+		if (b == NULL || axis < 0 || (b->count != 1 &&
+		    (a->ndim == 0 || b->count != (size_t)a->dims[axis])) ||
+		    (zp != NULL && zp->count != b->count))
+			return fail(c, node, "scale or zero point does not match "
+			    "the axis%s", "");
+		for (i = axis + 1; i < a->ndim; i++)
+			inner *= a->dims[i];
+		o = tensor_new(WH_FLOAT, a->ndim, a->dims);
+		for (k = 0; k < a->count; k++) {
+			ch = b->count == 1 ? 0 : (int64_t)(k / inner) % a->dims[axis];
+			/* integer subtraction first, then one multiply, as the
+			 * operator defines it */
+			o->f[k] = (float)((int64_t)cget(a, k) -
+			    (zp ? (int64_t)cget(zp, ch) : 0)) * (float)cget(b, ch);
+		}
 	} else if (strcmp(n->op, "ConstantOfShape") == 0) {
 		const struct wh_attr *v = wh_node_attr(n, "value");
 
@@ -1128,6 +1159,35 @@ compile_unary(struct compiler *c, int node, int x, enum wh_unary u)
 	return 0;
 }
 
+/* Per-tensor QuantizeLinear / DequantizeLinear on an activation.  The
+ * quantized codes are kept as floats holding integers. */
+static int
+compile_qdq(struct compiler *c, int node, int x)
+{
+	const struct wh_node *n = &c->m->nodes[node];
+	const struct wh_tensor *sc = in_const(c, node, 1), *zp = in_const(c, node, 2);
+	int q = n->op[0] == 'Q', t8 = zp ? zp->elem_type : 2;
+	struct wh_op *o;
+	int64_t full[WH_MAX_DIMS];
+	int nd;
+
+	if (sc == NULL || sc->count != 1 || (zp != NULL && zp->count != 1))
+		return fail(c, node, "only per-tensor quantization of activations "
+		    "is supported%s", "");
+	if (t8 != 2 && t8 != 3)
+		return fail(c, node, "only uint8 and int8 activations are "
+		    "supported%s", "");
+	o = op_add(c, OP_UNARY, node);
+	o->in[0] = x;
+	o->nin = 1;
+	o->unary = !q ? U_DEQUANT : t8 == 2 ? U_QUANT_U8 : U_QUANT_I8;
+	o->alpha = (float)cget(sc, 0);
+	o->beta = zp ? (float)cget(zp, 0) : 0;
+	full_dims(&c->g->t[x], &nd, full);
+	o->out = act_add(c, out_name(c, node), nd, full, c->g->nops - 1);
+	return 0;
+}
+
 static int
 compile_softmax(struct compiler *c, int node, int x, int log)
 {
@@ -1425,6 +1485,9 @@ compile_node(struct compiler *c, int node)
 		alias_add(c, out_name(c, node), x, nd, full);
 		return 0;
 	}
+	if (strcmp(op, "QuantizeLinear") == 0 ||
+	    strcmp(op, "DequantizeLinear") == 0)
+		return compile_qdq(c, node, x);
 	if (strcmp(op, "Transpose") == 0)
 		return compile_transpose(c, node, x);
 	if (strcmp(op, "Concat") == 0)

@@ -15,9 +15,11 @@
 /*
  * What the loader keeps, and how:
  *  - initializers and TENSOR attributes: float32, float16, bfloat16 and
- *    double as WH_FLOAT; int64, int32, int8, uint8, int4 and uint4 as
- *    WH_INT64.  Other data types, external data and any mismatch between
- *    dims and data are errors.
+ *    double as WH_FLOAT; int64, int32, int16, uint16, int8, uint8, int4 and
+ *    uint4 as WH_INT64.  Other data types, external data and any mismatch
+ *    between dims and data are errors.
+ *  - sparse initializers (COO, linear or coordinate indices) expanded to
+ *    dense ones, appended after the others.
  *  - graph inputs that are not initializers, and graph outputs; ndim is -1
  *    when the file gives no shape at all, a dim is -1 when symbolic.
  *  - nodes of the default domain only, every input resolved to a producer.
@@ -36,6 +38,9 @@
 #define MODEL_MAX_META		((size_t)1 << 16)
 #define MODEL_MAX_LABELS	((size_t)1 << 16)
 #define MODEL_MAX_TENSORS	((size_t)1 << 24)	/* names in one graph */
+/* Dense elements of all sparse initializers together: a few bytes of file
+ * must not claim gigabytes. */
+#define MODEL_MAX_SPARSE_ELEMS	((size_t)1 << 28)
 
 /* What every step needs for its messages. */
 struct loader {
@@ -154,6 +159,8 @@ dtype_raw_size(int32_t t)
 		return 4;
 	case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT16:
 	case ONNX__TENSOR_PROTO__DATA_TYPE__BFLOAT16:
+	case ONNX__TENSOR_PROTO__DATA_TYPE__INT16:
+	case ONNX__TENSOR_PROTO__DATA_TYPE__UINT16:
 		return 2;
 	case ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE:
 	case ONNX__TENSOR_PROTO__DATA_TYPE__INT64:
@@ -187,6 +194,10 @@ int32_field_value(int32_t t, int32_t v)
 		return (int8_t)(uint8_t)(v & 0xff);
 	case ONNX__TENSOR_PROTO__DATA_TYPE__UINT8:
 		return (uint8_t)(v & 0xff);
+	case ONNX__TENSOR_PROTO__DATA_TYPE__INT16:
+		return (int16_t)(uint16_t)(v & 0xffff);
+	case ONNX__TENSOR_PROTO__DATA_TYPE__UINT16:
+		return (uint16_t)(v & 0xffff);
 	default:
 		return v;
 	}
@@ -248,6 +259,14 @@ decode_raw(int32_t dt, const unsigned char *p, size_t count,
 	case ONNX__TENSOR_PROTO__DATA_TYPE__INT32:
 		for (k = 0; k < count; k++)
 			t->i[k] = (int32_t)load_u32(p + 4 * k);
+		break;
+	case ONNX__TENSOR_PROTO__DATA_TYPE__INT16:
+		for (k = 0; k < count; k++)
+			t->i[k] = (int16_t)load_u16(p + 2 * k);
+		break;
+	case ONNX__TENSOR_PROTO__DATA_TYPE__UINT16:
+		for (k = 0; k < count; k++)
+			t->i[k] = load_u16(p + 2 * k);
 		break;
 	case ONNX__TENSOR_PROTO__DATA_TYPE__INT8:
 		for (k = 0; k < count; k++)
@@ -411,6 +430,7 @@ tensor_from_proto(struct loader *ld, const char *what,
 	 * The data is all there, so count is bounded by the file size and
 	 * the allocation below by a small multiple of it.
 	 */
+	t->elem_type = (int)dt;
 	if (dtype_is_float(dt)) {
 		t->dtype = WH_FLOAT;
 		t->f = xreallocarray(NULL, count ? count : 1, sizeof *t->f);
@@ -904,6 +924,155 @@ out:
 }
 
 /* ------------------------------------------------------------------ */
+/* Sparse initializers. */
+
+/*
+ * Expands a SparseTensorProto into the dense tensor t (which the caller
+ * releases, also on error).  *budget is the number of dense elements the
+ * sparse initializers may still claim; this one's are taken from it.
+ */
+static int
+sparse_from_proto(struct loader *ld, size_t index,
+    const Onnx__SparseTensorProto *sp, size_t *budget, struct wh_tensor *t)
+{
+	struct wh_tensor vals, idx;
+	const char *name;
+	char dims[160], idims[160], *what;
+	size_t count, nnz, k, prev = 0;
+	int d, coords = 0, r = -1;
+
+	memset(t, 0, sizeof *t);
+	memset(&vals, 0, sizeof vals);
+	memset(&idx, 0, sizeof idx);
+	name = sp->values != NULL ? sp->values->name : NULL;
+	if (name == NULL || *name == '\0') {
+		return wh_error(ld->err, "%s: sparse initializer %zu has no "
+		    "name", ld->path, index);
+	}
+	t->name = xstrdup(name);
+	if (sp->n_dims == 0 || sp->n_dims > WH_MAX_DIMS) {
+		return wh_error(ld->err, "%s: sparse initializer '%s' has %zu "
+		    "dims, 1 to %d are supported", ld->path, name, sp->n_dims,
+		    WH_MAX_DIMS);
+	}
+	t->ndim = (int)sp->n_dims;
+	for (d = 0; d < t->ndim; d++) {
+		if (sp->dims[d] < 0) {
+			return wh_error(ld->err, "%s: sparse initializer '%s' "
+			    "has negative dim %lld", ld->path, name,
+			    (long long)sp->dims[d]);
+		}
+		t->dims[d] = sp->dims[d];
+	}
+	wh_dims_str(t->dims, t->ndim, dims, sizeof dims);
+	if (wh_tensor_count(t->dims, t->ndim, &count) != 0 ||
+	    count > *budget) {
+		return wh_error(ld->err, "%s: sparse initializer '%s' has dims "
+		    "%s, more than the %zu dense elements supported", ld->path,
+		    name, dims, *budget);
+	}
+	*budget -= count;
+	t->count = count;
+
+	what = xasprintf("sparse initializer '%s' values", name);
+	r = tensor_from_proto(ld, what, sp->values, &vals);
+	free(what);
+	if (r != 0)
+		goto out;
+	r = -1;
+	if (vals.ndim != 1) {
+		wh_dims_str(vals.dims, vals.ndim, idims, sizeof idims);
+		wh_error(ld->err, "%s: sparse initializer '%s' has values of "
+		    "dims %s, a 1-D list is needed", ld->path, name, idims);
+		goto out;
+	}
+	nnz = vals.count;
+	if (sp->indices == NULL) {
+		if (nnz != 0) {
+			wh_error(ld->err, "%s: sparse initializer '%s' has %zu "
+			    "values but no indices", ld->path, name, nnz);
+			goto out;
+		}
+	} else {
+		what = xasprintf("sparse initializer '%s' indices", name);
+		r = tensor_from_proto(ld, what, sp->indices, &idx);
+		free(what);
+		if (r != 0)
+			goto out;
+		r = -1;
+		wh_dims_str(idx.dims, idx.ndim, idims, sizeof idims);
+		if (idx.dtype != WH_INT64) {
+			wh_error(ld->err, "%s: sparse initializer '%s' has "
+			    "indices of type %s, an integer type is needed",
+			    ld->path, name, dtype_name(idx.elem_type));
+			goto out;
+		}
+		coords = idx.ndim == 2 && (size_t)idx.dims[0] == nnz &&
+		    idx.dims[1] == t->ndim;
+		if (!coords && (idx.ndim != 1 || idx.count != nnz)) {
+			wh_error(ld->err, "%s: sparse initializer '%s' has %zu "
+			    "values but indices of dims %s, (%zu) or (%zu, %d) "
+			    "are needed", ld->path, name, nnz, idims, nnz, nnz,
+			    t->ndim);
+			goto out;
+		}
+	}
+
+	/* Every index in range and strictly ascending, so none repeats. */
+	t->dtype = vals.dtype;
+	t->elem_type = vals.elem_type;
+	if (t->dtype == WH_FLOAT)
+		t->f = xcalloc(count ? count : 1, sizeof *t->f);
+	else
+		t->i = xcalloc(count ? count : 1, sizeof *t->i);
+	for (k = 0; k < nnz; k++) {
+		size_t lin = 0;
+
+		if (coords) {
+			for (d = 0; d < t->ndim; d++) {
+				int64_t c = idx.i[k * (size_t)t->ndim + d];
+
+				if (c < 0 || c >= t->dims[d])
+					break;
+				lin = lin * (size_t)t->dims[d] + (size_t)c;
+			}
+			if (d < t->ndim) {
+				wh_error(ld->err, "%s: sparse initializer '%s' "
+				    "index %lld of value %zu is out of range "
+				    "for dims %s", ld->path, name, (long long)
+				    idx.i[k * (size_t)t->ndim + d], k, dims);
+				goto out;
+			}
+		} else {
+			if (idx.i[k] < 0 || (uint64_t)idx.i[k] >= count) {
+				wh_error(ld->err, "%s: sparse initializer '%s' "
+				    "index %lld of value %zu is out of range "
+				    "for dims %s", ld->path, name,
+				    (long long)idx.i[k], k, dims);
+				goto out;
+			}
+			lin = (size_t)idx.i[k];
+		}
+		if (k > 0 && lin <= prev) {
+			wh_error(ld->err, "%s: sparse initializer '%s' indices "
+			    "are not in ascending order at value %zu",
+			    ld->path, name, k);
+			goto out;
+		}
+		prev = lin;
+		if (t->dtype == WH_FLOAT)
+			t->f[lin] = vals.f[k];
+		else
+			t->i[lin] = vals.i[k];
+	}
+	r = 0;
+out:
+	wh_tensor_release(&vals);
+	wh_tensor_release(&idx);
+	return r;
+}
+
+/* ------------------------------------------------------------------ */
 
 static int
 load_graph(struct loader *ld, struct wh_model *m, const Onnx__GraphProto *g)
@@ -911,7 +1080,7 @@ load_graph(struct loader *ld, struct wh_model *m, const Onnx__GraphProto *g)
 	struct name_set inits;
 	const char *name;
 	char *what;
-	size_t i, n;
+	size_t i, n, ninits, budget = MODEL_MAX_SPARSE_ELEMS;
 	int r;
 
 	if (g->n_node == 0)
@@ -920,10 +1089,11 @@ load_graph(struct loader *ld, struct wh_model *m, const Onnx__GraphProto *g)
 		return wh_error(ld->err, "%s: graph has %zu nodes, at most %zu "
 		    "are supported", ld->path, g->n_node, MODEL_MAX_NODES);
 	}
-	if (g->n_initializer > MODEL_MAX_INITS) {
+	if (g->n_initializer > MODEL_MAX_INITS ||
+	    g->n_sparse_initializer > MODEL_MAX_INITS - g->n_initializer) {
 		return wh_error(ld->err, "%s: graph has %zu initializers, at "
-		    "most %zu are supported", ld->path, g->n_initializer,
-		    MODEL_MAX_INITS);
+		    "most %zu are supported", ld->path, g->n_initializer +
+		    g->n_sparse_initializer, MODEL_MAX_INITS);
 	}
 	if (g->n_input > MODEL_MAX_VALUES || g->n_output > MODEL_MAX_VALUES) {
 		return wh_error(ld->err, "%s: graph has %zu inputs and %zu "
@@ -933,9 +1103,10 @@ load_graph(struct loader *ld, struct wh_model *m, const Onnx__GraphProto *g)
 	if (g->n_output == 0)
 		return wh_error(ld->err, "%s: graph has no outputs", ld->path);
 
-	/* Initializers. */
-	if (g->n_initializer != 0) {
-		m->inits = xcalloc(g->n_initializer, sizeof *m->inits);
+	/* Initializers, then the sparse ones expanded. */
+	ninits = g->n_initializer + g->n_sparse_initializer;
+	if (ninits != 0) {
+		m->inits = xcalloc(ninits, sizeof *m->inits);
 		for (i = 0; i < g->n_initializer; i++) {
 			name = g->initializer[i]->name;
 			m->ninits = i + 1;
@@ -948,6 +1119,12 @@ load_graph(struct loader *ld, struct wh_model *m, const Onnx__GraphProto *g)
 			    &m->inits[i]);
 			free(what);
 			if (r != 0)
+				return -1;
+		}
+		for (i = 0; i < g->n_sparse_initializer; i++) {
+			m->ninits = g->n_initializer + i + 1;
+			if (sparse_from_proto(ld, i, g->sparse_initializer[i],
+			    &budget, &m->inits[m->ninits - 1]) != 0)
 				return -1;
 		}
 	}

@@ -16,7 +16,7 @@ done
 # the page as text, without the overstrike of bold and underline
 "$MANDOC" -Tascii "$srcdir/man/whittle.1" | sed 's/.\x08//g' >"$TMPD/whittle.txt"
 # each long option that --help lists appears in whittle(1)
-for cmd in inspect eval; do
+for cmd in inspect eval plan apply; do
 	for opt in $($WHITTLE $cmd --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
 		grep -q -- "$opt" "$TMPD/whittle.txt"
 		ok $? "whittle(1) documents $cmd $opt"

@@ -10,7 +10,7 @@ $WHITTLE --version >"$TMPD/out" 2>&1
 ok $? "--version exits 0"
 grep -q "^whittle [0-9]" "$TMPD/out"
 ok $? "--version prints the version"
-for cmd in inspect eval; do
+for cmd in inspect eval plan apply; do
 	$WHITTLE $cmd --help >"$TMPD/out" 2>&1
 	ok $? "whittle $cmd --help exits 0"
 	grep -q "usage: whittle $cmd" "$TMPD/out"

@@ -1,0 +1,57 @@
+#!/bin/sh
+# latency.sh - time from a changed setting to the final accuracy on the
+# demo CNN and the 10k Fashion-MNIST test set (the workbench's path:
+# compress the layer, re-evaluate from cached activations), against one
+# full evaluation of the same compressed model by ONNX Runtime with the
+# same thread count, measured in the same run.
+#
+#   bench/latency.sh [-t THREADS] [-n CHANGES] [-r REPEATS]
+set -e
+cd "$(dirname "$0")/.."
+threads=${BENCH_THREADS:-2} changes=${BENCH_CHANGES:-40} repeats=${BENCH_REPEATS:-7}
+while [ $# -gt 0 ]; do
+	case $1 in
+	-t) threads=$2; shift 2 ;;
+	-n) changes=$2; shift 2 ;;
+	-r) repeats=$2; shift 2 ;;
+	*) echo "usage: bench/latency.sh [-t THREADS] [-n CHANGES] [-r REPEATS]" >&2; exit 2 ;;
+	esac
+done
+model=share/models/fashion-cnn.onnx
+images=/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz
+labels=/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+make -s bench/latency whittle >/dev/null
+OPENBLAS_NUM_THREADS=1 ./bench/latency "$model" "$images" "$labels" "$threads" \
+	"$changes" "$tmp/plan.json" >"$tmp/lat.json"
+./whittle apply "$model" --plan "$tmp/plan.json" -o "$tmp/c.onnx" --quiet
+
+ort=""
+if command -v node >/dev/null 2>&1; then
+	if ! node bench/ort-eval.js --check >/dev/null 2>&1; then
+		npm install --prefix bench --no-audit --no-fund --ignore-scripts \
+			onnxruntime-node >/dev/null 2>&1 || true
+	fi
+	if node bench/ort-eval.js "$tmp/c.onnx" "$images" "$labels" "$threads" \
+		256 "$repeats" 0.00392156862745098 0.2860 0.3530 >"$tmp/ort.json" 2>/dev/null; then
+		ort=$(sed -n 's/.*"seconds":\([0-9.e-]*\).*/\1/p' "$tmp/ort.json")
+	fi
+fi
+num() { sed -n "s/.*\"$1\": \([0-9.e-]*\).*/\1/p" "$tmp/lat.json"; }
+first=$(num first_layer_median) last=$(num last_layer_median)
+mid=$(num middle_layers_median) open=$(num open_and_baseline)
+echo "change -> final accuracy, demo CNN, 10000 images, $threads threads, $changes changes"
+printf '  %-28s %8.3f s\n' "last layer (median)" "$last"
+printf '  %-28s %8.3f s\n' "middle layers (median)" "$mid"
+printf '  %-28s %8.3f s\n' "first layer (median)" "$first"
+printf '  %-28s %8.3f s\n' "open + baseline evaluation" "$open"
+if [ -n "$ort" ]; then
+	printf '  %-28s %8.3f s\n' "ONNX Runtime full pass" "$ort"
+	awk -v l="$last" -v f="$first" -v o="$ort" 'BEGIN {
+		printf "  last layer / ORT full pass   %8.3f  (aim: at most 0.2)\n", l / o
+		printf "  first layer / ORT full pass  %8.3f  (aim: at most 1)\n", f / o }'
+else
+	echo "  ONNX Runtime: skipped (node or onnxruntime-node missing)"
+fi

@@ -1,0 +1,39 @@
+/* export.h - writing a compressed model: standard ONNX and safetensors */
+#ifndef WHITTLE_EXPORT_H
+#define WHITTLE_EXPORT_H
+
+#include "whittle/compress.h"
+#include "whittle/graph.h"
+#include "whittle/model.h"
+
+/*
+ * Writes m with every layer i replaced by results[i] (NULL: unchanged) as
+ * an ONNX model that any runtime loads and that computes exactly what
+ * whittle's evaluator computes:
+ *   - low-rank layers as two Gemm, MatMul or Conv nodes (spatial: a 1 x kw
+ *     then a kh x 1 Conv);
+ *   - integer-quantized weights as int8/uint8 initializers (int4/uint4 at
+ *     opset 21) dequantized by Cast, Sub and Mul, per tensor or per output
+ *     channel: DequantizeLinear's arithmetic, in a form runtimes fold into
+ *     the exact float weights instead of fusing into integer kernels;
+ *   - fp16/bf16 weights as 16-bit initializers feeding Cast;
+ *   - activation quantization as QuantizeLinear/DequantizeLinear (uint8)
+ *     in front of the layer;
+ *   - pruned weights as zeros, stored as a sparse initializer when that is
+ *     smaller.
+ * The opset is raised where an operator form needs it.  Atomic write.
+ */
+int wh_export_onnx(const struct wh_model *m, const struct wh_graph *g,
+    const struct wh_compressed *const *results, const char *path, char **err);
+
+/*
+ * Writes the compressed weights as safetensors for PyTorch users, with the
+ * naming documented in whittle-plan(5): per layer NAME (the ONNX weight's
+ * name), NAME or NAME.u / NAME.vt as F32, NAME.q with NAME.scale and
+ * NAME.zero_point for integer codes, NAME.mask for pruned weights, and the
+ * bias as F32.  Atomic write.
+ */
+int wh_export_safetensors(const struct wh_model *m, const struct wh_graph *g,
+    const struct wh_compressed *const *results, const char *path, char **err);
+
+#endif

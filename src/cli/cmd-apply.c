@@ -1,0 +1,143 @@
+/* cmd-apply.c - whittle apply: a plan turned into a compressed model file */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "whittle/export.h"
+#include "whittle/util.h"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: whittle apply [MODEL] --plan PLAN -o OUT.onnx|OUT.safetensors\n"
+	    "                     [--strict] [--data IMAGES --labels LABELS]\n"
+	    "\n"
+	    "Compresses MODEL (default: the bundled demo) as PLAN says and writes\n"
+	    "it as standard ONNX that any runtime loads (low-rank layers as two\n"
+	    "nodes, quantized weights as integer initializers dequantized by\n"
+	    "Cast, Sub and Mul, activation quantization as QuantizeLinear and\n"
+	    "DequantizeLinear, pruned weights as zeros), or as safetensors with\n"
+	    "the naming of whittle-plan(5).  Plans that quantize activations are\n"
+	    "calibrated on the validation set, so they need the data.\n"
+	    "\n"
+	    "  --plan PLAN         the plan file (whittle-plan(5))\n"
+	    "  -o, --output FILE   the file to write, atomically\n"
+	    "  --strict            a plan made for another model file is an error\n"
+	    "  --data, --labels, --input-scale, --input-mean, --input-std,\n"
+	    "  --threads           as for 'whittle eval'\n"
+	    "  -h, --help          show this help\n");
+}
+
+static int
+ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+int
+cmd_apply(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		CLI_DATA_LONGOPTS,
+		{ "plan", required_argument, NULL, OPT_PLAN },
+		{ "strict", no_argument, NULL, OPT_STRICT },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct cli_data_opts o = { 0 };
+	struct cli_session s;
+	struct wh_eval_opts eo = { 0 };
+	struct wh_state *st = NULL;
+	const char *model = NULL, *plan = NULL, *out = NULL;
+	int strict = 0, ch, r, safet, have_data;
+	char *err = NULL;
+	struct stat sb;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			usage(stdout);
+			return WH_EXIT_OK;
+		case 'o':
+			out = optarg;
+			break;
+		case OPT_PLAN:
+			plan = optarg;
+			break;
+		case OPT_STRICT:
+			strict = 1;
+			break;
+		case '?':
+			return cli_usage_error("apply", "bad option");
+		default:
+			if ((r = cli_data_opt(&o, "apply", ch, optarg)) != 0)
+				return r;
+		}
+	}
+	if (optind < argc)
+		model = argv[optind++];
+	if (optind < argc)
+		return cli_usage_error("apply", "unexpected argument '%s'",
+		    argv[optind]);
+	if (plan == NULL || out == NULL)
+		return cli_usage_error("apply", "--plan and -o are required");
+	safet = ends_with(out, ".safetensors");
+	if (!safet && !ends_with(out, ".onnx"))
+		return cli_usage_error("apply", "-o '%s' must end in .onnx or "
+		    ".safetensors", out);
+	if ((r = cli_load_model(&s, model, &o)) != 0)
+		goto out;
+	/* data only calibrates activation ranges: use it when it is there */
+	have_data = o.images != NULL;
+	if (!have_data && s.model->dataset != NULL) {
+		char *im = NULL, *lb = NULL;
+
+		have_data = wh_data_find_default(s.model->dataset, &im, &lb,
+		    NULL) == 0;
+		free(im);
+		free(lb);
+	}
+	if (have_data && (r = cli_load_data(&s, &o)) != 0)
+		goto out;
+	eo.threads = o.threads;
+	if ((st = wh_state_new(s.graph, s.data, &s.pre, s.scale_set, &eo,
+	    &err)) == NULL) {
+		cli_error("%s", err);
+		r = WH_EXIT_INPUT;
+		goto out;
+	}
+	if ((r = cli_apply_plan(&s, st, plan, strict, 0)) != 0)
+		goto out;
+	r = safet ? wh_export_safetensors(s.model, s.graph,
+	    wh_state_results(st), out, &err) : wh_export_onnx(s.model, s.graph,
+	    wh_state_results(st), out, &err);
+	if (r != 0) {
+		cli_error("%s", err);
+		r = WH_EXIT_INTERNAL;
+		goto out;
+	}
+	if (!o.quiet && stat(out, &sb) == 0) {
+		struct wh_totals t;
+		char b1[32], b2[32];
+
+		wh_state_totals(st, &t);
+		printf("wrote %s: %s on disk (the model file: %s), %.2fx smaller "
+		    "than float32 by whittle's count\n", out,
+		    cli_bytes((double)sb.st_size, b1, sizeof b1),
+		    cli_bytes((double)s.model->file_bytes, b2, sizeof b2),
+		    t.ratio);
+	}
+out:
+	free(err);
+	wh_state_free(st);
+	cli_session_release(&s);
+	return r;
+}

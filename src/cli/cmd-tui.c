@@ -1,0 +1,164 @@
+/* cmd-tui.c - whittle [MODEL]: the interactive workbench's command line */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "../tui/tui.h"
+#include "whittle/plan.h"
+#include "whittle/util.h"
+
+enum { OPT_ASCII = 2000, OPT_CACHE_MB };
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: whittle [MODEL] [--data IMAGES --labels LABELS] [--plan PLAN]\n"
+	    "               [--ascii] [--threads N] [--cache-mb N]\n"
+	    "\n"
+	    "Opens the interactive workbench on MODEL (default: the bundled demo\n"
+	    "CNN and its validation set): pick each layer's low-rank, pruning and\n"
+	    "quantization settings and watch accuracy and size follow while the\n"
+	    "validation set is re-evaluated in the background.  Press ? inside\n"
+	    "for the keys.\n"
+	    "\n"
+	    "  --data FILE         images: IDX (gzip or plain) or NPY\n"
+	    "  --labels FILE       labels: IDX or NPY\n"
+	    "  --input-scale S     pixel scale (default: model metadata, else 1/255)\n"
+	    "  --input-mean LIST   per-channel mean, comma separated\n"
+	    "  --input-std LIST    per-channel std, comma separated\n"
+	    "  --plan FILE         open with the settings of this plan\n"
+	    "  --ascii             ASCII plots and symbols (automatic when the\n"
+	    "                      locale is not UTF-8)\n"
+	    "  --threads N         evaluation threads (default: all CPUs)\n"
+	    "  --cache-mb N        activation cache in MiB (default 1024), so that a\n"
+	    "                      change re-evaluates from the changed layer on\n"
+	    "  --limit N           evaluate only the first N samples\n"
+	    "  --batch N           samples per batch (default 256)\n"
+	    "  -h, --help          show this help\n");
+}
+
+/* Loads the plan and resolves it against the graph into cfg (n). */
+static int
+load_plan(struct cli_session *s, const char *path, struct wh_layer_cfg *cfg,
+    char **warn)
+{
+	struct wh_plan p;
+	char sha[65] = "", *err = NULL;
+
+	wh_plan_init(&p);
+	if (wh_plan_load(&p, path, &err) != 0) {
+		cli_error("%s", err);
+		free(err);
+		return WH_EXIT_INPUT;
+	}
+	if (wh_sha256_file(s->model_path, sha, &err) != 0) {
+		cli_error("%s", err);
+		free(err);
+		wh_plan_release(&p);
+		return WH_EXIT_INPUT;
+	}
+	if (wh_plan_resolve(&p, s->graph, sha, 0, cfg, warn, &err) != 0) {
+		cli_error("%s", err);
+		free(err);
+		wh_plan_release(&p);
+		return WH_EXIT_INPUT;
+	}
+	wh_plan_release(&p);
+	return 0;
+}
+
+int
+cmd_tui(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		CLI_DATA_LONGOPTS,
+		{ "plan", required_argument, NULL, OPT_PLAN },
+		{ "ascii", no_argument, NULL, OPT_ASCII },
+		{ "cache-mb", required_argument, NULL, OPT_CACHE_MB },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct cli_data_opts o = { 0 };
+	struct cli_session s;
+	struct tui_opts to;
+	struct wh_layer_cfg *cfg = NULL;
+	const char *model = NULL, *plan = NULL;
+	char *warn = NULL;
+	long cache_mb = 1024;
+	int ascii = 0, ch, r;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			usage(stdout);
+			return WH_EXIT_OK;
+		case OPT_PLAN:
+			plan = optarg;
+			break;
+		case OPT_ASCII:
+			ascii = 1;
+			break;
+		case OPT_CACHE_MB:
+			if ((cache_mb = cli_parse_count(optarg)) < 0 ||
+			    cache_mb > (1L << 24))
+				return cli_usage_error(NULL, "--cache-mb '%s' must "
+				    "be 0 to %ld", optarg, 1L << 24);
+			break;
+		case '?':
+			return cli_usage_error(NULL, "bad option");
+		default:
+			if ((r = cli_data_opt(&o, NULL, ch, optarg)) != 0)
+				return r;
+		}
+	}
+	if (optind < argc)
+		model = argv[optind++];
+	if (optind < argc)
+		return cli_usage_error(NULL, "unexpected argument '%s'",
+		    argv[optind]);
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		cli_error("the workbench needs a terminal; use 'whittle eval' "
+		    "for scripts");
+		return WH_EXIT_USAGE;
+	}
+	if ((r = cli_load_model(&s, model, &o)) != 0 ||
+	    (r = cli_load_data(&s, &o)) != 0) {
+		cli_session_release(&s);
+		return r;
+	}
+	if (plan != NULL) {
+		cfg = xcalloc((size_t)wh_graph_nlayers(s.graph) + 1, sizeof *cfg);
+		if ((r = load_plan(&s, plan, cfg, &warn)) != 0) {
+			free(cfg);
+			cli_session_release(&s);
+			return r;
+		}
+	}
+	memset(&to, 0, sizeof to);
+	to.model = s.model;
+	to.graph = s.graph;
+	to.data = s.data;
+	to.pre = s.pre;
+	to.scale_set = s.scale_set;
+	to.model_path = s.model_path;
+	to.images = s.images;
+	to.labels = s.labels;
+	to.plan_path = plan;
+	to.plan_cfg = cfg;
+	to.plan_warn = warn;
+	to.ascii = ascii;
+	to.threads = o.threads;
+	to.batch = o.batch;
+	to.cache_bytes = (size_t)cache_mb << 20;
+	to.limit = o.limit;
+	r = tui_run(&to);
+	free(warn);
+	free(cfg);
+	cli_session_release(&s);
+	return r;
+}

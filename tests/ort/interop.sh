@@ -1,0 +1,91 @@
+#!/bin/sh
+# interop.sh - compressed models written by 'whittle apply' run in ONNX
+# Runtime (onnxruntime-node) with exactly the predictions whittle reports,
+# and whittle reads its own exports back to the same predictions
+. "$srcdir/tests/cli/lib.sh"
+
+IMAGES=/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz
+LABELS=/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz
+ORT_DIR=${ORT_DIR:-$top_builddir/tests/ort}
+
+if ! have_fashion; then
+	skip "Fashion-MNIST is not installed (Debian's dataset-fashion-mnist)"
+	done_testing
+fi
+if [ -z "$NODE" ] || [ "$NODE" = no ] || ! command -v "$NODE" >/dev/null; then
+	skip "node is not installed: ONNX Runtime interop not tested"
+	done_testing
+fi
+# onnxruntime-node, installed once into a folder the tests own
+if ! ORT_NODE_DIR="$ORT_DIR/node_modules" "$NODE" \
+	"$srcdir/bench/ort-eval.js" --check >/dev/null 2>&1; then
+	mkdir -p "$ORT_DIR"
+	if ! (cd "$ORT_DIR" && ${NPM:-npm} install --no-audit --no-fund \
+		--ignore-scripts onnxruntime-node >"$TMPD/npm.log" 2>&1); then
+		diag "$(tail -5 "$TMPD/npm.log")"
+		skip "onnxruntime-node could not be installed with npm"
+		done_testing
+	fi
+fi
+export ORT_NODE_DIR="$ORT_DIR/node_modules"
+
+# ort_predict MODEL OUT: ONNX Runtime's predictions, one per line, and in
+# OUT.margin the gap between each sample's two largest outputs
+ort_predict() {
+	ORT_PREDICTIONS="$2" ORT_MARGINS="$2.margin" \
+		"$NODE" "$srcdir/bench/ort-eval.js" "$1" \
+		"$IMAGES" "$LABELS" 2 256 1 0.00392156862745098 0.2860 0.3530 \
+		>"$TMPD/ort.json" 2>"$TMPD/ort.err"
+}
+
+plans="pruned:--sparsity 0.6
+int8-tensor:--bits 8 --granularity tensor
+int4-channel:--bits 4 --granularity channel --clip mse
+lowrank:--energy 0.9
+combined:--energy 0.95 --sparsity 0.3 --bits 4 --granularity channel"
+
+for m in fashion-cnn fashion-mlp resnet-bn mlp-matmul lenet-op17; do
+	case $m in
+	fashion-*) model="$srcdir/share/models/$m.onnx" ;;
+	*) model="$srcdir/tests/fixtures/models/$m.onnx" ;;
+	esac
+	while IFS=: read -r name args; do
+		p="$TMPD/$m-$name"
+		# shellcheck disable=SC2086
+		$WHITTLE plan "$model" $args --quiet -o "$p.json" >/dev/null \
+			2>"$p.err"
+		ok $? "$m $name: whittle plan"
+		$WHITTLE eval "$model" --plan "$p.json" --quiet \
+			--predictions "$p.whittle" >/dev/null 2>>"$p.err"
+		ok $? "$m $name: whittle eval --plan"
+		$WHITTLE apply "$model" --plan "$p.json" -o "$p.onnx" --quiet \
+			2>>"$p.err"
+		ok $? "$m $name: whittle apply"
+		[ -s "$p.err" ] && diag "$(cat "$p.err")"
+		ort_predict "$p.onnx" "$p.ort"
+		ok $? "$m $name: ONNX Runtime runs the export"
+		[ -s "$TMPD/ort.err" ] && diag "$(cat "$TMPD/ort.err")"
+		# Float sums in another order may split an exact tie the other
+		# way: a differing sample counts unless its two best outputs are
+		# within 1e-5 in ONNX Runtime.
+		diff=$(paste -d' ' "$p.whittle" "$p.ort" "$p.ort.margin" |
+			awk '$1 != $2 && $3 > 1e-5' | wc -l)
+		ties=$(paste -d' ' "$p.whittle" "$p.ort" "$p.ort.margin" |
+			awk '$1 != $2 && $3 <= 1e-5' | wc -l)
+		ok $([ "$diff" -eq 0 ] && [ "$ties" -le 2 ] && [ -s "$p.ort" ] &&
+			echo 0 || echo 1) \
+			"$m $name: ONNX Runtime predicts as whittle, sample for sample ($diff differ, $ties exact ties split)"
+		$WHITTLE eval "$p.onnx" --quiet --predictions "$p.self" \
+			>/dev/null 2>"$p.err2"
+		cmp -s "$p.whittle" "$p.self"
+		ok $? "$m $name: whittle reads its export back to the same predictions"
+		if [ "$name" != lowrank ] && [ "$name" != pruned ]; then
+			a=$(wc -c <"$model") b=$(wc -c <"$p.onnx")
+			ok $([ "$b" -lt "$a" ] && echo 0 || echo 1) \
+				"$m $name: the export is smaller ($b < $a bytes)"
+		fi
+	done <<PLANS
+$plans
+PLANS
+done
+done_testing

@@ -1,0 +1,66 @@
+# lib.sh - driving the workbench in a private tmux server (sourced after
+# tests/cli/lib.sh).  Assertions poll what the screen shows, as a person
+# would read it, with a bound on the wait; no fixed sleeps.
+: "${TMUX_BIN:=tmux}"
+[ "$TMUX_BIN" = no ] && TMUX_BIN=
+unset TMUX
+TSOCK=whittle-test-$$
+tsock_n=0
+trap '"${TMUX_BIN:-true}" -L "$TSOCK" kill-server >/dev/null 2>&1; rm -rf "$TMPD"' EXIT
+
+# tui_usable: tmux can be run
+tui_usable() {
+	[ -n "$TMUX_BIN" ] && "$TMUX_BIN" -V >/dev/null 2>&1
+}
+
+T() {
+	"$TMUX_BIN" -L "$TSOCK" "$@"
+}
+
+# tui_start COLS ROWS ARGS...: a fresh server running the workbench in a
+# shell that reports its exit status as "EXITED n" and stays.  Each
+# server has a socket of its own, so none meets one still shutting down.
+tui_start() {
+	cols=$1 rows=$2
+	shift 2
+	T kill-server >/dev/null 2>&1
+	tsock_n=$((tsock_n + 1))
+	TSOCK=whittle-test-$$-$tsock_n
+	T -f /dev/null new-session -d -s w -x "$cols" -y "$rows" \
+	    "cd '$TMPD' && LC_ALL=\${TUI_LOCALE:-C.UTF-8} $TUI_ENV '$WHITTLE' $*; echo EXITED \$?; exec sleep 600"
+}
+
+screen() {
+	T capture-pane -p -t w
+}
+
+keys() {
+	T send-keys -t w "$@"
+}
+
+# wait_for PATTERN [SECONDS]: polls the screen every 0.2 s until an
+# extended regular expression matches it (default bound: 60 s).  Each
+# further PATTERN after -a must match the same screen.
+wait_for() {
+	pat=$1
+	limit=${2:-60}
+	i=0
+	while [ "$i" -lt $((limit * 5)) ]; do
+		screen >"$TMPD/screen" 2>/dev/null
+		if grep -Eq -- "$pat" "$TMPD/screen"; then
+			if [ -z "$ALSO" ] || grep -Eq -- "$ALSO" "$TMPD/screen"; then
+				return 0
+			fi
+		fi
+		sleep 0.2
+		i=$((i + 1))
+	done
+	diag "waited ${limit}s for /$pat/${ALSO:+ and /$ALSO/}; the screen:"
+	diag "$(cat "$TMPD/screen")"
+	return 1
+}
+
+# The first match of an extended regular expression on the last screen.
+grab() {
+	grep -Eo -- "$1" "$TMPD/screen" | head -n 1
+}

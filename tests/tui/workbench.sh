@@ -1,0 +1,183 @@
+#!/bin/sh
+# workbench.sh - the interactive workbench, driven through tmux: what a
+# person sees after each key, checked against 'whittle eval --plan'
+. "$srcdir/tests/cli/lib.sh"
+. "$srcdir/tests/tui/lib.sh"
+
+if ! tui_usable; then
+	skip "tmux is not installed (Debian: tmux)"
+	done_testing
+fi
+if ! have_fashion; then
+	skip "the Fashion-MNIST test split is not installed"
+	done_testing
+fi
+
+# ---- the screen comes up -------------------------------------------------
+tui_start 100 30
+wait_for "history:" 30
+ok $? "the workbench draws its screen"
+for l in /0/Conv /3/Conv /7/Gemm /9/Gemm; do
+	grep -q -- "^$l " "$TMPD/screen"
+	ok $? "the layer table lists $l"
+done
+wait_for "weights of /0/Conv" && wait_for "singular values of /0/Conv"
+ok $? "the histogram and the spectrum of the selected layer are shown"
+wait_for "full rank 9; effective rank"
+ok $? "the spectrum fills in once its singular values are computed"
+wait_for "baseline  91\.01%"
+ok $? "the baseline accuracy is 91.01%"
+ALSO="up to date" wait_for "accuracy  91\.01%"
+ok $? "with nothing compressed the accuracy is the baseline's, up to date"
+
+# ---- bits, rank and threshold of /7/Gemm ---------------------------------
+keys j j l l l
+keys - - - - - -
+ALSO="up to date" wait_for "^/7/Gemm .* int4 "
+ok $? "six '-' on the bits column of /7/Gemm give int4"
+acc_bits=$(grab "accuracy  [0-9.]+%")
+keys h h h Enter
+wait_for "rank of /7/Gemm"
+ok $? "Enter opens a prompt for the rank"
+keys C-u 30 Enter
+ALSO="up to date" wait_for "^/7/Gemm .* 30/128 "
+ok $? "typing 30 sets rank 30 of 128"
+acc_rank=$(grab "accuracy  [0-9.]+%")
+size_rank=$(grab "size      [0-9,]+ B")
+keys l :
+wait_for "prune of /7/Gemm"
+keys C-u "threshold 0.05" Enter
+ALSO="up to date" wait_for "^/7/Gemm .* th \.05 "
+ok $? "typing 'threshold 0.05' in the prune column sets the threshold"
+acc=$(grab "accuracy  [0-9.]+%")
+size=$(grab "size      [0-9,]+ B")
+correct=$(grep "^accuracy" "$TMPD/screen" | grep -Eo "\([0-9,]+/" | tr -dc 0-9)
+[ "$acc_bits" != "accuracy  91.01%" ] && [ "$acc" != "$acc_rank" ]
+ok $? "each change moves the accuracy ($acc_bits, $acc_rank, $acc)"
+[ -n "$size" ] && [ "$size" != "$size_rank" ]
+ok $? "and the size ($size_rank, $size)"
+
+# ---- save, and compare with whittle eval --plan --------------------------
+keys s
+wait_for "save the plan to: "
+ok $? "s asks where to save the plan"
+keys C-u "$TMPD/saved.json" Enter
+wait_for "saved $TMPD/saved.json"
+ok $? "and saves it"
+if "$WHITTLE" eval --help 2>&1 | grep -q -- "--plan"; then
+	"$WHITTLE" eval --plan "$TMPD/saved.json" --json --quiet >"$TMPD/eval.json"
+	ok $? "whittle eval --plan reads the saved plan"
+	e_acc=$(sed -n 's/^[[:space:]]*"accuracy":[[:space:]]*\([0-9.e-]*\),*$/\1/p' "$TMPD/eval.json")
+	e_correct=$(sed -n 's/^[[:space:]]*"correct":[[:space:]]*\([0-9]*\),*$/\1/p' "$TMPD/eval.json")
+	e_bytes=$(sed -n 's/^[[:space:]]*"compressed_bytes":[[:space:]]*\([0-9]*\),*$/\1/p' "$TMPD/eval.json")
+	want_acc=$(awk -v a="$e_acc" 'BEGIN { printf "accuracy  %.2f%%", 100 * a }')
+	[ "$acc" = "$want_acc" ] && [ "$correct" = "$e_correct" ]
+	ok $? "the accuracy on screen is what whittle eval --plan reports ($acc, $correct; eval: $want_acc, $e_correct)"
+	[ "$(echo "$size" | tr -dc 0-9)" = "$e_bytes" ]
+	ok $? "so is the size ($size; eval: $e_bytes bytes)"
+	grep -q "\"accuracy\": $e_acc," "$TMPD/saved.json"
+	ok $? "the plan records the accuracy that whittle eval --plan reproduces"
+else
+	skip "whittle eval has no --plan"
+	skip "whittle eval has no --plan"
+	skip "whittle eval has no --plan"
+	skip "whittle eval has no --plan"
+fi
+
+# ---- undo, redo -----------------------------------------------------------
+keys u
+ALSO="up to date" wait_for "^/7/Gemm .* 30/128 +- +- +int4 "
+ok $? "u undoes the threshold"
+grep -q -- "$acc_rank" "$TMPD/screen" && grep -q -- "$size_rank" "$TMPD/screen"
+ok $? "and the accuracy and size are back to before it ($acc_rank, $size_rank)"
+keys C-r
+ALSO="up to date" wait_for "^/7/Gemm .* th \.05 "
+grep -q -- "$acc" "$TMPD/screen"
+ok $? "C-r redoes it ($acc)"
+
+# ---- the history: recall a point, undo the recall -------------------------
+keys Tab
+wait_for "Tab returns"
+ok $? "Tab focuses the history"
+keys Right Enter
+wait_for "recalled evaluation #[0-9]+"
+ok $? "Right and Enter recall an earlier, larger evaluation"
+keys u
+wait_for "undone: recall evaluation" && ALSO="up to date" wait_for "^/7/Gemm .* th \.05 "
+ok $? "u undoes the recall"
+keys Tab
+
+# ---- resize ---------------------------------------------------------------
+T resize-window -t w -x 80 -y 24
+ALSO="q quit" wait_for "^/7/Gemm .* th \.05 "
+ok $? "at 80x24 the table and the key hints still show"
+[ "$(wc -l <"$TMPD/screen")" -le 24 ] && grep -q "accuracy  " "$TMPD/screen" &&
+    grep -q "history:" "$TMPD/screen" && grep -q "weights of /7/Gemm" "$TMPD/screen"
+ok $? "and so do the summary, the history and the histogram"
+T resize-window -t w -x 100 -y 30
+ALSO="q quit  u undo" wait_for "^/7/Gemm .* th \.05 "
+ok $? "back at 100x30 the screen fills the width again (a longer hint bar)"
+
+# ---- help, quit -----------------------------------------------------------
+keys "?"
+wait_for "keys \(any key closes\)"
+ok $? "? shows the help"
+keys x
+wait_for "q quit" && ! grep -q "any key closes" "$TMPD/screen"
+ok $? "a key closes it"
+keys x
+ALSO="up to date" wait_for "^/7/Gemm +Gemm +[0-9.K]+ +- +- +- +- +- "
+ok $? "x resets the layer"
+keys q
+wait_for "unsaved changes"
+ok $? "q with unsaved changes asks again"
+keys q
+wait_for "^EXITED 0"
+ok $? "a second q quits with status 0"
+
+# ---- a plan at start, Ctrl-C ----------------------------------------------
+tui_start 100 30 --plan "'$TMPD/saved.json'"
+ALSO="up to date" wait_for "^/7/Gemm .* 30/128 +th \.05 +- +int4 "
+ok $? "--plan opens with the plan's settings"
+grep -q -- "$acc" "$TMPD/screen"
+ok $? "and their accuracy ($acc)"
+keys C-c
+wait_for "^EXITED 130"
+ok $? "Ctrl-C quits with status 130"
+! grep -q "history:" "$TMPD/screen" && ! T capture-pane -p -a -t w >/dev/null 2>&1
+ok $? "and restores the terminal (no alternate screen, the shell's output shows)"
+
+tui_start 100 30 --plan "'$TMPD/nope.json'"
+wait_for "^EXITED 3"
+ok $? "a missing plan stops before the screen starts, status 3"
+grep -q "nope.json" "$TMPD/screen"
+ok $? "naming the file"
+
+# ---- ASCII, NO_COLOR --------------------------------------------------------
+TUI_ENV="NO_COLOR=1" tui_start 100 30 --ascii
+wait_for "full rank 9"
+ok $? "--ascii draws the screen"
+LC_ALL=C grep -q '[^ -~]' "$TMPD/screen"
+[ $? -ne 0 ]
+ok $? "with ASCII characters only"
+T capture-pane -p -e -t w >"$TMPD/esc"
+! grep -Eq '\[(3[0-7]|4[0-7]|38;|48;)' "$TMPD/esc" &&
+    grep -q "$(printf '\033')\[7m" "$TMPD/esc"
+ok $? "NO_COLOR: attributes (reverse video) but no colours"
+keys q
+wait_for "^EXITED 0"
+ok $? "q quits at once without changes"
+
+TUI_LOCALE=C tui_start 100 30
+wait_for "full rank 9"
+LC_ALL=C grep -q '[^ -~]' "$TMPD/screen"
+[ $? -ne 0 ]
+ok $? "a locale without UTF-8 falls back to ASCII by itself"
+keys q
+
+# ---- not a terminal ---------------------------------------------------------
+"$WHITTLE" </dev/null >"$TMPD/out" 2>&1
+[ $? -eq 2 ] && grep -q "needs a terminal" "$TMPD/out"
+ok $? "without a terminal: a clear message and status 2"
+
+done_testing
