@@ -14,10 +14,11 @@
 
 #define DEFAULT_BATCH 256
 /*
- * Samples per job.  Threads take jobs from a batch as they finish the last,
- * so that a thread slowed down by the machine holds up no other; the split
- * depends only on the batch, never on the thread count, so a sample's
- * result does not either.
+ * Samples per job: a quarter of the batch in multiples of 16 (the kernels'
+ * vector width), at most 64.  Threads take jobs from a batch as they finish
+ * the last, so that a thread slowed down by the machine holds up no other;
+ * the split depends only on the batch, never on the thread count, so a
+ * sample's result does not either.
  */
 #define JOB_SAMPLES 64
 
@@ -196,7 +197,11 @@ wh_eval_new(const struct wh_graph *g, const struct wh_dataset *d,
 	e->scale_set = scale_set;
 	e->batch = opts && opts->batch > 0 ? opts->batch : DEFAULT_BATCH;
 	e->threads = opts && opts->threads > 0 ? opts->threads : wh_cpu_count();
-	e->chunk = e->batch < JOB_SAMPLES ? e->batch : JOB_SAMPLES;
+	e->chunk = (e->batch + 63) / 64 * 16;
+	if (e->chunk > JOB_SAMPLES)
+		e->chunk = JOB_SAMPLES;
+	if (e->chunk > e->batch)
+		e->chunk = e->batch;
 	if (e->threads > (e->batch + e->chunk - 1) / e->chunk)
 		e->threads = (e->batch + e->chunk - 1) / e->chunk;
 	/* the evaluator parallelizes over samples; BLAS runs in each thread */
@@ -469,7 +474,7 @@ pool_start(struct wh_eval *e)
 	pthread_cond_init(&p->go, NULL);
 	pthread_cond_init(&p->done, NULL);
 	p->e = e;
-	for (i = 1; i < e->threads; i++) {
+	for (i = 1; i < e->threads && p->n < 256; i++) {
 		p->wk[p->n].p = p;
 		p->wk[p->n].id = i;
 		if (pthread_create(&p->tid[p->n], NULL, pool_worker,

@@ -149,7 +149,8 @@ fake_quant(const float *x, float *y, size_t n, float scale, int zero)
  * with AVX-512F (checked at run time; elsewhere the im2col path runs).
  *
  * Each sample is first copied into a zero-padded buffer split by column
- * phase, xp: (sw, c, hp, wq) with xp[r][ci][iy][j] = padded x[ci][iy][j*sw+r],
+ * phase, xp: (sw, c, hp, wq) with xp[r][ci][iy][lo + j] = padded
+ * x[ci][iy][j*sw+r] (lo: so that rows copy to aligned places when sw is 1),
  * so that for every kernel tap, stride and dilation P neighbouring outputs
  * of a row read P consecutive floats.  A tile of P outputs x 16 V channels
  * then stays in registers across all c * kh * kw taps: one weight load and
@@ -164,12 +165,13 @@ struct fconv {
 	const struct wh_op *o;
 	int64_t taps;		/* c * kh * kw */
 	int64_t ocp;		/* oc rounded up to 16 */
-	int64_t hp, wq;		/* padded rows; columns per phase */
+	int64_t hp, wq, lo;	/* padded rows; row stride; first column */
 	const float *bias, *scale, *shift;
 	float *wt;		/* (taps, ocp): the weight, channel fastest */
-	int32_t *off;		/* (taps): where each tap starts in xp */
+	int32_t *off;		/* (taps): where each tap starts after x0 */
 	float *xp;		/* (sw, c, hp, wq): one padded sample */
-	float *out;		/* (nout, ocp): finished outputs, channel fastest */
+	float *x0;		/* xp + lo */
+	float *out;		/* (nout, ocp): finished outputs */
 	int64_t nout;		/* max(ow, 256) */
 };
 
@@ -179,18 +181,30 @@ round16(int64_t v)
 	return (v + 15) / 16 * 16;
 }
 
+/* The shape of xp for op o: padded rows, row stride, first column. */
+static void
+fconv_geom(const struct wh_op *o, int64_t *hp, int64_t *wq, int64_t *lo)
+{
+	*hp = o->h + o->pt + o->pb;
+	if (o->sw == 1) {
+		*lo = (16 - o->pl % 16) % 16;
+		*wq = round16(*lo + o->w + o->pl + o->pr);
+	} else {
+		*lo = 0;
+		*wq = (o->w + o->pl + o->pr + o->sw - 1) / o->sw;
+	}
+}
+
 /* Floats of scratch the path needs for op o. */
 static size_t
 fconv_scratch(const struct wh_op *o)
 {
-	int64_t taps = o->c * o->kh * o->kw, ocp = round16(o->oc);
-	int64_t hp = o->h + o->pt + o->pb;
-	int64_t wq = (o->w + o->pl + o->pr + o->sw - 1) / o->sw;
+	int64_t taps = o->c * o->kh * o->kw, ocp = round16(o->oc), hp, wq, lo;
 
-	/* xp is read and written 16 floats at a time: slack after it */
+	fconv_geom(o, &hp, &wq, &lo);
 	return (size_t)(round16(taps * ocp) + round16(taps) +
-	    round16(o->sw * o->c * hp * wq) + 16 +
-	    (o->ow > 256 ? o->ow : 256) * ocp + FC_ALIGN);
+	    round16(o->sw * o->c * hp * wq) + (o->ow > 256 ? o->ow : 256) *
+	    ocp + FC_ALIGN);
 }
 
 /* Whether op o (a convolution) with override lw takes this path. */
@@ -198,7 +212,7 @@ static int
 fconv_ok(const struct wh_op *o, const struct wh_layer_weights *lw)
 {
 #ifdef WH_AVX512
-	int64_t hp = o->h + o->pt + o->pb, wp = o->w + o->pl + o->pr;
+	int64_t hp = o->h + o->pt + o->pb, wp = o->w + o->pl + o->pr, wq, lo;
 
 	if (o->group != 1 || (lw != NULL && lw->rank > 0) || o->oh < 1 ||
 	    o->ow < 1 || o->sh < 1 || o->sw < 1 || o->dh < 1 || o->dw < 1 ||
@@ -208,7 +222,8 @@ fconv_ok(const struct wh_op *o, const struct wh_layer_weights *lw)
 	if ((o->oh - 1) * o->sh + (o->kh - 1) * o->dh >= hp ||
 	    (o->ow - 1) * o->sw + (o->kw - 1) * o->dw >= wp)
 		return 0;
-	if (o->sw * o->c * hp * ((wp + o->sw - 1) / o->sw) > INT32_MAX)
+	fconv_geom(o, &hp, &wq, &lo);
+	if (o->sw * o->c * hp * wq > INT32_MAX)
 		return 0;
 	return __builtin_cpu_supports("avx512f");
 #else
@@ -268,8 +283,7 @@ fconv_setup(struct fconv *f, const struct wh_graph *g, const struct wh_op *o,
 	f->o = o;
 	f->taps = o->c * o->kh * o->kw;
 	f->ocp = round16(o->oc);
-	f->hp = o->h + o->pt + o->pb;
-	f->wq = (o->w + o->pl + o->pr + o->sw - 1) / o->sw;
+	fconv_geom(o, &f->hp, &f->wq, &f->lo);
 	f->bias = l->bias;
 	f->scale = o->ep_scale;
 	f->shift = o->ep_shift;
@@ -278,8 +292,9 @@ fconv_setup(struct fconv *f, const struct wh_graph *g, const struct wh_op *o,
 	f->off = (int32_t *)s;
 	s += round16(f->taps);
 	f->xp = s;
+	f->x0 = s + f->lo;
 	nxp = o->sw * o->c * f->hp * f->wq;
-	s += round16(nxp) + 16;
+	s += round16(nxp);
 	f->out = s;
 	f->nout = o->ow > 256 ? o->ow : 256;
 	for (t = 0; t < f->taps; t++)
@@ -309,13 +324,13 @@ fconv_load(const struct fconv *f, const float *x)
 		for (ci = 0; ci < o->c; ci++)
 			for (iy = 0; iy < o->h; iy++) {
 				const float *src = x + (ci * o->h + iy) * o->w;
-				float *dst = f->xp + (ci * f->hp + iy + o->pt) *
+				float *dst = f->x0 + (ci * f->hp + iy + o->pt) *
 				    f->wq + o->pl;
 
-				/* the zeros past the row land in padding
-				 * or in rows loaded later */
+				/* aligned; the zeros past the row land in
+				 * its padding */
 				for (ix = 0; ix < o->w; ix += 16)
-					_mm512_storeu_ps(dst + ix,
+					_mm512_store_ps(dst + ix,
 					    _mm512_maskz_loadu_ps(lanes(o->w, ix),
 					    src + ix));
 			}
@@ -325,7 +340,7 @@ fconv_load(const struct fconv *f, const float *x)
 		for (ci = 0; ci < o->c; ci++)
 			for (iy = 0; iy < o->h; iy++) {
 				const float *src = x + (ci * o->h + iy) * o->w;
-				float *dst = f->xp + ((r * o->c + ci) * f->hp + iy +
+				float *dst = f->x0 + ((r * o->c + ci) * f->hp + iy +
 				    o->pt) * f->wq;
 
 				for (j = 0; j < f->wq; j++) {
@@ -473,7 +488,7 @@ fconv_row(const struct fconv *f, int64_t oy, float *row, int64_t pw)
 {
 	const struct wh_op *o = f->o;
 	const struct fconv_tiles *tl = pw ? fconv_tiles2 : fconv_tiles1;
-	const float *x = f->xp + (pw ? 2 : 1) * oy * o->sh * f->wq;
+	const float *x = f->x0 + (pw ? 2 : 1) * oy * o->sh * f->wq;
 	int64_t c0, ox, n = pw ? 2 * pw : o->ow;
 	size_t i;
 
@@ -532,6 +547,14 @@ fconv_store(const struct fconv *f, const float *buf, int64_t n, float *y,
 	for (i0 = 0; i0 < n; i0 += 16) {
 		int64_t m = n - i0 < 16 ? n - i0 : 16;
 
+		if (m <= 4) {
+			/* a short tail: not worth a transpose */
+			for (c0 = 0; c0 < oc; c0++)
+				for (i = 0; i < m; i++)
+					y[c0 * cs + i0 + i] = buf[(i0 + i) *
+					    f->ocp + c0];
+			break;
+		}
 		for (c0 = 0; c0 < oc; c0 += 16) {
 			__m512 t[16];
 			int nc = oc - c0 < 16 ? (int)(oc - c0) : 16;
@@ -602,8 +625,9 @@ fconv_run(const struct wh_graph *g, const struct wh_op *o, const float *w,
  * fconv: for each block of up to 64 rows of x, xt: (k, 64) is its transpose
  * (zero past the block), and yt: (out, 64) = w (out, k) . xt, so that each
  * weight is read in place and broadcast once per block; R outputs x 64 rows
- * stay in registers across k.  Every output is one chain of fused
- * multiply-adds over k in order, whichever lane its row falls in.
+ * stay in registers across k.  Every output sums k in blocks of FL_BLOCK,
+ * each one chain of fused multiply-adds in order, and adds the blocks' sums
+ * in order (as BLAS libraries block k), whichever lane its row falls in.
  */
 #define FL_ROWS 64
 #define FL_BLOCK 256		/* k per partial sum */
@@ -615,20 +639,15 @@ flin_scratch(const struct wh_op *o)
 	return (size_t)(o->c * FL_ROWS + 6 * FL_ROWS + FC_ALIGN);
 }
 
+#ifdef WH_AVX512
+/* Whether op o (a linear layer) with override lw takes this path. */
 static int
 flin_ok(const struct wh_op *o, const struct wh_layer_weights *lw)
 {
-#ifdef WH_AVX512
 	return (lw == NULL || lw->rank == 0) && o->c > 0 && o->oc > 0 &&
 	    __builtin_cpu_supports("avx512f");
-#else
-	(void)o;
-	(void)lw;
-	return 0;
-#endif
 }
 
-#ifdef WH_AVX512
 /* x: (m <= 64, k) -> xt: (k, 64), zero in rows m .. 63 */
 TARGET_AVX512 static void
 flin_transpose(const float *x, int64_t m, int64_t k, float *xt)
@@ -719,9 +738,6 @@ flin_tile(const struct wh_graph *g, const struct wh_op *o, const float *w,
 		}
 	}
 }
-
-typedef void (*flin_tile_fn)(const struct wh_graph *, const struct wh_op *,
-    const float *, const float *, int64_t, float *);
 
 #define FLIN_TILE(R)							\
 TARGET_AVX512 static void						\
@@ -977,9 +993,7 @@ run_pool(const struct wh_op *o, const float *x, float *y, size_t n)
 	size_t planes = n * (size_t)o->c, c;
 	int64_t oy, ox, ky, kx;
 
-	if (o->kind == OP_MAXPOOL && o->kh == 2 && o->kw == 2 && o->sh == 2 &&
-	    o->sw == 2 && o->dh == 1 && o->dw == 1 && o->pt == 0 &&
-	    o->pl == 0 && o->oh * 2 <= o->h && o->ow * 2 <= o->w) {
+	if (is_maxpool_2x2(o)) {
 		maxpool_2x2(o, x, y, planes);
 		return;
 	}

@@ -31,8 +31,8 @@ tui_draw_hist(struct tui *t, int x, int y, int w, int h)
 	    tui_col_on(c, TUI_COL_NM) || tui_col_on(c, TUI_COL_BITS) ||
 	    tui_col_on(c, TUI_COL_ACT);
 	pending = on && f == NULL;
-	snprintf(title, sizeof title, "weights of %s%s", L->l->name,
-	    t->logscale ? " (log counts)" : "");
+	snprintf(title, sizeof title, "weights of %s %s%s", L->l->name,
+	    L->shape, t->logscale ? ", log counts" : "");
 	crt_title(y, x, w, title, 0);
 	ph = h - 2;
 	if (ph < 2 || w < 8)

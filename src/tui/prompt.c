@@ -127,9 +127,10 @@ tui_draw_bottom(struct tui *t, int y, int w)
 	int lw, cx;
 
 	if (p->kind != TUI_P_NONE) {
+		/* the label may take all but 16 columns */
 		lw = crt_width(p->label);
-		if (lw > w / 2)
-			lw = w / 2;
+		if (lw > w - 16)
+			lw = w - 16 > 0 ? w - 16 : 0;
 		memcpy(before, p->buf, (size_t)p->cur);
 		before[p->cur] = '\0';
 		/* keep the cursor on screen: drop characters from the left */

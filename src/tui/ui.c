@@ -691,6 +691,8 @@ tui_handle_msg(struct tui *t, struct tui_msg *m)
 			t->bprog.total = m->total;
 			t->bprog.correct = m->correct;
 		} else if (m->gen == t->gen) {
+			/* a baseline run in progress was cancelled for this */
+			t->bprog.on = 0;
 			t->prog.on = 1;
 			t->prog.done = m->done;
 			t->prog.total = m->total;

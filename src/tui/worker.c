@@ -379,10 +379,11 @@ evaluate(struct tui_worker *w, unsigned long gen, int baseline)
 	int st, i;
 
 	/*
-	 * The evaluator runs its own threads (opts.threads, BLAS single-
-	 * threaded in each) and this thread runs one share of each batch
-	 * itself before joining the others, so a run occupies exactly
-	 * opts.threads cores: the worker adds none.
+	 * The evaluator spreads each batch over opts.threads threads (BLAS
+	 * single-threaded in each), this thread being one of them: it takes
+	 * its share of the batch and then waits for the others.  A run so
+	 * occupies opts.threads cores and the worker adds none; the
+	 * evaluator's threads inherit this thread's blocked signals.
 	 */
 	st = wh_state_run(w->s, w->limit, progress, &r, &mt, NULL, &err);
 	if (st == 1)

@@ -31,6 +31,12 @@ grep -q -- "--threads '0'" "$TMPD/out"
 ok $? "and quotes the value"
 $WHITTLE eval --data x.idx >"$TMPD/out" 2>&1
 ok $([ $? -eq 2 ] && echo 0 || echo 1) "--data without --labels exits 2"
-$WHITTLE >"$TMPD/out" 2>&1
-ok $([ $? -eq 2 ] && echo 0 || echo 1) "no command exits 2 with the usage"
+# no command opens the workbench, which wants a terminal
+$WHITTLE </dev/null >"$TMPD/out" 2>&1
+ok $([ $? -eq 2 ] && echo 0 || echo 1) "no command and no terminal exits 2"
+grep -q "the workbench needs a terminal; use 'whittle eval'" "$TMPD/out"
+ok $? "and says the workbench needs a terminal"
+$WHITTLE --help >"$TMPD/out" 2>&1
+grep -q "whittle \[MODEL\]" "$TMPD/out"
+ok $? "--help names the workbench"
 done_testing

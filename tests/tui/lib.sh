@@ -6,7 +6,14 @@
 unset TMUX
 TSOCK=whittle-test-$$
 tsock_n=0
-trap '"${TMUX_BIN:-true}" -L "$TSOCK" kill-server >/dev/null 2>&1; rm -rf "$TMPD"' EXIT
+trap 'tui_kill; rm -rf "$TMPD"' EXIT
+
+# tui_kill: ends the current server and removes its socket
+tui_kill() {
+	[ -n "$TMUX_BIN" ] || return 0
+	"$TMUX_BIN" -L "$TSOCK" kill-server >/dev/null 2>&1
+	rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$TSOCK"
+}
 
 # tui_usable: tmux can be run
 tui_usable() {
@@ -23,7 +30,7 @@ T() {
 tui_start() {
 	cols=$1 rows=$2
 	shift 2
-	T kill-server >/dev/null 2>&1
+	tui_kill
 	tsock_n=$((tsock_n + 1))
 	TSOCK=whittle-test-$$-$tsock_n
 	T -f /dev/null new-session -d -s w -x "$cols" -y "$rows" \
@@ -39,20 +46,23 @@ keys() {
 }
 
 # wait_for PATTERN [SECONDS]: polls the screen every 0.2 s until an
-# extended regular expression matches it (default bound: 60 s).  Each
-# further PATTERN after -a must match the same screen.
+# extended regular expression matches it and the screen is the same 0.2 s
+# later (so a redraw caught half-way does not count); the bound defaults
+# to 60 s.  $ALSO, when set, must match the same screen.
 wait_for() {
 	pat=$1
 	limit=${2:-60}
 	i=0
 	while [ "$i" -lt $((limit * 5)) ]; do
 		screen >"$TMPD/screen" 2>/dev/null
-		if grep -Eq -- "$pat" "$TMPD/screen"; then
-			if [ -z "$ALSO" ] || grep -Eq -- "$ALSO" "$TMPD/screen"; then
-				return 0
-			fi
+		if grep -Eq -- "$pat" "$TMPD/screen" &&
+		    { [ -z "$ALSO" ] || grep -Eq -- "$ALSO" "$TMPD/screen"; }; then
+			sleep 0.2
+			screen >"$TMPD/screen2" 2>/dev/null
+			cmp -s "$TMPD/screen" "$TMPD/screen2" && return 0
+		else
+			sleep 0.2
 		fi
-		sleep 0.2
 		i=$((i + 1))
 	done
 	diag "waited ${limit}s for /$pat/${ALSO:+ and /$ALSO/}; the screen:"

@@ -10,6 +10,8 @@
 #   srcdir=. top_builddir=. TMUX_BIN=tmux sh tests/tui/tsan.sh
 : "${srcdir:=.}"
 : "${top_builddir:=.}"
+srcdir=$(cd "$srcdir" && pwd)
+top_builddir=$(cd "$top_builddir" && pwd)
 : "${CC:=cc}"
 : "${PKG_CONFIG:=pkg-config}"
 OUT=${TSAN_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/whittle-tsan.XXXXXX")}
@@ -46,6 +48,9 @@ $CC $CFLAGS -I"$srcdir/tests/unit" -o "$OUT/test-tui-worker" \
     "$srcdir/tests/unit/test-tui-worker.c" "$OUT/obj/tui-worker.o" \
     "$OUT/obj/tui-calc.o" $core $LIBS || exit 99
 
+# the instrumented binary lives outside the tree: show it the models
+WHITTLE_SHARE_DIR=$srcdir/share
+export WHITTLE_SHARE_DIR
 # OpenBLAS is not instrumented; keep its own threads out of the picture
 OPENBLAS_NUM_THREADS=1
 TSAN_OPTIONS="halt_on_error=0 exitcode=0 log_path=$OUT/log/tsan second_deadlock_stack=1"
