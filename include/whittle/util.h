@@ -59,6 +59,10 @@ void wh_sha256_hex(const void *buf, size_t len, char out[65]);
 /* SHA-256 of a file's bytes (as stored, not inflated). */
 int wh_sha256_file(const char *path, char out[65], char **err);
 
+/* Human-readable sizes into buf: 1220000 -> "1.22M", 827392 -> "808.0 KiB". */
+const char *wh_fmt_count(double v, char *buf, size_t size);
+const char *wh_fmt_bytes(double v, char *buf, size_t size);
+
 /* Monotonic seconds. */
 double wh_now(void);
 

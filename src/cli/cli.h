@@ -81,9 +81,6 @@ int cli_show_progress(const struct cli_data_opts *o);
 int cli_progress(void *arg, size_t done, size_t total, size_t correct);
 void cli_progress_done(void);
 
-/* Human-readable counts: 1.2M, 830K. */
-const char *cli_human(double v, char *buf, size_t size);
-const char *cli_bytes(double v, char *buf, size_t size);
 
 /* Activation cache budget of the commands that evaluate twice. */
 #define CLI_CACHE_BYTES ((size_t)1 << 30)
@@ -92,6 +89,9 @@ const char *cli_bytes(double v, char *buf, size_t size);
 const char *cli_settings_str(const struct wh_layer_cfg *c, char *buf,
     size_t size);
 void cli_iso_date(char *buf, size_t size);
+/* Adds class_accuracy and confusion to a JSON object (a cJSON *). */
+struct cJSON;
+void cli_json_metrics(struct cJSON *o, const struct wh_metrics *m);
 /* The report and the JSON object of a compressed evaluation. */
 void cli_print_compressed(const struct cli_session *s, struct wh_state *st,
     const struct wh_metrics *base, const struct wh_metrics *m,

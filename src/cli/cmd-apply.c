@@ -131,8 +131,8 @@ cmd_apply(int argc, char **argv)
 		wh_state_totals(st, &t);
 		printf("wrote %s: %s on disk (the model file: %s), %.2fx smaller "
 		    "than float32 by whittle's count\n", out,
-		    cli_bytes((double)sb.st_size, b1, sizeof b1),
-		    cli_bytes((double)s.model->file_bytes, b2, sizeof b2),
+		    wh_fmt_bytes((double)sb.st_size, b1, sizeof b1),
+		    wh_fmt_bytes((double)s.model->file_bytes, b2, sizeof b2),
 		    t.ratio);
 	}
 out:

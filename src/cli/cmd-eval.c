@@ -63,9 +63,8 @@ static void
 print_json(const struct cli_session *s, const struct wh_metrics *m,
     double seconds)
 {
-	cJSON *o = cJSON_CreateObject(), *a;
+	cJSON *o = cJSON_CreateObject();
 	char *txt;
-	int c, k;
 
 	cJSON_AddStringToObject(o, "model", s->model_path);
 	cJSON_AddStringToObject(o, "images", s->images);
@@ -79,18 +78,7 @@ print_json(const struct cli_session *s, const struct wh_metrics *m,
 	cJSON_AddNumberToObject(o, "params", (double)wh_graph_params(s->graph));
 	cJSON_AddNumberToObject(o, "bytes", (double)wh_graph_bytes(s->graph));
 	cJSON_AddNumberToObject(o, "macs", (double)wh_graph_macs(s->graph));
-	a = cJSON_AddArrayToObject(o, "class_accuracy");
-	for (c = 0; c < m->nclasses; c++)
-		cJSON_AddItemToArray(a, cJSON_CreateNumber(m->class_acc[c]));
-	a = cJSON_AddArrayToObject(o, "confusion");
-	for (c = 0; c < m->nclasses; c++) {
-		cJSON *row = cJSON_CreateArray();
-
-		for (k = 0; k < m->nclasses; k++)
-			cJSON_AddItemToArray(row, cJSON_CreateNumber((double)
-			    m->confusion[(size_t)c * m->nclasses + k]));
-		cJSON_AddItemToArray(a, row);
-	}
+	cli_json_metrics(o, m);
 	cJSON_AddNumberToObject(o, "seconds", seconds);
 	txt = cJSON_Print(o);
 	printf("%s\n", txt);
@@ -113,9 +101,9 @@ print_report(const struct cli_session *s, const struct wh_metrics *m,
 	printf("macro      precision %.4f  recall %.4f  F1 %.4f\n",
 	    m->precision_macro, m->recall_macro, m->f1_macro);
 	printf("size       %s parameters, %s as float32, %s MACs per sample\n",
-	    cli_human((double)wh_graph_params(s->graph), b1, sizeof b1),
-	    cli_bytes((double)wh_graph_bytes(s->graph), b2, sizeof b2),
-	    cli_human((double)wh_graph_macs(s->graph), b3, sizeof b3));
+	    wh_fmt_count((double)wh_graph_params(s->graph), b1, sizeof b1),
+	    wh_fmt_bytes((double)wh_graph_bytes(s->graph), b2, sizeof b2),
+	    wh_fmt_count((double)wh_graph_macs(s->graph), b3, sizeof b3));
 	printf("time       %.2f s, %.0f samples/s\n", seconds,
 	    seconds > 0 ? m->samples / seconds : 0);
 	printf("\nper class\n");

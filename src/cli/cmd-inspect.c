@@ -147,9 +147,9 @@ cmd_inspect(int argc, char **argv)
 		printf("%s: opset %lld, %d layers with weights, %s parameters "
 		    "(%s), %s MACs per sample\n\n", s.model_path,
 		    (long long)s.model->opset, n,
-		    cli_human((double)wh_graph_params(s.graph), b1, sizeof b1),
-		    cli_bytes((double)wh_graph_bytes(s.graph), b2, sizeof b2),
-		    cli_human((double)wh_graph_macs(s.graph), b3, sizeof b3));
+		    wh_fmt_count((double)wh_graph_params(s.graph), b1, sizeof b1),
+		    wh_fmt_bytes((double)wh_graph_bytes(s.graph), b2, sizeof b2),
+		    wh_fmt_count((double)wh_graph_macs(s.graph), b3, sizeof b3));
 		printf("%-18s %-6s %-16s %8s %9s %9s %9s %9s %6s %7s  %s\n",
 		    "layer", "op", "shape", "params", "min", "max", "mean", "std",
 		    "zeros", "erank", "top singular values");

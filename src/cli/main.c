@@ -86,10 +86,13 @@ main(int argc, char **argv)
 		usage(stdout);
 		return WH_EXIT_OK;
 	}
-	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
-		printf("whittle %s\n", WH_VERSION);
-		return WH_EXIT_OK;
-	}
+	/* --version anywhere, for the program and every command */
+	for (i = 1; i < (size_t)argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--version") == 0 ||
+		    (i == 1 && strcmp(argv[i], "-V") == 0)) {
+			printf("whittle %s\n", WH_VERSION);
+			return WH_EXIT_OK;
+		}
 	for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
 			return commands[i].run(argc - 1, argv + 1);

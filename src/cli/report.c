@@ -80,11 +80,11 @@ cli_print_compressed(const struct cli_session *s, struct wh_state *st,
 	printf("macro      precision %.4f  recall %.4f  F1 %.4f\n",
 	    m->precision_macro, m->recall_macro, m->f1_macro);
 	printf("size       %s -> %s, %.2fx smaller than float32\n",
-	    cli_bytes((double)t.orig_bytes, b1, sizeof b1),
-	    cli_bytes((double)t.bytes, b2, sizeof b2), t.ratio);
+	    wh_fmt_bytes((double)t.orig_bytes, b1, sizeof b1),
+	    wh_fmt_bytes((double)t.bytes, b2, sizeof b2), t.ratio);
 	printf("MACs       %s per sample, %s non-zero\n",
-	    cli_human((double)t.macs, b3, sizeof b3),
-	    cli_human((double)t.macs_sparse, b4, sizeof b4));
+	    wh_fmt_count((double)t.macs, b3, sizeof b3),
+	    wh_fmt_count((double)t.macs_sparse, b4, sizeof b4));
 	printf("time       %.2f s\n\n", seconds);
 	printf("%-18s %-6s %10s %10s  %s\n", "layer", "op", "bytes", "was",
 	    "settings");
@@ -103,6 +103,26 @@ cli_print_compressed(const struct cli_session *s, struct wh_state *st,
 	}
 }
 
+void
+cli_json_metrics(cJSON *o, const struct wh_metrics *m)
+{
+	cJSON *a;
+	int c, k;
+
+	a = cJSON_AddArrayToObject(o, "class_accuracy");
+	for (c = 0; c < m->nclasses; c++)
+		cJSON_AddItemToArray(a, cJSON_CreateNumber(m->class_acc[c]));
+	a = cJSON_AddArrayToObject(o, "confusion");
+	for (c = 0; c < m->nclasses; c++) {
+		cJSON *row = cJSON_CreateArray();
+
+		for (k = 0; k < m->nclasses; k++)
+			cJSON_AddItemToArray(row, cJSON_CreateNumber((double)
+			    m->confusion[(size_t)c * m->nclasses + k]));
+		cJSON_AddItemToArray(a, row);
+	}
+}
+
 /* The JSON object eval --plan and plan print. */
 void
 cli_json_compressed(const struct cli_session *s, struct wh_state *st,
@@ -112,7 +132,7 @@ cli_json_compressed(const struct cli_session *s, struct wh_state *st,
 	cJSON *o = cJSON_CreateObject(), *a;
 	struct wh_totals t;
 	char *txt;
-	int c, k;
+	int c;
 
 	wh_state_totals(st, &t);
 	cJSON_AddStringToObject(o, "model", s->model_path);
@@ -134,18 +154,7 @@ cli_json_compressed(const struct cli_session *s, struct wh_state *st,
 	cJSON_AddNumberToObject(o, "compression_ratio", t.ratio);
 	cJSON_AddNumberToObject(o, "macs", (double)t.macs);
 	cJSON_AddNumberToObject(o, "macs_sparse", (double)t.macs_sparse);
-	a = cJSON_AddArrayToObject(o, "class_accuracy");
-	for (c = 0; c < m->nclasses; c++)
-		cJSON_AddItemToArray(a, cJSON_CreateNumber(m->class_acc[c]));
-	a = cJSON_AddArrayToObject(o, "confusion");
-	for (c = 0; c < m->nclasses; c++) {
-		cJSON *row = cJSON_CreateArray();
-
-		for (k = 0; k < m->nclasses; k++)
-			cJSON_AddItemToArray(row, cJSON_CreateNumber((double)
-			    m->confusion[(size_t)c * m->nclasses + k]));
-		cJSON_AddItemToArray(a, row);
-	}
+	cli_json_metrics(o, m);
 	a = cJSON_AddArrayToObject(o, "layers");
 	for (c = 0; c < wh_graph_nlayers(s->graph); c++) {
 		const struct wh_layer *l = wh_graph_layer(s->graph, c);

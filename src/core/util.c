@@ -541,3 +541,31 @@ fail:
 	free(tmp);
 	return wh_error(err, "%s: cannot write: %s", path, strerror(saved));
 }
+
+const char *
+wh_fmt_count(double v, char *buf, size_t size)
+{
+	if (v >= 1e9)
+		snprintf(buf, size, "%.2fG", v / 1e9);
+	else if (v >= 1e6)
+		snprintf(buf, size, "%.2fM", v / 1e6);
+	else if (v >= 1e4)
+		snprintf(buf, size, "%.1fK", v / 1e3);
+	else
+		snprintf(buf, size, "%.0f", v);
+	return buf;
+}
+
+const char *
+wh_fmt_bytes(double v, char *buf, size_t size)
+{
+	if (v >= 1 << 30)
+		snprintf(buf, size, "%.2f GiB", v / (1 << 30));
+	else if (v >= 1 << 20)
+		snprintf(buf, size, "%.2f MiB", v / (1 << 20));
+	else if (v >= 1 << 10)
+		snprintf(buf, size, "%.1f KiB", v / (1 << 10));
+	else
+		snprintf(buf, size, "%.0f B", v);
+	return buf;
+}

@@ -33,9 +33,5 @@ double tui_frac_below(const float *w, size_t n, float t);
 
 /* 3072 -> "3,072" */
 const char *tui_thousands(uint64_t v, char *buf, size_t size);
-/* 827392 -> "808.0 KiB" */
-const char *tui_bytes(double v, char *buf, size_t size);
-/* 1220000 -> "1.22M" */
-const char *tui_human(double v, char *buf, size_t size);
 
 #endif

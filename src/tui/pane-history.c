@@ -56,7 +56,7 @@ tui_draw_history(struct tui *t, int x, int y, int w, int h)
 
 		crt_printf(y + h - 1, x, w, focus ? CRT_PROMPT : CRT_NORMAL, 1,
 		    "#%d%s: %.2f%%, %s%s", cur + 1, r->baseline ? " baseline" : "",
-		    100 * r->accuracy, tui_bytes((double)r->totals.bytes, a,
+		    100 * r->accuracy, wh_fmt_bytes((double)r->totals.bytes, a,
 		    sizeof a), focus ? "; Enter recalls" : "");
 	} else
 		crt_puts(y + h - 1, x, w, CRT_DIM, 1, "size (x) against accuracy "

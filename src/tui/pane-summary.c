@@ -5,6 +5,7 @@
 
 #include "crt.h"
 #include "tui.h"
+#include "whittle/util.h"
 
 /* A progress bar of w columns, done / total filled. */
 static void
@@ -96,12 +97,12 @@ tui_draw_summary(struct tui *t, int x, int y, int w, int h)
 	if (row < end)
 		crt_printf(row++, x, w, CRT_NORMAL, 1, "size      %s B (%s), "
 		    "%.2fx%s", tui_thousands(tot.bytes, a, sizeof a),
-		    tui_bytes((double)tot.bytes, b, sizeof b), tot.ratio,
+		    wh_fmt_bytes((double)tot.bytes, b, sizeof b), tot.ratio,
 		    pending ? crt_sym(CRT_S_ELLIPSIS) : "");
 	if (row < end)
 		crt_printf(row++, x, w, CRT_NORMAL, 1, "MACs      %s dense, %s "
-		    "non-zero%s", tui_human((double)tot.macs, b, sizeof b),
-		    tui_human((double)tot.macs_sparse, c, sizeof c),
+		    "non-zero%s", wh_fmt_count((double)tot.macs, b, sizeof b),
+		    wh_fmt_count((double)tot.macs_sparse, c, sizeof c),
 		    pending ? crt_sym(CRT_S_ELLIPSIS) : "");
 	if (row >= end)
 		return;

@@ -6,6 +6,7 @@
 
 #include "crt.h"
 #include "tui.h"
+#include "whittle/util.h"
 
 enum { C_NAME, C_OP, C_SHAPE, C_PARAMS, C_RANK, C_PRUNE, C_NM, C_BITS, C_ACT,
 	C_SIZE, C_N };
@@ -47,11 +48,11 @@ cell(struct tui *t, int i, int c, char *buf, size_t size)
 	case C_SHAPE:
 		return L->shape;
 	case C_PARAMS:
-		return tui_human((double)(L->l->out * L->l->in), buf, size);
+		return wh_fmt_count((double)(L->l->out * L->l->in), buf, size);
 	case C_SIZE:
 		if (pending)
 			return crt_sym(CRT_S_ELLIPSIS);
-		return tui_bytes((double)(f != NULL ? f->cost.bytes :
+		return wh_fmt_bytes((double)(f != NULL ? f->cost.bytes :
 		    L->orig.bytes), buf, size);
 	}
 	return tui_col_text(&t->cfg[i], L->l, f != NULL ? f->rank : 0,

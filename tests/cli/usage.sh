@@ -15,6 +15,10 @@ for cmd in inspect eval plan apply; do
 	ok $? "whittle $cmd --help exits 0"
 	grep -q "usage: whittle $cmd" "$TMPD/out"
 	ok $? "whittle $cmd --help describes the command"
+	$WHITTLE $cmd --version >"$TMPD/v" 2>&1
+	ok $? "whittle $cmd --version exits 0"
+	grep -q "^whittle [0-9]" "$TMPD/v"
+	ok $? "whittle $cmd --version prints the version"
 	$WHITTLE help $cmd >"$TMPD/out2" 2>&1
 	cmp -s "$TMPD/out" "$TMPD/out2"
 	ok $? "whittle help $cmd is the same"
