@@ -20,10 +20,10 @@ while [ $i -lt "$repeats" ]; do
 	tmux -L "$sock" -f /dev/null new-session -d -x 120 -y 36 ./whittle
 	while :; do
 		screen=$(tmux -L "$sock" capture-pane -p 2>/dev/null || true)
-		case $screen in
-		*"/9/Gemm"*"weights of"*"singular values"*"accuracy and size"*)
-			break ;;
-		esac
+		case $screen in *"weights of"*) ;; *) sleep 0.005; continue ;; esac
+		case $screen in *"/9/Gemm"*) ;; *) sleep 0.005; continue ;; esac
+		case $screen in *"singular values"*) ;; *) sleep 0.005; continue ;; esac
+		case $screen in *"accuracy and size"*) break ;; esac
 		sleep 0.005
 	done
 	t1=$(date +%s.%N)
