@@ -141,7 +141,9 @@ cli_share_path(const char *rel)
 	}
 	/* run from the build tree: share/ beside the program or in srcdir */
 	if ((dir = exe_dir()) != NULL) {
-		const char *cands[] = { "%s/share/%s", "%s/../share/%s" };
+		/* the build tree, then an installation moved as a whole */
+		const char *cands[] = { "%s/share/%s", "%s/../share/%s",
+		    "%s/../share/whittle/%s" };
 		size_t i;
 
 		for (i = 0; i < sizeof cands / sizeof cands[0]; i++) {
