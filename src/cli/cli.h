@@ -103,6 +103,10 @@ void cli_json_compressed(const struct cli_session *s, struct wh_state *st,
 void cli_plan_record(struct wh_plan *p, const struct cli_session *s,
     struct wh_state *st, const struct wh_metrics *base,
     const struct wh_metrics *m);
+/* Loads a plan and resolves it against the model into cfgs (one per
+ * layer); a SHA-256 mismatch warning goes to *warn.  Returns an exit code. */
+int cli_load_plan(struct cli_session *s, const char *path, int strict,
+    struct wh_layer_cfg *cfgs, char **warn);
 /* Loads a plan, resolves it against the model and sets every layer;
  * returns an exit code. */
 int cli_apply_plan(struct cli_session *s, struct wh_state *st,

@@ -41,36 +41,6 @@ usage(FILE *f)
 	    "  -h, --help          show this help\n");
 }
 
-/* Loads the plan and resolves it against the graph into cfg (n). */
-static int
-load_plan(struct cli_session *s, const char *path, struct wh_layer_cfg *cfg,
-    char **warn)
-{
-	struct wh_plan p;
-	char sha[65] = "", *err = NULL;
-
-	wh_plan_init(&p);
-	if (wh_plan_load(&p, path, &err) != 0) {
-		cli_error("%s", err);
-		free(err);
-		return WH_EXIT_INPUT;
-	}
-	if (wh_sha256_file(s->model_path, sha, &err) != 0) {
-		cli_error("%s", err);
-		free(err);
-		wh_plan_release(&p);
-		return WH_EXIT_INPUT;
-	}
-	if (wh_plan_resolve(&p, s->graph, sha, 0, cfg, warn, &err) != 0) {
-		cli_error("%s", err);
-		free(err);
-		wh_plan_release(&p);
-		return WH_EXIT_INPUT;
-	}
-	wh_plan_release(&p);
-	return 0;
-}
-
 int
 cmd_tui(int argc, char **argv)
 {
@@ -133,7 +103,7 @@ cmd_tui(int argc, char **argv)
 	}
 	if (plan != NULL) {
 		cfg = xcalloc((size_t)wh_graph_nlayers(s.graph) + 1, sizeof *cfg);
-		if ((r = load_plan(&s, plan, cfg, &warn)) != 0) {
+		if ((r = cli_load_plan(&s, plan, 0, cfg, &warn)) != 0) {
 			free(cfg);
 			cli_session_release(&s);
 			return r;

@@ -226,13 +226,11 @@ cli_plan_record(struct wh_plan *p, const struct cli_session *s,
 }
 
 int
-cli_apply_plan(struct cli_session *s, struct wh_state *st, const char *path,
-    int strict, int quiet)
+cli_load_plan(struct cli_session *s, const char *path, int strict,
+    struct wh_layer_cfg *cfgs, char **warn)
 {
 	struct wh_plan p;
-	struct wh_layer_cfg *cfgs;
-	char sha[65], *err = NULL, *warn = NULL;
-	int i, n = wh_graph_nlayers(s->graph);
+	char sha[65], *err = NULL;
 
 	if (wh_plan_load(&p, path, &err) != 0) {
 		cli_error("%s", err);
@@ -241,14 +239,29 @@ cli_apply_plan(struct cli_session *s, struct wh_state *st, const char *path,
 	}
 	if (wh_sha256_file(s->model_path, sha, NULL) != 0)
 		sha[0] = '\0';
-	cfgs = xcalloc(n ? n : 1, sizeof *cfgs);
-	if (wh_plan_resolve(&p, s->graph, sha, strict, cfgs, &warn,
+	if (wh_plan_resolve(&p, s->graph, sha, strict, cfgs, warn,
 	    &err) != 0) {
 		cli_error("%s", err);
 		free(err);
-		free(cfgs);
 		wh_plan_release(&p);
 		return WH_EXIT_INPUT;
+	}
+	wh_plan_release(&p);
+	return 0;
+}
+
+int
+cli_apply_plan(struct cli_session *s, struct wh_state *st, const char *path,
+    int strict, int quiet)
+{
+	struct wh_layer_cfg *cfgs;
+	char *err = NULL, *warn = NULL;
+	int i, r, n = wh_graph_nlayers(s->graph);
+
+	cfgs = xcalloc(n ? n : 1, sizeof *cfgs);
+	if ((r = cli_load_plan(s, path, strict, cfgs, &warn)) != 0) {
+		free(cfgs);
+		return r;
 	}
 	if (warn != NULL) {
 		if (!quiet)
@@ -260,10 +273,8 @@ cli_apply_plan(struct cli_session *s, struct wh_state *st, const char *path,
 			cli_error("%s: %s", path, err);
 			free(err);
 			free(cfgs);
-			wh_plan_release(&p);
 			return WH_EXIT_INPUT;
 		}
 	free(cfgs);
-	wh_plan_release(&p);
 	return 0;
 }
