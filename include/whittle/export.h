@@ -22,9 +22,28 @@
  *   - pruned weights as zeros, stored as a sparse initializer when that is
  *     smaller.
  * The opset is raised where an operator form needs it.  Atomic write.
+ *
+ * wh_export_onnx is wh_export_onnx_opts with o NULL (every option 0).
+ * With o->qdq set, integer-quantized weights and low-rank factors take the
+ * standard QDQ form instead: codes (int8/uint8, int4/uint4 at opset 21),
+ * a float scale (a scalar per tensor, 1-D per output channel), a zero
+ * point of the codes' type, and DequantizeLinear (axis 0 for (out, ...)
+ * layouts, 1 for MatMul's (K, N)).  Whittle computes the same weights from
+ * it, but runtimes may fuse such weights into integer kernels whose
+ * results differ from whittle's in a few predictions.  DequantizeLinear
+ * needs opset 10, per channel 13; a model below 13 is not raised to 13.
+ * The u factor of a spatial low-rank Conv (kernel height above 1)
+ * quantized per channel keeps Cast, Sub and Mul: its rows span two axes.
  */
+struct wh_export_opts {
+	int qdq;		/* DequantizeLinear on the weights */
+};
+
 int wh_export_onnx(const struct wh_model *m, const struct wh_graph *g,
     const struct wh_compressed *const *results, const char *path, char **err);
+int wh_export_onnx_opts(const struct wh_model *m, const struct wh_graph *g,
+    const struct wh_compressed *const *results,
+    const struct wh_export_opts *o, const char *path, char **err);
 
 /*
  * Writes the compressed weights as safetensors for PyTorch users, with the

@@ -14,7 +14,7 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: whittle apply [MODEL] --plan PLAN -o OUT.onnx|OUT.safetensors\n"
-	    "                     [--strict] [--data IMAGES --labels LABELS]\n"
+	    "                     [--strict] [--qdq] [--data IMAGES --labels LABELS]\n"
 	    "\n"
 	    "Compresses MODEL (default: the bundled demo) as PLAN says and writes\n"
 	    "it as standard ONNX that any runtime loads (low-rank layers as two\n"
@@ -27,6 +27,10 @@ usage(FILE *f)
 	    "  --plan PLAN         the plan file (whittle-plan(5))\n"
 	    "  -o, --output FILE   the file to write, atomically\n"
 	    "  --strict            a plan made for another model file is an error\n"
+	    "  --qdq               quantized weights as DequantizeLinear (standard\n"
+	    "                      QDQ form) instead of Cast, Sub and Mul; runtimes\n"
+	    "                      may then fuse them into integer kernels whose\n"
+	    "                      results differ from whittle's in a few predictions\n"
 	    "  --data, --labels, --input-scale, --input-mean, --input-std,\n"
 	    "  --threads           as for 'whittle eval'\n"
 	    "  -h, --help          show this help\n");
@@ -47,6 +51,7 @@ cmd_apply(int argc, char **argv)
 		CLI_DATA_LONGOPTS,
 		{ "plan", required_argument, NULL, OPT_PLAN },
 		{ "strict", no_argument, NULL, OPT_STRICT },
+		{ "qdq", no_argument, NULL, OPT_QDQ },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -54,6 +59,7 @@ cmd_apply(int argc, char **argv)
 	struct cli_data_opts o = { 0 };
 	struct cli_session s;
 	struct wh_eval_opts eo = { 0 };
+	struct wh_export_opts xo = { 0 };
 	struct wh_state *st = NULL;
 	const char *model = NULL, *plan = NULL, *out = NULL;
 	int strict = 0, ch, r, safet, have_data;
@@ -74,6 +80,9 @@ cmd_apply(int argc, char **argv)
 			break;
 		case OPT_STRICT:
 			strict = 1;
+			break;
+		case OPT_QDQ:
+			xo.qdq = 1;
 			break;
 		case '?':
 			return cli_usage_error("apply", "bad option");
@@ -117,8 +126,8 @@ cmd_apply(int argc, char **argv)
 	if ((r = cli_apply_plan(&s, st, plan, strict, 0)) != 0)
 		goto out;
 	r = safet ? wh_export_safetensors(s.model, s.graph,
-	    wh_state_results(st), out, &err) : wh_export_onnx(s.model, s.graph,
-	    wh_state_results(st), out, &err);
+	    wh_state_results(st), out, &err) : wh_export_onnx_opts(s.model,
+	    s.graph, wh_state_results(st), &xo, out, &err);
 	if (r != 0) {
 		cli_error("%s", err);
 		r = WH_EXIT_INTERNAL;

@@ -36,6 +36,13 @@
  * QGemm or QLinearConv, which accumulate in integers.  Either changes the
  * results.  Cast and Mul of constants it folds into a float weight at load,
  * which leaves nothing to fuse: the runtime computes what whittle measured.
+ *
+ * On request (struct wh_export_opts, qdq) the weights take the standard
+ * QDQ form for toolchains that look for it: codes, scale and zero point
+ * initializers read by DequantizeLinear (per tensor, or on the file's
+ * output axis), the arithmetic unchanged.  The one exception is a spatial
+ * low-rank u quantized per row with kh > 1, whose rows o * kh + y span two
+ * axes: it keeps Cast, Sub and Mul.
  */
 
 /* ---- memory ------------------------------------------------------------ */
@@ -272,6 +279,7 @@ struct exporter {
 	Onnx__SparseTensorProto **sparse;
 	size_t nsparse, caps;
 	int int4;			/* 4-bit codes may be written */
+	int qdq;			/* weights by DequantizeLinear */
 	int used_sparse;
 };
 
@@ -517,6 +525,39 @@ codes_dtype(const struct exporter *ex, const struct wh_qtensor *q)
 }
 
 /*
+ * The QDQ form of stored codes q (type dt): a scale initializer (a scalar
+ * per tensor, 1-D per row), a zero point of the codes' type shaped alike,
+ * and DequantizeLinear on axis (-1: per tensor) writing the float tensor
+ * called name.
+ */
+static void
+emit_dequant(struct exporter *ex, const struct wh_qtensor *q, int dt,
+    const char *stored, int axis, const char *name)
+{
+	int64_t ns = q->nscale, d1 = ns, i;
+	uint32_t *sc = xmalloc((size_t)ns * sizeof *sc);
+	uint32_t *zp = xmalloc((size_t)ns * sizeof *zp);
+	const char *in[3];
+	Onnx__AttributeProto *at[1];
+
+	for (i = 0; i < ns; i++) {
+		sc[i] = float_bits(q->scale[i]);
+		zp[i] = q->symmetric ? 0 : (uint32_t)(int32_t)q->zero[i];
+	}
+	in[0] = stored;
+	in[1] = tname(ex, name, ".scale");
+	in[2] = tname(ex, name, ".zero_point");
+	add_init(ex, in[1], T_FLOAT, &d1, axis < 0 ? 0 : 1, sc, (size_t)ns, 0);
+	add_init(ex, in[2], dt, &d1, axis < 0 ? 0 : 1, zp, (size_t)ns, 0);
+	if (axis >= 0)
+		at[0] = attr_int(ex, "axis", axis);
+	node_new(ex, "DequantizeLinear", pasprintf(&ex->pool,
+	    "%s/DequantizeLinear", name), in, 3, name, at, axis >= 0);
+	free(sc);
+	free(zp);
+}
+
+/*
  * Writes factor f: (rows, cols) in layout lay with the file dims, so that
  * the float tensor called name holds f->w in that layout.  kh is the
  * kernel height for LAY_SPATIAL.  Per-row scales and zero points get a
@@ -539,7 +580,7 @@ emit_factor(struct exporter *ex, const struct wh_cfactor *f, enum layout lay,
 		int64_t ns = q->nscale, bd[4] = { 1, 1, 1, 1 };
 		uint32_t *sc = xmalloc((size_t)ns * sizeof *sc);
 		uint32_t *zp = xmalloc((size_t)ns * sizeof *zp);
-		const char *cf = tname(ex, name, ".q_float");
+		const char *cf;
 		int nbd = 0;
 
 		for (i = 0; i < rows; i++)
@@ -561,6 +602,15 @@ emit_factor(struct exporter *ex, const struct wh_cfactor *f, enum layout lay,
 			bd[0] = rows / kh;
 			bd[2] = kh;
 		}
+		if (ex->qdq && (ns == 1 || lay != LAY_SPATIAL || kh == 1)) {
+			emit_dequant(ex, q, codes_dtype(ex, q), stored,
+			    ns == 1 ? -1 : lay == LAY_COLS ? 1 : 0, name);
+			free(sc);
+			free(zp);
+			free(v);
+			return;
+		}
+		cf = tname(ex, name, ".q_float");
 		in[0] = stored;
 		at[0] = attr_int(ex, "to", T_FLOAT);
 		node_new(ex, "Cast", pasprintf(&ex->pool, "%s/Cast", name), in, 1,
@@ -945,7 +995,8 @@ unraisable(const struct wh_model *m)
 
 /*
  * The opset the export needs: QuantizeLinear/DequantizeLinear of
- * activations 10, bfloat16 Cast 13, 4-bit codes 21 (Cast from int4).
+ * activations 10, bfloat16 Cast 13, 4-bit codes 21 (Cast from int4); with
+ * qdq, DequantizeLinear of weights 10, per channel (its axis) 13.
  * 4-bit codes are a saving, not a need: where the opset cannot be raised
  * to 21 they are written as 8-bit codes, which hold the same values.
  */
@@ -974,6 +1025,15 @@ plan_opset(struct exporter *ex, int64_t *target, char **err)
 
 			if (f->qtype == WH_Q_INT && f->q.bits <= 4)
 				want4 = 1;
+			/* DequantizeLinear 10, its axis 13 */
+			if (ex->qdq && f->qtype == WH_Q_INT && need <
+			    (f->q.nscale > 1 ? 13 : 10)) {
+				need = f->q.nscale > 1 ? 13 : 10;
+				why = f->q.nscale > 1 ? "per-channel "
+				    "DequantizeLinear of weights" :
+				    "DequantizeLinear of weights";
+				who = name;
+			}
 			if (f->qtype == WH_Q_BF16 && need < 13) {
 				need = 13;
 				why = "bfloat16 weights";
@@ -1134,6 +1194,14 @@ int
 wh_export_onnx(const struct wh_model *m, const struct wh_graph *g,
     const struct wh_compressed *const *results, const char *path, char **err)
 {
+	return wh_export_onnx_opts(m, g, results, NULL, path, err);
+}
+
+int
+wh_export_onnx_opts(const struct wh_model *m, const struct wh_graph *g,
+    const struct wh_compressed *const *results,
+    const struct wh_export_opts *o, const char *path, char **err)
+{
 	const Onnx__ModelProto *src = m->proto;
 	Onnx__ModelProto mp;
 	Onnx__GraphProto gp;
@@ -1155,6 +1223,7 @@ wh_export_onnx(const struct wh_model *m, const struct wh_graph *g,
 	ex.res = results;
 	ex.nl = results != NULL ? nl : 0;
 	ex.src = src->graph;
+	ex.qdq = o != NULL && o->qdq;
 	for (i = 0; i < ex.nl; i++) {
 		if (results[i] == NULL)
 			continue;

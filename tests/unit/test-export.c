@@ -737,6 +737,103 @@ out:
 	free(pb);
 }
 
+/* With qdq the integer weights are DequantizeLinear of their codes, with no
+ * Cast and Mul chain, on the output axis (1 for MatMul's (K, N)), and the
+ * file still computes the compressed state's predictions. */
+static void
+test_qdq(struct setup *s, int p)
+{
+	static const struct wh_export_opts xo = { 1 };
+	const struct wh_compressed *const *res;
+	struct wh_state *st;
+	struct wh_metrics met;
+	struct wh_model *m2 = NULL;
+	int32_t *pa = calloc(NCMP, sizeof *pa), *pb = calloc(NCMP, sizeof *pb);
+	char path[512], what[128], *err = NULL;
+	int i, f, nl2 = 0, nl = wh_graph_nlayers(s->g), nact = 0, nint = 0;
+	int nchan = 0, nhalf = 0, wdq = 0, axes = 0, zp = 0;
+	size_t k, diff = 0;
+
+	snprintf(what, sizeof what, "%s %s qdq", s->name, plans[p].name);
+	snprintf(path, sizeof path, "%s/%s-%s-qdq.onnx", tmpdir, s->name,
+	    plans[p].name);
+	if ((st = state_for(s, p)) == NULL) {
+		ok(0, "%s: settings apply", what);
+		goto out;
+	}
+	res = wh_state_results(st);
+	if (wh_state_run(st, NCMP, NULL, NULL, &met, pa, &err) != 0) {
+		ok(0, "%s: in-memory run: %s", what, err);
+		free(err);
+		goto out;
+	}
+	wh_metrics_release(&met);
+	if (!ok(wh_export_onnx_opts(s->m, s->g, res, &xo, path, &err) == 0,
+	    "%s: export", what)) {
+		tap_diag("%s", err);
+		free(err);
+		goto out;
+	}
+	if (!ok(eval_file(s, path, NCMP, pb, &m2, &nl2) == 0,
+	    "%s: export loads and compiles in whittle", what))
+		goto out;
+	for (k = 0; k < NCMP; k++)
+		diff += pa[k] != pb[k];
+	ok(diff == 0, "%s: predictions on %d samples identical to the "
+	    "compressed state's (%zu differ)", what, NCMP, diff);
+
+	for (i = 0; i < nl; i++) {
+		const struct wh_compressed *c = res[i];
+
+		if (c == NULL)
+			continue;
+		nact += c->lw.act_bits != 0;
+		for (f = 0; f < c->nfactors; f++) {
+			nint += c->f[f].qtype == WH_Q_INT;
+			nchan += c->f[f].qtype == WH_Q_INT &&
+			    c->f[f].q.nscale > 1;
+			nhalf += c->f[f].qtype == WH_Q_FP16 ||
+			    c->f[f].qtype == WH_Q_BF16;
+		}
+	}
+	/* weight DequantizeLinear: its codes are an initializer */
+	for (k = 0; k < m2->nnodes; k++) {
+		const struct wh_node *n = &m2->nodes[k];
+		const struct wh_tensor *sc;
+
+		if (strcmp(n->op, "DequantizeLinear") != 0 || n->ninputs != 3 ||
+		    wh_model_init(m2, n->inputs[0]) == NULL)
+			continue;
+		wdq++;
+		sc = wh_model_init(m2, n->inputs[1]);
+		zp += wh_model_init(m2, n->inputs[2]) != NULL;
+		if (sc != NULL && sc->count > 1)
+			axes += wh_node_attr_int(n, "axis", -1) ==
+			    (strcmp(s->name, "mlp-matmul") == 0 ? 1 : 0);
+	}
+	ok(nint > 0 && wdq == nint && count_op(m2, "DequantizeLinear") ==
+	    nint + nact, "%s: a DequantizeLinear per integer factor (%d of "
+	    "%d), one per quantized activation", what, wdq, nint);
+	ok(zp == nint && axes == nchan, "%s: zero points given, per-channel "
+	    "scales on the output axis (%d of %d)", what, axes, nchan);
+	ok(count_op(m2, "Mul") == count_op(s->m, "Mul") &&
+	    count_op(m2, "Sub") == count_op(s->m, "Sub") &&
+	    count_op(m2, "Cast") - count_op(s->m, "Cast") == nhalf,
+	    "%s: no Cast, Sub and Mul chain on the codes", what);
+	if (p == P_INT8_TENSOR)
+		ok(count_init_type(m2, ONNX__TENSOR_PROTO__DATA_TYPE__INT8) ==
+		    2 * nl, "%s: int8 codes and zero points", what);
+	if (p == P_INT4_CHANNEL)
+		ok(count_init_type(m2, ONNX__TENSOR_PROTO__DATA_TYPE__INT4) ==
+		    2 * nl && m2->opset == 21, "%s: int4 codes and zero "
+		    "points at opset 21", what);
+out:
+	wh_model_free(m2);
+	wh_state_free(st);
+	free(pa);
+	free(pb);
+}
+
 /* An export compressed again: the old codes and nodes go, nothing dangles,
  * and the weights keep their names. */
 static void
@@ -871,6 +968,18 @@ test_old_opset(struct setup *s)
 		wh_model_free(m2);
 	} else
 		ok(0, "opset 11: the export loads");
+	{
+		static const struct wh_export_opts xo = { 1 };
+
+		r = wh_export_onnx_opts(s->m, s->g, wh_state_results(st), &xo,
+		    path, &err);
+		ok(r != 0 && err != NULL && strstr(err, "opset 13") != NULL &&
+		    strstr(err, "DequantizeLinear") != NULL,
+		    "opset 11: per-channel DequantizeLinear of weights "
+		    "refused: %s", err ? err : "");
+		free(err);
+		err = NULL;
+	}
 	wh_layer_cfg_init(&c);
 	c.qtype = WH_Q_BF16;
 	wh_state_set(st, 1, &c, NULL);
@@ -1084,6 +1193,9 @@ main(void)
 		test_reexport(&s, "combined");
 		test_reexport(&s, "pruned-90");
 		test_old_opset(&s);
+		test_qdq(&s, P_INT8_TENSOR);
+		test_qdq(&s, P_INT4_CHANNEL);
+		test_qdq(&s, P_UINT8_ASYM);
 	} else
 		ok(0, "fashion-cnn loads");
 	teardown(&s);
@@ -1095,6 +1207,10 @@ main(void)
 		}
 		for (j = 0; j < sizeof other_plans / sizeof other_plans[0]; j++)
 			test_plan(&s, other_plans[j]);
+		if (strcmp(others[i], "mlp-matmul") == 0) {
+			test_qdq(&s, P_INT4_CHANNEL);
+			test_qdq(&s, P_COMBINED);
+		}
 		teardown(&s);
 	}
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
