@@ -74,45 +74,6 @@ tui_lr_mode(const struct wh_layer_cfg *c)
 	return c->lr_mode;
 }
 
-/* Sets the column's fields as wh_layer_cfg_init does (off). */
-static void
-col_off(struct wh_layer_cfg *c, int col)
-{
-	struct wh_layer_cfg d;
-
-	wh_layer_cfg_init(&d);
-	switch (col) {
-	case TUI_COL_RANK:
-		c->lr_mode = d.lr_mode;
-		c->rank = d.rank;
-		c->energy = d.energy;
-		c->spatial = d.spatial;
-		break;
-	case TUI_COL_PRUNE:
-		c->prune_mode = d.prune_mode;
-		c->threshold = d.threshold;
-		c->sparsity = d.sparsity;
-		c->channel_norm = d.channel_norm;
-		break;
-	case TUI_COL_NM:
-		c->nm_n = d.nm_n;
-		c->nm_m = d.nm_m;
-		break;
-	case TUI_COL_BITS:
-		c->qtype = d.qtype;
-		c->bits = d.bits;
-		c->symmetric = d.symmetric;
-		c->per_channel = d.per_channel;
-		c->clip = d.clip;
-		break;
-	case TUI_COL_ACT:
-		c->act_bits = d.act_bits;
-		c->act_calib = d.act_calib;
-		c->act_percentile = d.act_percentile;
-		break;
-	}
-}
-
 /* Copies the column's fields from src to dst as they are. */
 static void
 col_copy(struct wh_layer_cfg *dst, const struct wh_layer_cfg *src, int col)
@@ -147,6 +108,16 @@ col_copy(struct wh_layer_cfg *dst, const struct wh_layer_cfg *src, int col)
 		dst->act_percentile = src->act_percentile;
 		break;
 	}
+}
+
+/* Sets the column's fields as wh_layer_cfg_init does (off). */
+static void
+col_off(struct wh_layer_cfg *c, int col)
+{
+	struct wh_layer_cfg d;
+
+	wh_layer_cfg_init(&d);
+	col_copy(c, &d, col);
 }
 
 void
