@@ -72,6 +72,11 @@ int cli_load_model(struct cli_session *s, const char *path,
 int cli_load_data(struct cli_session *s, const struct cli_data_opts *o);
 void cli_session_release(struct cli_session *s);
 
+/* After getopt: takes the optional MODEL operand into *model; anything
+ * further is a usage error (cmd names the command, NULL the workbench).
+ * Returns an exit code. */
+int cli_model_arg(const char *cmd, int argc, char **argv, const char **model);
+
 /* Parses a non-negative integer option value; -1 on a bad value. */
 long cli_parse_count(const char *s);
 

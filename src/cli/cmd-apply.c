@@ -91,11 +91,8 @@ cmd_apply(int argc, char **argv)
 				return r;
 		}
 	}
-	if (optind < argc)
-		model = argv[optind++];
-	if (optind < argc)
-		return cli_usage_error("apply", "unexpected argument '%s'",
-		    argv[optind]);
+	if ((r = cli_model_arg("apply", argc, argv, &model)) != 0)
+		return r;
 	if (plan == NULL || out == NULL)
 		return cli_usage_error("apply", "--plan and -o are required");
 	safet = ends_with(out, ".safetensors");

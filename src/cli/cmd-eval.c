@@ -240,11 +240,8 @@ cmd_eval(int argc, char **argv)
 				return r;
 		}
 	}
-	if (optind < argc)
-		model = argv[optind++];
-	if (optind < argc)
-		return cli_usage_error("eval", "unexpected argument '%s'",
-		    argv[optind]);
+	if ((r = cli_model_arg("eval", argc, argv, &model)) != 0)
+		return r;
 	if ((r = cli_load_model(&s, model, &o)) != 0 ||
 	    (r = cli_load_data(&s, &o)) != 0) {
 		cli_session_release(&s);

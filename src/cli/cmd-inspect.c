@@ -69,11 +69,8 @@ cmd_inspect(int argc, char **argv)
 			return cli_usage_error("inspect", "bad option");
 		}
 	}
-	if (optind < argc)
-		model = argv[optind++];
-	if (optind < argc)
-		return cli_usage_error("inspect", "unexpected argument '%s'",
-		    argv[optind]);
+	if ((r = cli_model_arg("inspect", argc, argv, &model)) != 0)
+		return r;
 	if ((r = cli_load_model(&s, model, NULL)) != 0) {
 		cli_session_release(&s);
 		return r;

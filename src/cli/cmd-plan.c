@@ -245,11 +245,8 @@ cmd_plan(int argc, char **argv)
 		if (r != 0)
 			return r;
 	}
-	if (optind < argc)
-		model = argv[optind++];
-	if (optind < argc)
-		return cli_usage_error("plan", "unexpected argument '%s'",
-		    argv[optind]);
+	if ((r = cli_model_arg("plan", argc, argv, &model)) != 0)
+		return r;
 	if (cfg.act_bits)
 		cfg.act_calib = act_calib;
 	if (global && cfg.prune_mode != WH_PRUNE_SPARSITY)

@@ -86,11 +86,8 @@ cmd_tui(int argc, char **argv)
 				return r;
 		}
 	}
-	if (optind < argc)
-		model = argv[optind++];
-	if (optind < argc)
-		return cli_usage_error(NULL, "unexpected argument '%s'",
-		    argv[optind]);
+	if ((r = cli_model_arg(NULL, argc, argv, &model)) != 0)
+		return r;
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		cli_error("the workbench needs a terminal; use 'whittle eval' "
 		    "for scripts");

@@ -1,5 +1,6 @@
 /* common.c - loading models and data for the commands, errors, progress */
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -38,6 +39,17 @@ cli_usage_error(const char *cmd, const char *fmt, ...)
 	else
 		fprintf(stderr, "Try 'whittle --help'.\n");
 	return WH_EXIT_USAGE;
+}
+
+int
+cli_model_arg(const char *cmd, int argc, char **argv, const char **model)
+{
+	if (optind < argc)
+		*model = argv[optind++];
+	if (optind < argc)
+		return cli_usage_error(cmd, "unexpected argument '%s'",
+		    argv[optind]);
+	return 0;
 }
 
 long
