@@ -31,6 +31,7 @@ struct wh_search_opts {
 	struct wh_sens_rule rule;
 	wh_sens_progress_fn progress;	/* measuring */
 	void (*note)(void *arg, const char *what);	/* each verification */
+	int (*yield)(void *arg);	/* between batches, see wh_sens_opts */
 	void *arg;
 };
 void wh_search_opts_default(struct wh_search_opts *o);
@@ -66,7 +67,7 @@ void wh_search_result_release(struct wh_search_result *r);
  * byte until a verified plan is within the budget; then verifies the
  * optima of a few other budgets for the front.  The state's layers must be
  * off; on return they hold the chosen plan.  Returns 0, 1 when no plan
- * fits (r->chosen -1), -1 and a message.
+ * fits (r->chosen -1), 2 when cancelled by yield, -1 and a message.
  */
 int wh_search_run(struct wh_state *st, struct wh_sens_table *t,
     const struct wh_search_opts *o, struct wh_search_result *r, char **err);

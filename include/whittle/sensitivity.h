@@ -106,6 +106,9 @@ void wh_sens_rule_default(struct wh_sens_rule *r);
 void wh_sens_table_init(struct wh_sens_table *t, const struct wh_graph *g,
     const struct wh_sens_setting *set, int nset);
 void wh_sens_table_release(struct wh_sens_table *t);
+/* A deep copy of src into dst, which is overwritten. */
+void wh_sens_table_copy(struct wh_sens_table *dst,
+    const struct wh_sens_table *src);
 struct wh_sens_cell *wh_sens_cell(struct wh_sens_table *t, int layer,
     int setting);
 int wh_sens_layer_index(const struct wh_sens_table *t, const char *name);
@@ -126,6 +129,9 @@ struct wh_sens_opts {
 					 * measure, or NULL for every cell */
 	struct wh_sens_rule rule;
 	wh_sens_progress_fn progress;	/* may cancel (non-zero) */
+	/* Called between batches; may block (to give way to other work) and
+	 * cancels with non-zero.  NULL: never. */
+	int (*yield)(void *arg);
 	void *arg;
 };
 

@@ -250,6 +250,17 @@ cfgs_of(const struct wh_sens_table *t, const struct layer_opts *lo,
 }
 
 static int
+verify_progress(void *arg, size_t done, size_t total, size_t correct)
+{
+	const struct wh_search_opts *o = arg;
+
+	(void)done;
+	(void)total;
+	(void)correct;
+	return o->yield != NULL && o->yield(o->arg);
+}
+
+static int
 verify(struct wh_state *st, const struct wh_sens_table *t,
     const struct wh_layer_cfg *cfgs, int64_t predicted,
     const struct wh_search_opts *o, struct wh_search_result *r, char **err)
@@ -263,8 +274,14 @@ verify(struct wh_state *st, const struct wh_sens_table *t,
 	for (i = 0; i < t->nlayers; i++)
 		if (wh_state_set(st, i, &cfgs[i], err) != 0)
 			return -1;
-	if (wh_state_run(st, 0, NULL, NULL, &m, NULL, err) != 0)
+	switch (wh_state_run(st, 0, verify_progress, (void *)o, &m, NULL, err)) {
+	case 0:
+		break;
+	case 1:
+		return 2;	/* cancelled */
+	default:
 		return -1;
+	}
 	r->evaluations++;
 	r->passes += 1;
 	wh_state_totals(st, &tot);
@@ -416,6 +433,7 @@ combine(struct wh_state *st, struct wh_sens_table *t,
 	so.cell_mask = mask;
 	so.rule = o->rule;
 	so.progress = o->progress;
+	so.yield = o->yield;
 	so.arg = o->arg;
 	if (nwant > 0)
 		r = wh_sens_measure(st, t, &so, err);
@@ -505,11 +523,13 @@ wh_search_run(struct wh_state *st, struct wh_sens_table *t,
 	memset(&so, 0, sizeof so);
 	so.rule = o->rule;
 	so.progress = o->progress;
+	so.yield = o->yield;
 	so.arg = o->arg;
-	if (wh_sens_measure(st, t, &so, err) < 0)
-		return -1;
-	if (o->combine && combine(st, t, o, cap, err) < 0)
-		return -1;
+	if ((rc = wh_sens_measure(st, t, &so, err)) != 0)
+		return rc < 0 ? -1 : 2;
+	if (o->combine && (rc = combine(st, t, o, cap, err)) != 0)
+		return rc < 0 ? -1 : 2;
+	rc = -1;
 	json = wh_sens_to_json(t);
 	wh_sha256_hex(json, strlen(json), r->table_sha256);
 	free(json);
@@ -545,8 +565,10 @@ wh_search_run(struct wh_state *st, struct wh_sens_table *t,
 		for (i = 0, wsum = 0; i < n; i++)
 			wsum += lo[i].v[choice[i]].weight;
 		cfgs_of(t, lo, choice, o, cfgs);
-		if (verify(st, t, cfgs, wsum, o, r, err) != 0)
+		if ((i = verify(st, t, cfgs, wsum, o, r, err)) != 0) {
+			rc = i == 2 ? 2 : -1;
 			goto out;
+		}
 		if (r->points[r->npoints - 1].drop <= o->max_drop + 1e-9 ||
 		    o->target_ratio > 0)
 			break;
@@ -575,8 +597,10 @@ wh_search_run(struct wh_state *st, struct wh_sens_table *t,
 			}
 			if (dup)
 				continue;
-			if (verify(st, t, cfgs, weight, o, r, err) != 0)
+			if ((k = verify(st, t, cfgs, weight, o, r, err)) != 0) {
+				rc = k == 2 ? 2 : -1;
 				goto out;
+			}
 		}
 	mark_front(r);
 	/* with a budget: the best verified plan within it, wherever it

@@ -185,6 +185,31 @@ wh_sens_table_release(struct wh_sens_table *t)
 	memset(t, 0, sizeof *t);
 }
 
+void
+wh_sens_table_copy(struct wh_sens_table *dst, const struct wh_sens_table *src)
+{
+	size_t nl = src->nlayers ? (size_t)src->nlayers : 1;
+	size_t nc = (size_t)src->nlayers * src->nsettings + 1;
+	int i;
+
+	*dst = *src;
+	dst->layers = xcalloc(nl, sizeof *dst->layers);
+	for (i = 0; i < src->nlayers; i++)
+		dst->layers[i] = xstrdup(src->layers[i]);
+	dst->layer_bytes = xmalloc(nl * sizeof *dst->layer_bytes);
+	memcpy(dst->layer_bytes, src->layer_bytes, src->nlayers *
+	    sizeof *dst->layer_bytes);
+	dst->layer_macs = xmalloc(nl * sizeof *dst->layer_macs);
+	memcpy(dst->layer_macs, src->layer_macs, src->nlayers *
+	    sizeof *dst->layer_macs);
+	dst->settings = xmalloc((src->nsettings ? src->nsettings : 1) *
+	    sizeof *dst->settings);
+	memcpy(dst->settings, src->settings, src->nsettings *
+	    sizeof *dst->settings);
+	dst->cells = xmalloc(nc * sizeof *dst->cells);
+	memcpy(dst->cells, src->cells, nc * sizeof *dst->cells);
+}
+
 struct wh_sens_cell *
 wh_sens_cell(struct wh_sens_table *t, int layer, int setting)
 {
@@ -348,7 +373,8 @@ work_from(const struct wh_graph *g, int from)
 static int
 measure_cell(struct wh_state *st, struct wh_sens_table *t, int i,
     const struct wh_sens_setting *set, struct wh_sens_cell *c,
-    const struct baseline *b, const struct wh_sens_rule *rule, char **err)
+    const struct baseline *b, const struct wh_sens_rule *rule,
+    const struct wh_sens_opts *o, char **err)
 {
 	struct wh_eval *e = wh_state_eval(st);
 	const struct wh_graph *g = wh_state_graph(st);
@@ -382,6 +408,10 @@ measure_cell(struct wh_state *st, struct wh_sens_table *t, int i,
 	while (done < b->n) {
 		size_t n = b->n - done < step ? b->n - done : step;
 
+		if (o != NULL && o->yield != NULL && o->yield(o->arg)) {
+			r = 1;
+			goto restore;
+		}
 		if (wh_eval_range(e, done, n, preds, out, err) != 0) {
 			r = -1;
 			goto restore;
@@ -424,6 +454,8 @@ restore:
 	wh_layer_cfg_init(&off);
 	if (wh_state_set(st, i, &off, r ? NULL : err) != 0 && r == 0)
 		r = -1;
+	if (r == 1)
+		memset(c, 0, sizeof *c);	/* cancelled: still to do */
 out:
 	free(preds);
 	free(out);
@@ -499,10 +531,9 @@ wh_sens_measure(struct wh_state *st, struct wh_sens_table *t,
 				r = 1;
 				goto out;
 			}
-			if (measure_cell(st, t, i, &t->settings[s], c, &b,
-			    &rule, err) != 0) {
+			if ((r = measure_cell(st, t, i, &t->settings[s], c, &b,
+			    &rule, o, err)) != 0) {
 				c->status = WH_SENS_TODO;
-				r = -1;
 				goto out;
 			}
 			t->passes += c->passes;
