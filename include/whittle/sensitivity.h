@@ -61,10 +61,11 @@ struct wh_sens_cell {
 	uint64_t correct;	/* of those, correct with the setting */
 	uint64_t base_correct;	/* of those, correct in the baseline */
 	uint64_t flips;		/* of those, predicted differently */
+	uint64_t loss, gain;	/* of those, turned wrong, and turned right */
 	double drop;		/* accuracy change in points, baseline minus
 				 * setting, on the samples evaluated */
-	double drop_lo, drop_hi;	/* its 95% interval (Wilson bounds of
-					 * the paired losses and gains) */
+	double drop_lo, drop_hi;	/* its 95% interval, from the paired
+					 * losses and gains */
 	double kl;		/* mean KL(baseline || setting) of the outputs'
 				 * softmax, nats */
 	uint64_t bytes;		/* the layer's stored size with the setting */
@@ -99,6 +100,8 @@ struct wh_sens_rule {
 				 * flip rate is below this (points, 0.25) */
 	double hopeless;	/* stop when the drop's lower bound exceeds
 				 * this (points, 5) */
+	double precision;	/* stop when the drop's interval is narrower
+				 * than this (points, 1) */
 };
 void wh_sens_rule_default(struct wh_sens_rule *r);
 
@@ -127,6 +130,8 @@ struct wh_sens_opts {
 				 * shard (0-based); 0, 0 for all */
 	const unsigned char *cell_mask;	/* (nlayers * nsettings) 1 to
 					 * measure, or NULL for every cell */
+	int refine;		/* also go on with cells that stopped early,
+				 * under this rule */
 	struct wh_sens_rule rule;
 	wh_sens_progress_fn progress;	/* may cancel (non-zero) */
 	/* Called between batches; may block (to give way to other work) and

@@ -358,6 +358,56 @@ back_off(const struct layer_opts *lo, int n, const struct wh_search_opts *o,
 	return 0;
 }
 
+/*
+ * The table's cheap rule stops a cell once its interval is a point wide;
+ * the choice within a budget needs more where a cell could be chosen.
+ * The rule the search measures with: the budget's precision.
+ */
+static void
+search_rule(const struct wh_search_opts *o, struct wh_sens_rule *r)
+{
+	*r = o->rule;
+	if (r->negligible > o->max_drop / 4)
+		r->negligible = o->max_drop / 4;
+	if (r->hopeless > o->max_drop)
+		r->hopeless = o->max_drop;
+	if (r->precision > o->max_drop / 2)
+		r->precision = o->max_drop / 2;
+}
+
+/* Goes on with the cells that stopped early but could be chosen. */
+static int
+refine(struct wh_state *st, struct wh_sens_table *t,
+    const struct wh_search_opts *o, char **err)
+{
+	size_t n = (size_t)t->nlayers * t->nsettings, i;
+	unsigned char *mask = xcalloc(n + 1, 1);
+	struct wh_sens_opts so;
+	int any = 0, r = 0;
+
+	for (i = 0; i < n; i++) {
+		const struct wh_sens_cell *c = &t->cells[i];
+		unsigned m = wh_setting_methods(&t->settings[i %
+		    t->nsettings].cfg);
+
+		if (c->status == WH_SENS_EARLY && c->drop_lo < o->max_drop &&
+		    (m & ~o->methods) == 0 && !(o->locked &&
+		    o->locked[i / t->nsettings]))
+			any = mask[i] = 1;
+	}
+	memset(&so, 0, sizeof so);
+	search_rule(o, &so.rule);
+	so.cell_mask = mask;
+	so.refine = 1;
+	so.progress = o->progress;
+	so.yield = o->yield;
+	so.arg = o->arg;
+	if (any)
+		r = wh_sens_measure(st, t, &so, err);
+	free(mask);
+	return r;
+}
+
 /* ---- the two-part settings --------------------------------------------- */
 
 struct pick {
@@ -431,7 +481,7 @@ combine(struct wh_state *st, struct wh_sens_table *t,
 		    wh_sens_setting_index(t, want[k].name)] = 1;
 	memset(&so, 0, sizeof so);
 	so.cell_mask = mask;
-	so.rule = o->rule;
+	search_rule(o, &so.rule);
 	so.progress = o->progress;
 	so.yield = o->yield;
 	so.arg = o->arg;
@@ -527,6 +577,10 @@ wh_search_run(struct wh_state *st, struct wh_sens_table *t,
 	so.arg = o->arg;
 	if ((rc = wh_sens_measure(st, t, &so, err)) != 0)
 		return rc < 0 ? -1 : 2;
+	if ((rc = refine(st, t, o, err)) != 0)
+		return rc < 0 ? -1 : 2;
+	/* the budget in samples, now that the set's size is known */
+	cap = budget_samples(t, o->max_drop);
 	if (o->combine && (rc = combine(st, t, o, cap, err)) != 0)
 		return rc < 0 ? -1 : 2;
 	rc = -1;

@@ -72,6 +72,8 @@ wh_sens_to_json(const struct wh_sens_table *t)
 			add_u64(o, "correct", c->correct);
 			add_u64(o, "base_correct", c->base_correct);
 			add_u64(o, "flips", c->flips);
+			add_u64(o, "loss", c->loss);
+			add_u64(o, "gain", c->gain);
 			cJSON_AddNumberToObject(o, "drop", c->drop);
 			cJSON_AddNumberToObject(o, "drop_lo", c->drop_lo);
 			cJSON_AddNumberToObject(o, "drop_hi", c->drop_hi);
@@ -171,7 +173,8 @@ parse_cell(struct wh_sens_table *t, const char *path, const cJSON *o, int n,
 	}
 	if (get_u64(o, "samples", &c->samples) || get_u64(o, "correct",
 	    &c->correct) || get_u64(o, "base_correct", &c->base_correct) ||
-	    get_u64(o, "flips", &c->flips) || get_num(o, "drop", &c->drop) ||
+	    get_u64(o, "flips", &c->flips) || get_u64(o, "loss", &c->loss) ||
+	    get_u64(o, "gain", &c->gain) || get_num(o, "drop", &c->drop) ||
 	    get_num(o, "drop_lo", &c->drop_lo) || get_num(o, "drop_hi",
 	    &c->drop_hi) || get_num(o, "kl", &c->kl) || get_u64(o, "bytes",
 	    &c->bytes) || get_u64(o, "macs", &c->macs) || get_num(o,
@@ -180,7 +183,7 @@ parse_cell(struct wh_sens_table *t, const char *path, const cJSON *o, int n,
 		    "of range", path, n);
 	if (c->samples == 0 || c->samples > t->samples ||
 	    c->correct > c->samples || c->base_correct > c->samples ||
-	    c->flips > c->samples)
+	    c->flips > c->samples || c->loss + c->gain > c->flips)
 		return wh_error(err, "%s: cell %d counts more samples than the "
 		    "set has", path, n);
 	return 0;

@@ -138,6 +138,7 @@ wh_sens_rule_default(struct wh_sens_rule *r)
 	r->min_samples = 512;
 	r->negligible = 0.25;
 	r->hopeless = 5;
+	r->precision = 1;
 }
 
 /* ---- the table --------------------------------------------------------- */
@@ -293,6 +294,32 @@ wilson(uint64_t k, uint64_t n, double *lo, double *hi)
 }
 
 /*
+ * The 95% interval of the paired accuracy change (points) from the
+ * samples a setting turned wrong (loss) and right (gain) out of n: the
+ * normal approximation of (loss - gain) / n with the variance of paired
+ * proportions, one pseudo-count added so that no change seen is not
+ * taken as certain.
+ */
+static void
+drop_interval(uint64_t loss, uint64_t gain, uint64_t n, double *lo,
+    double *hi)
+{
+	const double z = 1.959963984540054;
+	double d, v, h;
+
+	if (n == 0) {
+		*lo = -100;
+		*hi = 100;
+		return;
+	}
+	d = ((double)loss - (double)gain) / n;
+	v = ((double)loss + (double)gain + 1) / n - d * d;
+	h = z * sqrt((v > 0 ? v : 1.0 / n) / n);
+	*lo = 100 * (d - h);
+	*hi = 100 * (d + h);
+}
+
+/*
  * The outputs as log-probabilities: a row that already is a probability
  * distribution (a final Softmax) is logged, one that already sums to 1
  * after exp (a final LogSoftmax) is kept, anything else is taken as logits.
@@ -384,12 +411,20 @@ measure_cell(struct wh_state *st, struct wh_sens_table *t, int i,
 	uint64_t loss = 0, gain = 0;
 	int32_t *preds = xmalloc(step * sizeof *preds);
 	float *out = xmalloc(step * b->k * sizeof *out);
-	double *lq = xmalloc(b->k * sizeof *lq), kl = 0, work, llo, lhi, glo,
-	    ghi, flo, fhi;
+	double *lq = xmalloc(b->k * sizeof *lq), kl = 0, work, lo, hi, flo,
+	    fhi;
 	char *why = NULL;
+	struct wh_sens_cell orig = *c;
 	int r = 0;
 
-	memset(c, 0, sizeof *c);
+	if (c->status == WH_SENS_EARLY) {
+		/* refining: go on from where it stopped */
+		done = c->samples;
+		loss = c->loss;
+		gain = c->gain;
+		kl = c->kl * (double)c->samples;
+	} else
+		memset(c, 0, sizeof *c);
 	if (wh_state_set(st, i, &set->cfg, &why) != 0) {
 		c->status = WH_SENS_SKIPPED;
 		snprintf(c->reason, sizeof c->reason, "%s", why);
@@ -436,31 +471,37 @@ measure_cell(struct wh_state *st, struct wh_sens_table *t, int i,
 		if (done >= b->n || done < rule->min_samples)
 			continue;
 		wilson(c->flips, done, &flo, &fhi);
-		wilson(loss, done, &llo, &lhi);
-		wilson(gain, done, &glo, &ghi);
-		if (100 * fhi < rule->negligible ||
-		    100 * (llo - ghi) > rule->hopeless)
+		drop_interval(loss, gain, done, &lo, &hi);
+		if (100 * fhi < rule->negligible || lo > rule->hopeless ||
+		    hi - lo < rule->precision)
 			break;
 	}
 	c->status = done >= b->n ? WH_SENS_DONE : WH_SENS_EARLY;
+	c->loss = loss;
+	c->gain = gain;
 	c->kl = done ? kl / done : 0;
 	c->drop = 100.0 * ((double)c->base_correct - (double)c->correct) /
 	    (double)done;
-	wilson(loss, done, &llo, &lhi);
-	wilson(gain, done, &glo, &ghi);
-	c->drop_lo = 100 * (llo - ghi);
-	c->drop_hi = 100 * (lhi - glo);
+	drop_interval(loss, gain, done, &c->drop_lo, &c->drop_hi);
 restore:
 	wh_layer_cfg_init(&off);
 	if (wh_state_set(st, i, &off, r ? NULL : err) != 0 && r == 0)
 		r = -1;
-	if (r == 1)
-		memset(c, 0, sizeof *c);	/* cancelled: still to do */
+	if (r != 0)
+		*c = orig;	/* cancelled or failed: as it was */
 out:
 	free(preds);
 	free(out);
 	free(lq);
 	return r;
+}
+
+/* A cell to measure: not measured yet, or stopped early when refining. */
+static int
+wanted(const struct wh_sens_opts *o, const struct wh_sens_cell *c)
+{
+	return c->status == WH_SENS_TODO || (o != NULL && o->refine &&
+	    c->status == WH_SENS_EARLY);
 }
 
 int
@@ -484,8 +525,8 @@ wh_sens_measure(struct wh_state *st, struct wh_sens_table *t,
 		wh_sens_rule_default(&rule);
 	for (i = 0; i < t->nlayers; i++)
 		for (s = 0; s < t->nsettings; s++)
-			if (t->cells[(size_t)i * t->nsettings + s].status ==
-			    WH_SENS_TODO && wh_sens_in_shard(o, i *
+			if (wanted(o, &t->cells[(size_t)i * t->nsettings + s]) &&
+			    wh_sens_in_shard(o, i *
 			    t->nsettings + s) && (o == NULL || o->cell_mask ==
 			    NULL || o->cell_mask[i * t->nsettings + s]))
 				total++;
@@ -520,7 +561,7 @@ wh_sens_measure(struct wh_state *st, struct wh_sens_table *t,
 		for (s = 0; s < t->nsettings; s++) {
 			struct wh_sens_cell *c = wh_sens_cell(t, i, s);
 
-			if (c->status != WH_SENS_TODO ||
+			if (!wanted(o, c) ||
 			    !wh_sens_in_shard(o, i * t->nsettings + s) ||
 			    (o != NULL && o->cell_mask != NULL &&
 			    !o->cell_mask[i * t->nsettings + s]))
@@ -531,12 +572,15 @@ wh_sens_measure(struct wh_state *st, struct wh_sens_table *t,
 				r = 1;
 				goto out;
 			}
-			if ((r = measure_cell(st, t, i, &t->settings[s], c, &b,
-			    &rule, o, err)) != 0) {
-				c->status = WH_SENS_TODO;
-				goto out;
+			{
+				double before = c->status == WH_SENS_EARLY ?
+				    c->passes : 0;
+
+				if ((r = measure_cell(st, t, i, &t->settings[s], c,
+				    &b, &rule, o, err)) != 0)
+					goto out;
+				t->passes += c->passes - before;
 			}
-			t->passes += c->passes;
 			t->measured++;
 			done++;
 		}
