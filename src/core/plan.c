@@ -1172,39 +1172,84 @@ parse_data(struct pctx *x, const cJSON *obj, struct wh_plan *p)
 	return 0;
 }
 
+/* layers."name": layer names are always quoted; a new string. */
+static char *
+layer_kpath(const char *name)
+{
+	char *q = quote(name), *r;
+
+	r = xasprintf("layers.%s", q);
+	free(q);
+	return r;
+}
+
+/* FNV-1a, for the table of layer names below. */
+static uint64_t
+name_hash(const char *s)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+/*
+ * Parses the layer entries of obj into p->layers.  Names seen so far sit in
+ * an open-addressing table of indices into p->layers (size a power of two,
+ * at least twice the number of entries), so that finding a repeated name
+ * costs one probe sequence, not a pass over every layer before it.
+ */
 static int
 parse_layers(struct pctx *x, const cJSON *obj, struct wh_plan *p)
 {
 	const cJSON *it;
 	struct wh_layer_cfg cfg;
+	size_t count = 0, size = 16, mask, h;
+	int *table, rc = 0;
 	char *kp;
-	int i, rc;
 
-	for (it = obj->child; it != NULL; it = it->next) {
+	for (it = obj->child; it != NULL; it = it->next)
+		count++;
+	if (count > INT_MAX / 2)
+		return wh_error(x->err, "%s: layers holds %zu entries, too "
+		    "many", x->path, count);
+	while (size < 2 * count)
+		size *= 2;
+	mask = size - 1;
+	table = xreallocarray(NULL, size, sizeof *table);
+	for (h = 0; h < size; h++)
+		table[h] = -1;
+	p->layers = xreallocarray(p->layers, count > 0 ? count : 1,
+	    sizeof *p->layers);
+
+	for (it = obj->child; it != NULL && rc == 0; it = it->next) {
 		const char *name = it->string != NULL ? it->string : "";
-		char *q = quote(name);
 
-		kp = xasprintf("layers.%s", q);
-		free(q);
-		for (i = 0; i < p->nlayers; i++)
-			if (strcmp(p->layers[i].name, name) == 0)
+		for (h = name_hash(name) & mask; table[h] != -1;
+		    h = (h + 1) & mask)
+			if (strcmp(p->layers[table[h]].name, name) == 0)
 				break;
-		if (i < p->nlayers) {
-			wh_error(x->err, "%s: %s appears twice, expected each "
-			    "layer once", x->path, kp);
-			free(kp);
-			return -1;
-		}
-		if (!cJSON_IsObject(it))
+		kp = layer_kpath(name);
+		if (table[h] != -1)
+			rc = wh_error(x->err, "%s: %s appears twice, expected "
+			    "each layer once", x->path, kp);
+		else if (!cJSON_IsObject(it))
 			rc = bad(x, kp, it, "expected an object");
 		else
 			rc = parse_settings(x, kp, it, &p->defaults, &cfg);
 		free(kp);
 		if (rc == -1)
-			return -1;
-		add_layer(p, name, &cfg);
+			break;
+		table[h] = p->nlayers;
+		p->layers[p->nlayers].name = xstrdup(name);
+		p->layers[p->nlayers].cfg = cfg;
+		p->nlayers++;
 	}
-	return 0;
+	free(table);
+	return rc;
 }
 
 /* 2^64 as a double: integers below it fit uint64_t. */

@@ -1002,6 +1002,51 @@ test_fuzz(void)
 	free(json);
 }
 
+/*
+ * 100,000 layers: the repeated name at the end is found, the rest parse in
+ * order.  (Comparing each name with every one before it, as the parser
+ * once did, takes minutes here.)
+ */
+static void
+test_many_layers(void)
+{
+	const int n = 100000;
+	struct wh_plan p;
+	char *json, *err = NULL, *w;
+	size_t cap = (size_t)n * 40 + 256;
+	int i, rc, good;
+
+	json = xmalloc(cap);
+	w = json + sprintf(json, HEAD "\"layers\": {");
+	for (i = 0; i < n; i++)
+		w += sprintf(w, "%s\"/block%d/Conv\": {\"bits\": %d}",
+		    i ? ", " : "", i, 2 + i % 7);
+	strcpy(w, ", \"/block31337/Conv\": {}}}");
+	rc = parse_str(&p, json, &err);
+	ok(rc == -1 && err != NULL &&
+	    strstr(err, "layers.\"/block31337/Conv\" appears twice") != NULL,
+	    "a name repeated after %d layers: %s", n, err ? err : "(accepted)");
+	free(err);
+	err = NULL;
+	wh_plan_release(&p);
+
+	strcpy(w, "}}");
+	rc = parse_str(&p, json, &err);
+	good = rc == 0 && p.nlayers == n;
+	for (i = 0; good && i < n; i += 997) {
+		char name[32];
+
+		snprintf(name, sizeof name, "/block%d/Conv", i);
+		good = strcmp(p.layers[i].name, name) == 0 &&
+		    p.layers[i].cfg.bits == 2 + i % 7;
+	}
+	ok(good, "%d distinct layers parse, in order (%s)", n,
+	    err ? err : "no error");
+	free(err);
+	wh_plan_release(&p);
+	free(json);
+}
+
 int
 main(void)
 {
@@ -1012,6 +1057,7 @@ main(void)
 	test_locale();
 	test_save();
 	test_errors();
+	test_many_layers();
 	test_overlay();
 	test_resolve();
 	test_fuzz();
