@@ -36,6 +36,23 @@ void wh_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noretur
  */
 int wh_error(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/*
+ * A name from an input file (a layer, node, tensor or key), quoted for a
+ * message: 'fc1.weight'.  Bytes that are not printable (control bytes,
+ * bytes that are not UTF-8) are written as \xNN, a quote or backslash in
+ * the name as \' and \\.  A name longer than WH_QNAME_MAX bytes as
+ * written is cut there on a character boundary and given its length:
+ * 'aaaa...' (10485760 bytes).  NULL quotes as ''.  The result, at most
+ * WH_QNAME_SIZE bytes with the NUL, goes into buf; returns buf.
+ */
+#define WH_QNAME_MAX 60
+#define WH_QNAME_SIZE 96
+const char *wh_quote_name(const char *name, char *buf, size_t size);
+/* wh_quote_name() into a buffer that lives to the end of the enclosing
+ * block: wh_error(err, "layer %s: ...", WH_QNAME(name)). */
+#define WH_QNAME(name) \
+	wh_quote_name((name), (char[WH_QNAME_SIZE]){ 0 }, WH_QNAME_SIZE)
+
 /* a * b and a + b with overflow detection: return 0 on success, -1 on overflow. */
 int wh_mul_size(size_t a, size_t b, size_t *out);
 int wh_add_size(size_t a, size_t b, size_t *out);

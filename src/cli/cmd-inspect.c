@@ -88,7 +88,8 @@ cmd_inspect(int argc, char **argv)
 		li->k = (int)(l->out < l->in ? l->out : l->in);
 		li->sv = xcalloc(li->k ? li->k : 1, sizeof *li->sv);
 		if (wh_svals(l->w, l->out, l->in, li->sv, &err) != 0) {
-			cli_error("%s: layer '%s': %s", s.model_path, l->name, err);
+			cli_error("%s: layer %s: %s", s.model_path,
+			    WH_QNAME(l->name), err);
 			free(err);
 			r = WH_EXIT_INPUT;
 			goto out;

@@ -47,8 +47,8 @@ cli_model_arg(const char *cmd, int argc, char **argv, const char **model)
 	if (optind < argc)
 		*model = argv[optind++];
 	if (optind < argc)
-		return cli_usage_error(cmd, "unexpected argument '%s'",
-		    argv[optind]);
+		return cli_usage_error(cmd, "unexpected argument %s",
+		    WH_QNAME(argv[optind]));
 	return 0;
 }
 

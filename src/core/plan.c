@@ -621,6 +621,40 @@ struct pctx {
 	char **err;
 };
 
+/*
+ * s as a JSON string for a message: quote() of at most VALUE_MAX bytes of
+ * it; a longer one is cut on a UTF-8 character boundary and given its
+ * length, "aaaa..." (10485760 bytes).  A new string.
+ */
+static char *
+quote_cap(const char *s)
+{
+	size_t n = strlen(s), cut = 0, w = 0, e;
+	unsigned char c;
+	char *head, *q, *r;
+
+	if (n <= VALUE_MAX)
+		return quote(s);
+	/* as many bytes as fit VALUE_MAX - 8 once escaped (\" or \u0001) */
+	for (;;) {
+		c = (unsigned char)s[cut];
+		e = c == '"' || c == '\\' ? 2 : c < 0x20 ? 6 : 1;
+		if (w + e > VALUE_MAX - 8)
+			break;
+		w += e;
+		cut++;
+	}
+	while (cut > 0 && ((unsigned char)s[cut] & 0xc0) == 0x80)
+		cut--;
+	head = xstrndup(s, cut);
+	q = quote(head);
+	q[strlen(q) - 1] = '\0';	/* the closing quote */
+	r = xasprintf("%s...\" (%zu bytes)", q, n);
+	free(q);
+	free(head);
+	return r;
+}
+
 /* A key as a component of a key path: bare when an identifier, else quoted. */
 static char *
 key_component(const char *key)
@@ -634,10 +668,10 @@ key_component(const char *key)
 			    (*s >= '0' && *s <= '9') || *s == '_'))
 				break;
 		}
-		if (*s == '\0')
+		if (*s == '\0' && s - key <= VALUE_MAX)
 			return xstrdup(key);
 	}
-	return quote(key);
+	return quote_cap(key);
 }
 
 /* parent.key, or key at the top (parent NULL); a new string. */
@@ -657,8 +691,7 @@ key_path(const char *parent, const char *key)
 static char *
 value_text(const cJSON *v)
 {
-	char buf[40], *q, *r;
-	size_t n;
+	char buf[40];
 
 	if (cJSON_IsNumber(v)) {
 		fmt_double(buf, sizeof buf, v->valuedouble);
@@ -676,18 +709,7 @@ value_text(const cJSON *v)
 		return xstrdup("an array");
 	if (!cJSON_IsString(v) || v->valuestring == NULL)
 		return xstrdup("?");
-	q = quote(v->valuestring);
-	n = strlen(q);
-	if (n <= VALUE_MAX)
-		return q;
-	/* cut on a UTF-8 character boundary, then close the quote */
-	n = VALUE_MAX - 4;
-	while (n > 1 && ((unsigned char)q[n] & 0xc0) == 0x80)
-		n--;
-	q[n] = '\0';
-	r = xasprintf("%s...\"", q);
-	free(q);
-	return r;
+	return quote_cap(v->valuestring);
 }
 
 /* "<plan>: <kpath> is <value>, <expect>" */
@@ -1176,7 +1198,7 @@ parse_data(struct pctx *x, const cJSON *obj, struct wh_plan *p)
 static char *
 layer_kpath(const char *name)
 {
-	char *q = quote(name), *r;
+	char *q = quote_cap(name), *r;
 
 	r = xasprintf("layers.%s", q);
 	free(q);
@@ -1519,8 +1541,8 @@ wh_plan_resolve(const struct wh_plan *p, const struct wh_graph *g,
 	for (j = 0; j < p->nlayers; j++) {
 		if ((i = wh_graph_find_layer(g, p->layers[j].name)) < 0) {
 			free(w);
-			return wh_error(err, "%s: layer '%s' is not in %s", pp,
-			    p->layers[j].name, mp);
+			return wh_error(err, "%s: layer %s is not in %s", pp,
+			    WH_QNAME(p->layers[j].name), mp);
 		}
 		cfgs[i] = p->layers[j].cfg;
 	}

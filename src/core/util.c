@@ -185,6 +185,98 @@ wh_add_size(size_t a, size_t b, size_t *out)
 	return 0;
 }
 
+/*
+ * The length of the UTF-8 character at s (at most n bytes there), or 0
+ * when s does not start a well-formed one (overlong forms, surrogates and
+ * code points above U+10FFFF are not).
+ */
+static size_t
+utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len, i;
+	unsigned lo = 0x80, hi = 0xbf;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		if (s[0] == 0xe0)
+			lo = 0xa0;
+		else if (s[0] == 0xed)
+			hi = 0x9f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		if (s[0] == 0xf0)
+			lo = 0x90;
+		else if (s[0] == 0xf4)
+			hi = 0x8f;
+	} else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if (s[i] < (i == 1 ? lo : 0x80) || s[i] > (i == 1 ? hi : 0xbf))
+			return 0;
+	}
+	return len;
+}
+
+const char *
+wh_quote_name(const char *name, char *buf, size_t size)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *s = (const unsigned char *)(name != NULL ? name : "");
+	size_t total = strlen((const char *)s), i = 0, o = 0, k, n, room;
+	char piece[8];
+	int cut = 0;
+
+	if (size < 32) {
+		if (size > 0)
+			buf[0] = '\0';
+		return buf;
+	}
+	/* room for the name: the quotes, the "..." and the length go after */
+	room = size - 1 - 2 - 3 - 24;
+	if (room > WH_QNAME_MAX)
+		room = WH_QNAME_MAX;
+	buf[o++] = '\'';
+	while (i < total) {
+		if (s[i] == '\'' || s[i] == '\\') {
+			piece[0] = '\\';
+			piece[1] = (char)s[i];
+			n = 2;
+			k = 1;
+		} else if (s[i] >= 0x20 && s[i] < 0x7f) {
+			piece[0] = (char)s[i];
+			n = k = 1;
+		} else if (s[i] >= 0x80 && (k = utf8_len(s + i, total - i)) > 0) {
+			memcpy(piece, s + i, k);
+			n = k;
+		} else {
+			piece[0] = '\\';
+			piece[1] = 'x';
+			piece[2] = hex[s[i] >> 4];
+			piece[3] = hex[s[i] & 15];
+			n = 4;
+			k = 1;
+		}
+		if (o - 1 + n > room) {
+			cut = 1;
+			break;
+		}
+		memcpy(buf + o, piece, n);
+		o += n;
+		i += k;
+	}
+	if (cut)
+		snprintf(buf + o, size - o, "...' (%zu bytes)", total);
+	else {
+		buf[o++] = '\'';
+		buf[o] = '\0';
+	}
+	return buf;
+}
+
 double
 wh_now(void)
 {

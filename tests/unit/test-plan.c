@@ -1047,6 +1047,76 @@ test_many_layers(void)
 	free(json);
 }
 
+/* A plan of 10 MiB names: every message quotes them cut short. */
+static void
+test_huge_names(void)
+{
+	size_t n = (size_t)10 << 20;
+	char *name = xmalloc(n + 1), *json, *err = NULL, *warn = NULL;
+	char *path = fx_model("fashion-cnn"), want[64];
+	struct wh_model *m;
+	struct wh_graph *g = NULL;
+	struct wh_layer_cfg cfgs[8];
+	struct wh_plan p;
+	int rc;
+
+	memset(name, 'n', n);
+	name[n] = '\0';
+	snprintf(want, sizeof want, "...\" (%zu bytes)", n);
+
+	json = xasprintf(HEAD "\"layers\": {\"%s\": {\"bits\": 3.5}}}", name);
+	rc = parse_str(&p, json, &err);
+	ok(rc == -1 && err != NULL && strlen(err) < 200 &&
+	    strstr(err, want) != NULL && strstr(err, ".bits is 3.5") != NULL,
+	    "a bad value in a layer of a 10 MiB name: %s", err ? err : "?");
+	free(json);
+	free(err);
+	err = NULL;
+
+	json = xasprintf(HEAD "\"defaults\": {\"%s\": 1}}", name);
+	rc = parse_str(&p, json, &err);
+	ok(rc == -1 && err != NULL && strlen(err) < 200 &&
+	    strstr(err, "unknown key defaults.\"nnn") != NULL &&
+	    strstr(err, want) != NULL, "an unknown key of 10 MiB: %s",
+	    err ? err : "?");
+	free(json);
+	free(err);
+	err = NULL;
+
+	json = xasprintf(HEAD "\"model\": {\"sha256\": \"%s\"}}", name);
+	rc = parse_str(&p, json, &err);
+	ok(rc == -1 && err != NULL && strlen(err) < 200 &&
+	    strstr(err, "model.sha256 is \"nnn") != NULL &&
+	    strstr(err, want) != NULL, "a 10 MiB value: %s", err ? err : "?");
+	free(json);
+	free(err);
+	err = NULL;
+
+	m = wh_model_load(path, &err);
+	if (m != NULL)
+		g = wh_graph_new(m, &err);
+	json = xasprintf(HEAD "\"layers\": {\"%s\": {\"bits\": 4}}}", name);
+	rc = parse_str(&p, json, &err);
+	ok(rc == 0 && g != NULL, "a plan naming a 10 MiB layer parses (%s)",
+	    err ? err : "no error");
+	free(err);
+	err = NULL;
+	if (rc == 0 && g != NULL) {
+		rc = wh_plan_resolve(&p, g, NULL, 0, cfgs, &warn, &err);
+		snprintf(want, sizeof want, "...' (%zu bytes) is not in", n);
+		ok(rc == -1 && err != NULL && strlen(err) < 200 &&
+		    strstr(err, "layer 'nnnn") != NULL && strstr(err, want) != NULL,
+		    "resolving it: %s", err ? err : "?");
+		free(err);
+		wh_plan_release(&p);
+	}
+	free(json);
+	wh_graph_free(g);
+	wh_model_free(m);
+	free(path);
+	free(name);
+}
+
 int
 main(void)
 {
@@ -1060,6 +1130,7 @@ main(void)
 	test_many_layers();
 	test_overlay();
 	test_resolve();
+	test_huge_names();
 	test_fuzz();
 	return tap_done();
 }

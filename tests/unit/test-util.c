@@ -488,9 +488,62 @@ test_now(void)
 	ok(a > 0 && b >= a, "wh_now is monotonic");
 }
 
+/* Names quoted for messages: escaped, and cut short with their length. */
+static void
+test_quote_name(void)
+{
+	char buf[WH_QNAME_SIZE], *big, want[128];
+	const char *q;
+	size_t n = (size_t)10 << 20, i;
+	int good;
+
+	ok(strcmp(wh_quote_name("fc1.weight", buf, sizeof buf),
+	    "'fc1.weight'") == 0, "a plain name is quoted: %s", buf);
+	ok(strcmp(wh_quote_name(NULL, buf, sizeof buf), "''") == 0,
+	    "NULL quotes as ''");
+	ok(strcmp(wh_quote_name("a\nb\x01\x7f'\\", buf, sizeof buf),
+	    "'a\\x0ab\\x01\\x7f\\'\\\\'") == 0,
+	    "control bytes, quote and backslash are escaped: %s", buf);
+	ok(strcmp(wh_quote_name("/caf\xc3\xa9/\xe2\x86\x92", buf, sizeof buf),
+	    "'/caf\xc3\xa9/\xe2\x86\x92'") == 0, "UTF-8 is kept: %s", buf);
+	ok(strcmp(wh_quote_name("x\xc3(\xed\xa0\x80\xc0\xaf", buf, sizeof buf),
+	    "'x\\xc3(\\xed\\xa0\\x80\\xc0\\xaf'") == 0,
+	    "bytes that are not UTF-8 are escaped: %s", buf);
+
+	/* 10 MiB of name */
+	big = xmalloc(n + 1);
+	memset(big, 'a', n);
+	big[n] = '\0';
+	q = WH_QNAME(big);
+	snprintf(want, sizeof want, "'%.*s...' (%zu bytes)", WH_QNAME_MAX,
+	    big, n);
+	ok(strcmp(q, want) == 0 && strlen(q) < WH_QNAME_SIZE,
+	    "a 10 MiB name is cut to %zu bytes: %s", strlen(q), q);
+
+	/* a cut falls between characters, never inside one */
+	for (i = 0; i + 2 <= n; i += 2)
+		memcpy(big + i, "\xc3\xa9", 2);
+	big[n - (n % 2)] = '\0';
+	q = WH_QNAME(big);
+	good = strlen(q) < WH_QNAME_SIZE && strstr(q, "...' (") != NULL;
+	for (i = 1; good && q[i] != '.'; i += 2)
+		good = (unsigned char)q[i] == 0xc3 &&
+		    (unsigned char)q[i + 1] == 0xa9;
+	ok(good && i > 40, "a cut keeps whole characters (%zu bytes)", i - 1);
+
+	/* each escape counts its written bytes */
+	memset(big, 1, 1000);
+	big[1000] = '\0';
+	q = WH_QNAME(big);
+	ok(strlen(q) < WH_QNAME_SIZE && strstr(q, "(1000 bytes)") != NULL &&
+	    strncmp(q, "'\\x01\\x01", 9) == 0, "escapes are cut too: %s", q);
+	free(big);
+}
+
 int
 main(void)
 {
+	test_quote_name();
 	make_tmpdir();
 	test_sizes();
 	test_floats();
