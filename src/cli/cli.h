@@ -52,9 +52,13 @@ enum {
 
 /* Prints "whittle: <message>" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Prints the error, then "Try 'whittle CMD --help'." and returns WH_EXIT_USAGE. */
+/* Prints the error and "(see 'whittle CMD --help')" on one line; returns
+ * WH_EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* After getopt_long returned ch ':' or '?' (the option string starts with
+ * ':', so getopt itself prints nothing): one line naming the option. */
+int cli_bad_option(const char *cmd, int ch, char **argv);
 
 /* Handles one of the shared options; returns 0, or an exit code on a bad value. */
 int cli_data_opt(struct cli_data_opts *o, const char *cmd, int id,

@@ -67,7 +67,7 @@ cmd_apply(int argc, char **argv)
 	struct stat sb;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":ho:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'h':
 			usage(stdout);
@@ -84,8 +84,9 @@ cmd_apply(int argc, char **argv)
 		case OPT_QDQ:
 			xo.qdq = 1;
 			break;
+		case ':':
 		case '?':
-			return cli_usage_error("apply", "bad option");
+			return cli_bad_option("apply", ch, argv);
 		default:
 			if ((r = cli_data_opt(&o, "apply", ch, optarg)) != 0)
 				return r;

@@ -216,7 +216,7 @@ cmd_eval(int argc, char **argv)
 	char *err = NULL;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'h':
 			usage(stdout);
@@ -233,8 +233,9 @@ cmd_eval(int argc, char **argv)
 		case OPT_STRICT:
 			strict = 1;
 			break;
+		case ':':
 		case '?':
-			return cli_usage_error("eval", "bad option");
+			return cli_bad_option("eval", ch, argv);
 		default:
 			if ((r = cli_data_opt(&o, "eval", ch, optarg)) != 0)
 				return r;

@@ -62,7 +62,7 @@ cmd_tui(int argc, char **argv)
 	int ascii = 0, ch, r;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'h':
 			usage(stdout);
@@ -79,8 +79,9 @@ cmd_tui(int argc, char **argv)
 				return cli_usage_error(NULL, "--cache-mb '%s' must "
 				    "be 0 to %ld", optarg, 1L << 24);
 			break;
+		case ':':
 		case '?':
-			return cli_usage_error(NULL, "bad option");
+			return cli_bad_option(NULL, ch, argv);
 		default:
 			if ((r = cli_data_opt(&o, NULL, ch, optarg)) != 0)
 				return r;

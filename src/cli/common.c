@@ -29,16 +29,37 @@ cli_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
+	fflush(stdout);
 	fputs("whittle: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-	if (cmd != NULL)
-		fprintf(stderr, "Try 'whittle %s --help'.\n", cmd);
-	else
-		fprintf(stderr, "Try 'whittle --help'.\n");
+	fprintf(stderr, " (see 'whittle%s%s --help')\n", cmd != NULL ? " " : "",
+	    cmd != NULL ? cmd : "");
 	return WH_EXIT_USAGE;
+}
+
+int
+cli_bad_option(const char *cmd, int ch, char **argv)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : NULL;
+	char shortopt[3] = { '-', (char)optopt, '\0' };
+	size_t n;
+
+	/* a short option (optopt a character) or a long one (arg) */
+	if (optopt > 0 && optopt < 128 && (arg == NULL || arg[0] != '-' ||
+	    arg[1] != '-'))
+		arg = shortopt;
+	if (arg == NULL)
+		arg = "?";
+	n = strcspn(arg, "=");
+	if (ch == ':')
+		return cli_usage_error(cmd, "option %.*s needs a value",
+		    (int)(n < 64 ? n : 64), arg);
+	if (optopt != 0 && arg[0] == '-' && arg[1] == '-' && arg[n] == '=')
+		return cli_usage_error(cmd, "option %.*s takes no value",
+		    (int)(n < 64 ? n : 64), arg);
+	return cli_usage_error(cmd, "unknown option %s", WH_QNAME(arg));
 }
 
 int

@@ -992,7 +992,7 @@ parse_settings(struct pctx *x, const char *kpath, const cJSON *obj,
 	const cJSON *slot[NSETKEYS];
 	struct setval sv[NSETKEYS];
 	struct wh_layer_cfg c = *base;
-	const char *need = NULL;
+	const char *off = NULL, *need = NULL;
 	int k, i, nprune = 0, bf16 = base->qtype == WH_Q_BF16;
 
 	if (walk(x, kpath, obj, set_keys, NSETKEYS, slot) == -1)
@@ -1003,14 +1003,16 @@ parse_settings(struct pctx *x, const char *kpath, const cJSON *obj,
 			return -1;
 
 	if (slot[K_RANK] != NULL && slot[K_ENERGY] != NULL)
-		return bad_key(x, kpath, "energy", slot[K_ENERGY],
-		    "expected either \"rank\" or \"energy\", not both");
+		return wh_error(x->err, "%s: %s sets both rank and energy, but "
+		    "low-rank takes only one of them", x->path, kpath);
 	for (i = 0; i < 3; i++) {
 		k = prune_keys[i];
 		if (slot[k] != NULL && nprune++ > 0)
-			return bad_key(x, kpath, set_keys[k], slot[k],
-			    "expected one of \"sparsity\", \"threshold\" and "
-			    "\"channel_sparsity\", not two");
+			return wh_error(x->err, "%s: %s sets both %s and %s, but "
+			    "a layer is pruned by only one of sparsity, threshold "
+			    "and channel_sparsity", x->path, kpath,
+			    set_keys[slot[prune_keys[0]] != NULL ? prune_keys[0] :
+			    prune_keys[1]], set_keys[k]);
 	}
 
 	/* the overlay */
@@ -1074,42 +1076,61 @@ parse_settings(struct pctx *x, const char *kpath, const cJSON *obj,
 		c.act_percentile = sv[K_ACT_PERCENTILE].f;
 
 	/* sub-keys only where their transform is on */
-	for (k = 0; k < NSETKEYS && need == NULL; k++) {
+	for (k = 0; k < NSETKEYS && off == NULL; k++) {
 		if (slot[k] == NULL)
 			continue;
 		switch (k) {
 		case K_SPATIAL:
-			if (c.lr_mode == WH_LR_NONE)
-				need = "expected only with \"rank\" or \"energy\" "
-				    "(low-rank is off)";
+			if (c.lr_mode == WH_LR_NONE) {
+				off = "low-rank is off";
+				need = "rank or energy";
+			}
 			break;
 		case K_CHANNEL_NORM:
-			if (c.prune_mode != WH_PRUNE_CHANNEL)
-				need = "expected only with \"channel_sparsity\" "
-				    "above 0";
+			if (c.prune_mode != WH_PRUNE_CHANNEL) {
+				off = "channel pruning is off";
+				need = "channel_sparsity above 0";
+			}
 			break;
 		case K_FLOAT16:
-			if (c.qtype != WH_Q_FP16 && c.qtype != WH_Q_BF16)
-				need = "expected only with \"bits\": 16";
+			if (c.qtype != WH_Q_FP16 && c.qtype != WH_Q_BF16) {
+				off = "the weights are not 16-bit";
+				need = "bits 16";
+			}
 			break;
 		case K_SYMMETRIC:
 		case K_GRANULARITY:
 		case K_CLIP:
-			if (c.qtype != WH_Q_INT)
-				need = "expected only with \"bits\" 2..8";
+			if (c.qtype != WH_Q_INT) {
+				off = "integer quantization is off";
+				need = "bits 2 to 8";
+			}
 			break;
 		case K_ACT_CALIBRATION:
-			if (c.act_bits == 0)
-				need = "expected only with \"act_bits\": 8";
+			if (c.act_bits == 0) {
+				off = "activation quantization is off";
+				need = "act_bits 8";
+			}
 			break;
 		case K_ACT_PERCENTILE:
-			if (c.act_bits == 0 || c.act_calib != WH_ACT_PERCENTILE)
-				need = "expected only with \"act_bits\": 8 and "
-				    "\"act_calibration\": \"percentile\"";
+			if (c.act_bits == 0 || c.act_calib != WH_ACT_PERCENTILE) {
+				off = c.act_bits == 0 ? "activation quantization "
+				    "is off" : "the calibration is not percentile";
+				need = "act_bits 8 and act_calibration "
+				    "\"percentile\"";
+			}
 			break;
 		}
-		if (need != NULL)
-			return bad_key(x, kpath, set_keys[k], slot[k], need);
+		if (off != NULL) {
+			char *kp = key_path(kpath, set_keys[k]), *vt;
+
+			vt = value_text(slot[k]);
+			wh_error(x->err, "%s: %s is %s, but %s (%s needs %s)",
+			    x->path, kp, vt, off, set_keys[k], need);
+			free(vt);
+			free(kp);
+			return -1;
+		}
 	}
 	canon(&c, out);
 	return 0;
@@ -1462,6 +1483,13 @@ wh_plan_parse(struct wh_plan *p, const char *path, const char *json,
 	}
 	if (len == SIZE_MAX)
 		return wh_error(err, "%s: too large", x.path);
+	for (off = 0; off < len; off++)
+		if (!(json[off] == ' ' || json[off] == '\t' ||
+		    json[off] == '\n' || json[off] == '\r'))
+			break;
+	if (off == len)
+		return wh_error(err, len == 0 ? "%s: the plan file is empty" :
+		    "%s: the plan file holds only white space", x.path);
 	if ((nul = memchr(json, '\0', len)) != NULL)
 		return wh_error(err, "%s: not valid JSON near line %d (a NUL "
 		    "byte)", x.path, line_of(json, (size_t)(nul - json)));

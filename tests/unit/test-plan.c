@@ -568,7 +568,8 @@ static const struct bad_case {
 	{ "[1, 2]", { "the plan is an array", "expected an object" } },
 	{ "{\n\"whittle_plan\": 1,\n\"model\": {,\n\"x\": 1}\n}",
 	  { "plan.json: not valid JSON near line 3" } },
-	{ "", { "not valid JSON near line 1" } },
+	{ "", { "plan.json: the plan file is empty" } },
+	{ " \n\t\r\n", { "plan.json: the plan file holds only white space" } },
 	{ HEAD "\"layers\": {}} trailing", { "not valid JSON near line 1" } },
 	/* unknown keys at every level */
 	{ HEAD "\"layer\": {}}", { "unknown key layer", "did you mean layers" } },
@@ -633,22 +634,34 @@ static const struct bad_case {
 	  { "result.date is \"2026-11-28T13:00:00Z and much more\"" } },
 	/* combinations */
 	{ HEAD "\"layers\": {\"fc\": {\"rank\": 4, \"energy\": 0.9}}}",
-	  { "layers.\"fc\".energy is 0.9", "not both" } },
+	  { "plan.json: layers.\"fc\" sets both rank and energy, but low-rank "
+	    "takes only one of them" } },
 	{ HEAD "\"defaults\": {\"sparsity\": 0.5, \"threshold\": 0.1}}",
-	  { "defaults.threshold is 0.1", "not two" } },
+	  { "plan.json: defaults sets both sparsity and threshold, but a layer "
+	    "is pruned by only one of sparsity, threshold and channel_sparsity" } },
+	{ HEAD "\"layers\": {\"x\": {\"threshold\": 0.1, "
+	  "\"channel_sparsity\": 0.5}}}",
+	  { "layers.\"x\" sets both threshold and channel_sparsity, but" } },
 	{ HEAD "\"defaults\": {\"bits\": 8, \"float16\": \"bf16\"}}",
-	  { "defaults.float16 is \"bf16\"", "bits\": 16" } },
+	  { "defaults.float16 is \"bf16\", but the weights are not 16-bit "
+	    "(float16 needs bits 16)" } },
 	{ HEAD "\"defaults\": {\"spatial\": true}}",
-	  { "defaults.spatial is true", "low-rank is off" } },
+	  { "defaults.spatial is true, but low-rank is off (spatial needs rank "
+	    "or energy)" } },
 	{ HEAD "\"defaults\": {\"sparsity\": 0.5, \"channel_norm\": \"l1\"}}",
-	  { "defaults.channel_norm is \"l1\"", "channel_sparsity" } },
+	  { "defaults.channel_norm is \"l1\", but channel pruning is off "
+	    "(channel_norm needs channel_sparsity above 0)" } },
 	{ HEAD "\"defaults\": {\"clip\": \"mse\"}}",
-	  { "defaults.clip is \"mse\"", "bits\" 2..8" } },
+	  { "defaults.clip is \"mse\", but integer quantization is off (clip "
+	    "needs bits 2 to 8)" } },
 	{ HEAD "\"defaults\": {\"act_bits\": 8, \"act_percentile\": 99}}",
-	  { "defaults.act_percentile is 99", "percentile" } },
+	  { "defaults.act_percentile is 99, but the calibration is not "
+	    "percentile (act_percentile needs act_bits 8 and act_calibration "
+	    "\"percentile\")" } },
 	{ HEAD "\"defaults\": {\"bits\": 4}, \"layers\": {\"c\": {\"bits\": 0, "
 	  "\"symmetric\": false}}}",
-	  { "layers.\"c\".symmetric is false", "bits\" 2..8" } },
+	  { "layers.\"c\".symmetric is false, but integer quantization is "
+	    "off" } },
 };
 
 static void
