@@ -69,6 +69,28 @@ const char *cli_demo_model(void);
 /* A bundled file under share/ (e.g. "models/fashion-cnn.onnx"), new string. */
 char *cli_share_path(const char *rel);
 
+/* The model and validation set a plan records, where they were found. */
+struct cli_plan_inputs {
+	char *model;		/* NULL: MODEL was given, or the plan names none */
+	char *images, *labels;	/* NULL: data options given, or not found */
+};
+
+/*
+ * For a command given --plan: with no MODEL (*model NULL), the model the
+ * plan was made for, and with no --data and --labels, the validation set
+ * it was measured on.  Each is looked for where the plan recorded it, then
+ * beside the plan file (then, for the model, among the bundled models),
+ * and taken where its SHA-256 is the plan's.  A model found only with
+ * another digest is taken too (resolving the plan then says so); no model
+ * found at all is an error.  Data not found, or found changed, leaves
+ * the model's default set (with a warning when it was changed).  Sets
+ * *model and o->images, o->labels to strings that f owns; returns an exit
+ * code.
+ */
+int cli_plan_inputs(const char *plan, const char **model,
+    struct cli_data_opts *o, struct cli_plan_inputs *f);
+void cli_plan_inputs_release(struct cli_plan_inputs *f);
+
 /* Loads and compiles the model; returns an exit code (0 on success). */
 int cli_load_model(struct cli_session *s, const char *path,
     const struct cli_data_opts *o);

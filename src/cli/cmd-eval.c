@@ -21,7 +21,8 @@ usage(FILE *f)
 	    "and prints top-1 accuracy, macro precision, recall and F1, per-class\n"
 	    "accuracy, the confusion matrix, parameters, bytes and MACs per sample.\n"
 	    "With --plan, evaluates the model compressed as the plan says and adds\n"
-	    "the compressed size, the compression ratio and the accuracy change.\n"
+	    "the compressed size, the compression ratio and the accuracy change;\n"
+	    "with no MODEL and no --data, the plan's own model and data are used.\n"
 	    "\n"
 	    "  --plan PLAN         compress with this plan file (whittle-plan(5))\n"
 	    "  --strict            a plan made for another model file is an error\n"
@@ -243,6 +244,24 @@ cmd_eval(int argc, char **argv)
 	}
 	if ((r = cli_model_arg("eval", argc, argv, &model)) != 0)
 		return r;
+	if (strict && plan == NULL)
+		return cli_usage_error("eval", "--strict goes with --plan");
+	if (plan != NULL) {
+		struct cli_plan_inputs pi;
+
+		/* the plan's own model and data, unless others are given */
+		if ((r = cli_plan_inputs(plan, &model, &o, &pi)) != 0)
+			return r;
+		if ((r = cli_load_model(&s, model, &o)) == 0 &&
+		    (r = cli_load_data(&s, &o)) == 0) {
+			eo.threads = o.threads;
+			eo.batch = o.batch;
+			r = eval_plan(&s, &o, &eo, plan, strict, json, predfile);
+		}
+		cli_session_release(&s);
+		cli_plan_inputs_release(&pi);
+		return r;
+	}
 	if ((r = cli_load_model(&s, model, &o)) != 0 ||
 	    (r = cli_load_data(&s, &o)) != 0) {
 		cli_session_release(&s);
@@ -250,13 +269,6 @@ cmd_eval(int argc, char **argv)
 	}
 	eo.threads = o.threads;
 	eo.batch = o.batch;
-	if (plan != NULL) {
-		r = eval_plan(&s, &o, &eo, plan, strict, json, predfile);
-		cli_session_release(&s);
-		return r;
-	}
-	if (strict)
-		return cli_usage_error("eval", "--strict goes with --plan");
 	if ((e = wh_eval_new(s.graph, s.data, &s.pre, s.scale_set, &eo,
 	    &err)) == NULL) {
 		cli_error("%s", err);

@@ -58,6 +58,7 @@ cmd_tui(int argc, char **argv)
 	struct wh_layer_cfg *cfg = NULL;
 	const char *model = NULL, *plan = NULL;
 	char *warn = NULL;
+	struct cli_plan_inputs pi = { 0 };
 	long cache_mb = 1024;
 	int ascii = 0, ch, r;
 
@@ -94,9 +95,13 @@ cmd_tui(int argc, char **argv)
 		    "for scripts");
 		return WH_EXIT_USAGE;
 	}
+	/* the plan's own model and data, unless others are given */
+	if (plan != NULL && (r = cli_plan_inputs(plan, &model, &o, &pi)) != 0)
+		return r;
 	if ((r = cli_load_model(&s, model, &o)) != 0 ||
 	    (r = cli_load_data(&s, &o)) != 0) {
 		cli_session_release(&s);
+		cli_plan_inputs_release(&pi);
 		return r;
 	}
 	if (plan != NULL) {
@@ -104,6 +109,7 @@ cmd_tui(int argc, char **argv)
 		if ((r = cli_load_plan(&s, plan, 0, cfg, &warn)) != 0) {
 			free(cfg);
 			cli_session_release(&s);
+			cli_plan_inputs_release(&pi);
 			return r;
 		}
 	}
@@ -128,5 +134,6 @@ cmd_tui(int argc, char **argv)
 	free(warn);
 	free(cfg);
 	cli_session_release(&s);
+	cli_plan_inputs_release(&pi);
 	return r;
 }

@@ -1545,7 +1545,7 @@ wh_plan_resolve(const struct wh_plan *p, const struct wh_graph *g,
 	const char *pp = p->path != NULL ? p->path : "plan";
 	const char *mp = g->model != NULL && g->model->path != NULL ?
 	    g->model->path : "the model";
-	char *w = NULL, *e = NULL;
+	char *w = NULL, *e = NULL, *made = NULL;
 	int n = wh_graph_nlayers(g), i, j;
 
 	if (warn != NULL)
@@ -1553,13 +1553,19 @@ wh_plan_resolve(const struct wh_plan *p, const struct wh_graph *g,
 	if (p->model_sha256[0] != '\0' && model_sha256 != NULL &&
 	    model_sha256[0] != '\0' &&
 	    strcasecmp(p->model_sha256, model_sha256) != 0) {
-		w = xasprintf("%s: model.sha256 differs from %s's (the plan was "
-		    "made for another version of the model)", pp, mp);
+		/* "made for 'm.onnx' (SHA-256 0123456789abcdef...)" */
+		made = xasprintf("made for %s%sSHA-256 %.16s...%s",
+		    p->model_path != NULL ? WH_QNAME(p->model_path) : "",
+		    p->model_path != NULL ? " (" : "a model of ",
+		    p->model_sha256, p->model_path != NULL ? ")" : "");
+		w = xasprintf("%s: the plan was %s, not for %s (SHA-256 "
+		    "%.16s...)", pp, made, mp, model_sha256);
 		if (strict) {
 			if (err != NULL)
 				*err = w;
 			else
 				free(w);
+			free(made);
 			return -1;
 		}
 	}
@@ -1568,20 +1574,26 @@ wh_plan_resolve(const struct wh_plan *p, const struct wh_graph *g,
 		cfgs[i] = p->defaults;
 	for (j = 0; j < p->nlayers; j++) {
 		if ((i = wh_graph_find_layer(g, p->layers[j].name)) < 0) {
+			wh_error(err, "%s: layer %s is not in %s%s%s", pp,
+			    WH_QNAME(p->layers[j].name), mp,
+			    made != NULL ? "; the plan was " : "",
+			    made != NULL ? made : "");
 			free(w);
-			return wh_error(err, "%s: layer %s is not in %s", pp,
-			    WH_QNAME(p->layers[j].name), mp);
+			free(made);
+			return -1;
 		}
 		cfgs[i] = p->layers[j].cfg;
 	}
 	for (i = 0; i < n; i++) {
 		if (wh_layer_cfg_check(&cfgs[i], wh_graph_layer(g, i), &e) == -1) {
 			free(w);
+			free(made);
 			wh_error(err, "%s: %s", pp, e);
 			free(e);
 			return -1;
 		}
 	}
+	free(made);
 	if (warn != NULL)
 		*warn = w;
 	else

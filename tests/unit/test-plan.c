@@ -843,8 +843,9 @@ test_resolve(void)
 	/* SHA-256 mismatch: a warning, or an error when strict */
 	rc = wh_plan_resolve(&p, g, SHA_B, 0, cfgs, &warn, &err);
 	ok(rc == 0 && warn != NULL && strchr(warn, '\n') == NULL &&
-	    strstr(warn, "plan.json: model.sha256 differs from ") != NULL &&
-	    strstr(warn, "fashion-cnn.onnx's") != NULL,
+	    strstr(warn, "plan.json: the plan was made for a model of SHA-256 "
+	    "ab12ab12ab12ab12..., not for ") != NULL &&
+	    strstr(warn, "fashion-cnn.onnx (SHA-256 00ff00ff00ff00ff...)") != NULL,
 	    "sha mismatch warns: %s", warn ? warn : "(nothing)");
 	free(warn);
 	warn = NULL;
@@ -852,12 +853,35 @@ test_resolve(void)
 	err = NULL;
 	rc = wh_plan_resolve(&p, g, SHA_B, 1, cfgs, &warn, &err);
 	ok(rc == -1 && warn == NULL && err != NULL &&
-	    strstr(err, "model.sha256 differs") != NULL,
+	    strstr(err, "the plan was made for a model of SHA-256") != NULL,
 	    "sha mismatch with strict is an error: %s", err ? err : "(nothing)");
 	free(err);
 	err = NULL;
 	rc = wh_plan_resolve(&p, g, "", 1, cfgs, &warn, &err);
 	ok(rc == 0 && warn == NULL, "an unknown model digest is not checked");
+	free(err);
+	err = NULL;
+	wh_plan_release(&p);
+
+	/* made for another model: the messages name it and its digest */
+	parse_str(&p, HEAD "\"model\": {\"path\": \"models/resnet.onnx\", "
+	    "\"sha256\": \"" SHA_A "\"}, \"layers\": {\"/stem/Conv\": "
+	    "{\"bits\": 8}}}", NULL);
+	rc = wh_plan_resolve(&p, g, SHA_B, 0, cfgs, &warn, &err);
+	ok(rc == -1 && warn == NULL && err != NULL && strstr(err,
+	    "plan.json: layer '/stem/Conv' is not in ") != NULL && strstr(err,
+	    "fashion-cnn.onnx; the plan was made for 'models/resnet.onnx' "
+	    "(SHA-256 ab12ab12ab12ab12...)") != NULL,
+	    "a layer of another model: %s", err ? err : "(nothing)");
+	free(err);
+	err = NULL;
+	wh_plan_release(&p);
+	parse_str(&p, HEAD "\"model\": {\"path\": \"models/resnet.onnx\", "
+	    "\"sha256\": \"" SHA_A "\"}}", NULL);
+	rc = wh_plan_resolve(&p, g, SHA_B, 1, cfgs, &warn, &err);
+	ok(rc == -1 && err != NULL && strstr(err, "plan.json: the plan was made "
+	    "for 'models/resnet.onnx' (SHA-256 ab12ab12ab12ab12...), not for ") !=
+	    NULL, "another model, strict: %s", err ? err : "(nothing)");
 	free(err);
 	err = NULL;
 	wh_plan_release(&p);
