@@ -66,10 +66,21 @@ int wh_read_file(const char *path, int gunzip, size_t max, unsigned char **buf,
     size_t *len, char **err);
 
 /*
- * Writes buf to path atomically: a temporary file in the same directory,
- * fsync, rename.  On failure path is untouched.
+ * Writes buf to path atomically, the one way every output is written: the
+ * whole file, synced, appears at path at once, and path is untouched on
+ * failure.  On Linux the file is made with O_TMPFILE in path's directory
+ * and has no name until it is complete and linked in, so that a process
+ * killed mid-save (even by SIGKILL) leaves nothing beside the output.
+ * Where the filesystem cannot do that, a temporary file path.tmpXXXXXX is
+ * written and renamed, and a signal that ends the process (SIGINT,
+ * SIGTERM, SIGHUP, ... left at their default action) removes it first.
  */
 int wh_write_atomic(const char *path, const void *buf, size_t len, char **err);
+/* wh_write_atomic() with flags: WH_ATOMIC_NAMED takes the named temporary
+ * file even where O_TMPFILE works (the tests cover both ways). */
+#define WH_ATOMIC_NAMED 1
+int wh_write_atomic_flags(const char *path, const void *buf, size_t len,
+    int flags, char **err);
 
 /* SHA-256 of a buffer, as 64 lower-case hex digits plus NUL in out. */
 void wh_sha256_hex(const void *buf, size_t len, char out[65]);
