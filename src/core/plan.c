@@ -90,16 +90,80 @@ wh_plan_release(struct wh_plan *p)
 	for (i = 0; i < p->nlayers; i++)
 		free(p->layers[i].name);
 	free(p->layers);
+	free(p->index);
 	wh_plan_init(p);
 }
 
-static void
-add_layer(struct wh_plan *p, const char *name, const struct wh_layer_cfg *cfg)
+/* FNV-1a, for the table of layer names. */
+static uint64_t
+name_hash(const char *s)
 {
-	p->layers = xreallocarray(p->layers, (size_t)p->nlayers + 1,
-	    sizeof *p->layers);
+	uint64_t h = 14695981039346656037ULL;
+
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+/*
+ * The slot of name in p's table of layer names: the one holding its
+ * index, or the free one where it would go.  The table (open addressing,
+ * a power of two at least twice the layers) is brought up to date first,
+ * so that finding a layer by name costs one probe sequence, not a pass
+ * over every layer.
+ */
+static size_t
+index_slot(struct wh_plan *p, const char *name)
+{
+	size_t h, mask;
+	int i;
+
+	if (p->index == NULL || (size_t)p->nlayers * 2 > p->index_size) {
+		size_t size = 16;
+
+		while (size < (size_t)p->nlayers * 4)
+			size *= 2;
+		free(p->index);
+		p->index = xreallocarray(NULL, size, sizeof *p->index);
+		p->index_size = size;
+		for (h = 0; h < size; h++)
+			p->index[h] = -1;
+		p->nindexed = 0;
+	}
+	mask = p->index_size - 1;
+	for (i = p->nindexed; i < p->nlayers; i++) {
+		for (h = name_hash(p->layers[i].name) & mask; p->index[h] != -1;
+		    h = (h + 1) & mask)
+			;
+		p->index[h] = i;
+	}
+	p->nindexed = p->nlayers;
+	for (h = name_hash(name) & mask; p->index[h] != -1; h = (h + 1) & mask)
+		if (strcmp(p->layers[p->index[h]].name, name) == 0)
+			break;
+	return h;
+}
+
+/* Appends a layer (name copied) that index_slot() did not find at slot. */
+static void
+add_layer(struct wh_plan *p, size_t slot, const char *name,
+    const struct wh_layer_cfg *cfg)
+{
+	if (p->nlayers >= p->cap) {
+		if (p->nlayers > INT_MAX / 2)
+			wh_fatal("a plan of more than %d layers", p->nlayers);
+		p->cap = p->nlayers < 8 ? 16 : p->nlayers * 2;
+		p->layers = xreallocarray(p->layers, (size_t)p->cap,
+		    sizeof *p->layers);
+	}
 	p->layers[p->nlayers].name = xstrdup(name);
 	p->layers[p->nlayers].cfg = *cfg;
+	if (p->nindexed == p->nlayers) {
+		p->index[slot] = p->nlayers;
+		p->nindexed++;
+	}
 	p->nlayers++;
 }
 
@@ -107,15 +171,12 @@ void
 wh_plan_set_layer(struct wh_plan *p, const char *name,
     const struct wh_layer_cfg *cfg)
 {
-	int i;
+	size_t slot = index_slot(p, name);
 
-	for (i = 0; i < p->nlayers; i++) {
-		if (strcmp(p->layers[i].name, name) == 0) {
-			p->layers[i].cfg = *cfg;
-			return;
-		}
-	}
-	add_layer(p, name, cfg);
+	if (p->index[slot] != -1)
+		p->layers[p->index[slot]].cfg = *cfg;
+	else
+		add_layer(p, slot, name, cfg);
 }
 
 /*
@@ -1226,57 +1287,26 @@ layer_kpath(const char *name)
 	return r;
 }
 
-/* FNV-1a, for the table of layer names below. */
-static uint64_t
-name_hash(const char *s)
-{
-	uint64_t h = 14695981039346656037ULL;
-
-	for (; *s != '\0'; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 /*
- * Parses the layer entries of obj into p->layers.  Names seen so far sit in
- * an open-addressing table of indices into p->layers (size a power of two,
- * at least twice the number of entries), so that finding a repeated name
- * costs one probe sequence, not a pass over every layer before it.
+ * Parses the layer entries of obj into p->layers; a name given twice is
+ * found through the plan's table of names (index_slot), not by comparing
+ * each entry with every one before it.
  */
 static int
 parse_layers(struct pctx *x, const cJSON *obj, struct wh_plan *p)
 {
 	const cJSON *it;
 	struct wh_layer_cfg cfg;
-	size_t count = 0, size = 16, mask, h;
-	int *table, rc = 0;
+	size_t slot;
+	int rc = 0;
 	char *kp;
-
-	for (it = obj->child; it != NULL; it = it->next)
-		count++;
-	if (count > INT_MAX / 2)
-		return wh_error(x->err, "%s: layers holds %zu entries, too "
-		    "many", x->path, count);
-	while (size < 2 * count)
-		size *= 2;
-	mask = size - 1;
-	table = xreallocarray(NULL, size, sizeof *table);
-	for (h = 0; h < size; h++)
-		table[h] = -1;
-	p->layers = xreallocarray(p->layers, count > 0 ? count : 1,
-	    sizeof *p->layers);
 
 	for (it = obj->child; it != NULL && rc == 0; it = it->next) {
 		const char *name = it->string != NULL ? it->string : "";
 
-		for (h = name_hash(name) & mask; table[h] != -1;
-		    h = (h + 1) & mask)
-			if (strcmp(p->layers[table[h]].name, name) == 0)
-				break;
+		slot = index_slot(p, name);
 		kp = layer_kpath(name);
-		if (table[h] != -1)
+		if (p->index[slot] != -1)
 			rc = wh_error(x->err, "%s: %s appears twice, expected "
 			    "each layer once", x->path, kp);
 		else if (!cJSON_IsObject(it))
@@ -1284,14 +1314,9 @@ parse_layers(struct pctx *x, const cJSON *obj, struct wh_plan *p)
 		else
 			rc = parse_settings(x, kp, it, &p->defaults, &cfg);
 		free(kp);
-		if (rc == -1)
-			break;
-		table[h] = p->nlayers;
-		p->layers[p->nlayers].name = xstrdup(name);
-		p->layers[p->nlayers].cfg = cfg;
-		p->nlayers++;
+		if (rc == 0)
+			add_layer(p, slot, name, &cfg);
 	}
-	free(table);
 	return rc;
 }
 

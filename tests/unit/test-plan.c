@@ -1080,8 +1080,44 @@ test_many_layers(void)
 	ok(good, "%d distinct layers parse, in order (%s)", n,
 	    err ? err : "no error");
 	free(err);
+
+	/* settings for a layer of the parsed plan replace its entry; a new
+	 * name is appended (both found through the table of names) */
+	{
+		struct wh_layer_cfg c = cfg_int(8, 1, 1, WH_CLIP_MINMAX);
+
+		wh_plan_set_layer(&p, "/block77777/Conv", &c);
+		wh_plan_set_layer(&p, "/head/Gemm", &c);
+		ok(p.nlayers == n + 1 && p.layers[77777].cfg.bits == 8 &&
+		    strcmp(p.layers[n].name, "/head/Gemm") == 0,
+		    "set_layer on the parsed plan replaces and appends (%d)",
+		    p.nlayers);
+	}
 	wh_plan_release(&p);
 	free(json);
+
+	/* a plan made layer by layer, as the commands and the workbench do */
+	wh_plan_init(&p);
+	for (i = 0; i < n; i++) {
+		struct wh_layer_cfg c = cfg_int(2 + i % 7, 1, 1, WH_CLIP_MINMAX);
+		char name[32];
+
+		snprintf(name, sizeof name, "/block%d/Conv", i);
+		wh_plan_set_layer(&p, name, &c);
+	}
+	for (i = 0; i < n; i += 3) {
+		struct wh_layer_cfg c = cfg_off();
+		char name[32];
+
+		snprintf(name, sizeof name, "/block%d/Conv", i);
+		wh_plan_set_layer(&p, name, &c);
+	}
+	good = p.nlayers == n;
+	for (i = 0; good && i < n; i++)
+		good = p.layers[i].cfg.qtype == (i % 3 ? WH_Q_INT : WH_Q_NONE);
+	ok(good, "%d layers set one by one, a third of them set again (%d)",
+	    n, p.nlayers);
+	wh_plan_release(&p);
 }
 
 /* A plan of 10 MiB names: every message quotes them cut short. */
