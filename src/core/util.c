@@ -612,8 +612,6 @@ static struct {
 static const int fatal_sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGPIPE,
     SIGALRM, SIGXCPU, SIGXFSZ, SIGUSR1, SIGUSR2 };
 
-static void install_handlers_once(void);
-
 static void
 on_fatal_signal(int sig)
 {
@@ -630,19 +628,6 @@ on_fatal_signal(int sig)
 	sigaction(sig, &sa, NULL);
 	raise(sig);
 	errno = saved;
-}
-
-/*
- * Installs the handler, once, for each of fatal_sigs still at its default
- * disposition: a program that handles a signal itself (the workbench
- * turns SIGINT into an orderly exit) or ignores it keeps its choice.
- */
-static void
-install_handlers(void)
-{
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
-
-	pthread_once(&once, install_handlers_once);
 }
 
 static void
@@ -664,7 +649,20 @@ install_handlers_once(void)
 	}
 }
 
-/* Blocks (how SIG_BLOCK) or restores the fatal signals in this thread. */
+/*
+ * Installs the handler, once, for each of fatal_sigs still at its default
+ * disposition: a program that handles a signal itself (the workbench
+ * turns SIGINT into an orderly exit) or ignores it keeps its choice.
+ */
+static void
+install_handlers(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, install_handlers_once);
+}
+
+/* Blocks the fatal signals in this thread; the old mask goes to *old. */
 static void
 fatal_sigs_block(sigset_t *old)
 {
