@@ -53,6 +53,13 @@ struct wh_plan {
 	int nlayers;
 	struct wh_plan_result result;
 	struct wh_plan_search search;
+
+	/* private to plan.c: the capacity of layers, and a hash table of
+	 * indices into it (-1 free) over the first nindexed layers */
+	int cap;
+	int *index;
+	size_t index_size;
+	int nindexed;
 };
 
 void wh_plan_init(struct wh_plan *p);

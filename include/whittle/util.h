@@ -37,6 +37,23 @@ void wh_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noretur
  */
 int wh_error(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/*
+ * A name from an input file (a layer, node, tensor or key), quoted for a
+ * message: 'fc1.weight'.  Bytes that are not printable (control bytes,
+ * bytes that are not UTF-8) are written as \xNN, a quote or backslash in
+ * the name as \' and \\.  A name longer than WH_QNAME_MAX bytes as
+ * written is cut there on a character boundary and given its length:
+ * 'aaaa...' (10485760 bytes).  NULL quotes as ''.  The result, at most
+ * WH_QNAME_SIZE bytes with the NUL, goes into buf; returns buf.
+ */
+#define WH_QNAME_MAX 60
+#define WH_QNAME_SIZE 96
+const char *wh_quote_name(const char *name, char *buf, size_t size);
+/* wh_quote_name() into a buffer that lives to the end of the enclosing
+ * block: wh_error(err, "layer %s: ...", WH_QNAME(name)). */
+#define WH_QNAME(name) \
+	wh_quote_name((name), (char[WH_QNAME_SIZE]){ 0 }, WH_QNAME_SIZE)
+
 /* a * b and a + b with overflow detection: return 0 on success, -1 on overflow. */
 int wh_mul_size(size_t a, size_t b, size_t *out);
 int wh_add_size(size_t a, size_t b, size_t *out);
@@ -50,10 +67,21 @@ int wh_read_file(const char *path, int gunzip, size_t max, unsigned char **buf,
     size_t *len, char **err);
 
 /*
- * Writes buf to path atomically: a temporary file in the same directory,
- * fsync, rename.  On failure path is untouched.
+ * Writes buf to path atomically, the one way every output is written: the
+ * whole file, synced, appears at path at once, and path is untouched on
+ * failure.  On Linux the file is made with O_TMPFILE in path's directory
+ * and has no name until it is complete and linked in, so that a process
+ * killed mid-save (even by SIGKILL) leaves nothing beside the output.
+ * Where the filesystem cannot do that, a temporary file path.tmpXXXXXX is
+ * written and renamed, and a signal that ends the process (SIGINT,
+ * SIGTERM, SIGHUP, ... left at their default action) removes it first.
  */
 int wh_write_atomic(const char *path, const void *buf, size_t len, char **err);
+/* wh_write_atomic() with flags: WH_ATOMIC_NAMED takes the named temporary
+ * file even where O_TMPFILE works (the tests cover both ways). */
+#define WH_ATOMIC_NAMED 1
+int wh_write_atomic_flags(const char *path, const void *buf, size_t len,
+    int flags, char **err);
 
 /* SHA-256 of a buffer, as 64 lower-case hex digits plus NUL in out. */
 void wh_sha256_hex(const void *buf, size_t len, char out[65]);

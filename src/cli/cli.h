@@ -52,9 +52,13 @@ enum {
 
 /* Prints "whittle: <message>" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Prints the error, then "Try 'whittle CMD --help'." and returns WH_EXIT_USAGE. */
+/* Prints the error and "(see 'whittle CMD --help')" on one line; returns
+ * WH_EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* After getopt_long returned ch ':' or '?' (the option string starts with
+ * ':', so getopt itself prints nothing): one line naming the option. */
+int cli_bad_option(const char *cmd, int ch, char **argv);
 
 /* Handles one of the shared options; returns 0, or an exit code on a bad value. */
 int cli_data_opt(struct cli_data_opts *o, const char *cmd, int id,
@@ -64,6 +68,28 @@ int cli_data_opt(struct cli_data_opts *o, const char *cmd, int id,
 const char *cli_demo_model(void);
 /* A bundled file under share/ (e.g. "models/fashion-cnn.onnx"), new string. */
 char *cli_share_path(const char *rel);
+
+/* The model and validation set a plan records, where they were found. */
+struct cli_plan_inputs {
+	char *model;		/* NULL: MODEL was given, or the plan names none */
+	char *images, *labels;	/* NULL: data options given, or not found */
+};
+
+/*
+ * For a command given --plan: with no MODEL (*model NULL), the model the
+ * plan was made for, and with no --data and --labels, the validation set
+ * it was measured on.  Each is looked for where the plan recorded it, then
+ * beside the plan file (then, for the model, among the bundled models),
+ * and taken where its SHA-256 is the plan's.  A model found only with
+ * another digest is taken too (resolving the plan then says so); no model
+ * found at all is an error.  Data not found, or found changed, leaves
+ * the model's default set (with a warning when it was changed).  Sets
+ * *model and o->images, o->labels to strings that f owns; returns an exit
+ * code.
+ */
+int cli_plan_inputs(const char *plan, const char **model,
+    struct cli_data_opts *o, struct cli_plan_inputs *f);
+void cli_plan_inputs_release(struct cli_plan_inputs *f);
 
 /* Loads and compiles the model; returns an exit code (0 on success). */
 int cli_load_model(struct cli_session *s, const char *path,

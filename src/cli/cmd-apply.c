@@ -22,7 +22,8 @@ usage(FILE *f)
 	    "Cast, Sub and Mul, activation quantization as QuantizeLinear and\n"
 	    "DequantizeLinear, pruned weights as zeros), or as safetensors with\n"
 	    "the naming of whittle-plan(5).  Plans that quantize activations are\n"
-	    "calibrated on the validation set, so they need the data.\n"
+	    "calibrated on the validation set, so they need the data.  With no\n"
+	    "MODEL, the model the plan was made for is used.\n"
 	    "\n"
 	    "  --plan PLAN         the plan file (whittle-plan(5))\n"
 	    "  -o, --output FILE   the file to write, atomically\n"
@@ -65,9 +66,10 @@ cmd_apply(int argc, char **argv)
 	int strict = 0, ch, r, safet, have_data;
 	char *err = NULL;
 	struct stat sb;
+	struct cli_plan_inputs pi = { 0 };
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":ho:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'h':
 			usage(stdout);
@@ -84,8 +86,9 @@ cmd_apply(int argc, char **argv)
 		case OPT_QDQ:
 			xo.qdq = 1;
 			break;
+		case ':':
 		case '?':
-			return cli_usage_error("apply", "bad option");
+			return cli_bad_option("apply", ch, argv);
 		default:
 			if ((r = cli_data_opt(&o, "apply", ch, optarg)) != 0)
 				return r;
@@ -99,6 +102,10 @@ cmd_apply(int argc, char **argv)
 	if (!safet && !ends_with(out, ".onnx"))
 		return cli_usage_error("apply", "-o '%s' must end in .onnx or "
 		    ".safetensors", out);
+	memset(&s, 0, sizeof s);
+	/* the plan's own model and data, unless others are given */
+	if ((r = cli_plan_inputs(plan, &model, &o, &pi)) != 0)
+		goto out;
 	if ((r = cli_load_model(&s, model, &o)) != 0)
 		goto out;
 	/* data only calibrates activation ranges: use it when it is there */
@@ -145,5 +152,6 @@ out:
 	free(err);
 	wh_state_free(st);
 	cli_session_release(&s);
+	cli_plan_inputs_release(&pi);
 	return r;
 }

@@ -21,7 +21,8 @@ usage(FILE *f)
 	    "and prints top-1 accuracy, macro precision, recall and F1, per-class\n"
 	    "accuracy, the confusion matrix, parameters, bytes and MACs per sample.\n"
 	    "With --plan, evaluates the model compressed as the plan says and adds\n"
-	    "the compressed size, the compression ratio and the accuracy change.\n"
+	    "the compressed size, the compression ratio and the accuracy change;\n"
+	    "with no MODEL and no --data, the plan's own model and data are used.\n"
 	    "\n"
 	    "  --plan PLAN         compress with this plan file (whittle-plan(5))\n"
 	    "  --strict            a plan made for another model file is an error\n"
@@ -216,7 +217,7 @@ cmd_eval(int argc, char **argv)
 	char *err = NULL;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'h':
 			usage(stdout);
@@ -233,8 +234,9 @@ cmd_eval(int argc, char **argv)
 		case OPT_STRICT:
 			strict = 1;
 			break;
+		case ':':
 		case '?':
-			return cli_usage_error("eval", "bad option");
+			return cli_bad_option("eval", ch, argv);
 		default:
 			if ((r = cli_data_opt(&o, "eval", ch, optarg)) != 0)
 				return r;
@@ -242,6 +244,24 @@ cmd_eval(int argc, char **argv)
 	}
 	if ((r = cli_model_arg("eval", argc, argv, &model)) != 0)
 		return r;
+	if (strict && plan == NULL)
+		return cli_usage_error("eval", "--strict goes with --plan");
+	if (plan != NULL) {
+		struct cli_plan_inputs pi;
+
+		/* the plan's own model and data, unless others are given */
+		if ((r = cli_plan_inputs(plan, &model, &o, &pi)) != 0)
+			return r;
+		if ((r = cli_load_model(&s, model, &o)) == 0 &&
+		    (r = cli_load_data(&s, &o)) == 0) {
+			eo.threads = o.threads;
+			eo.batch = o.batch;
+			r = eval_plan(&s, &o, &eo, plan, strict, json, predfile);
+		}
+		cli_session_release(&s);
+		cli_plan_inputs_release(&pi);
+		return r;
+	}
 	if ((r = cli_load_model(&s, model, &o)) != 0 ||
 	    (r = cli_load_data(&s, &o)) != 0) {
 		cli_session_release(&s);
@@ -249,13 +269,6 @@ cmd_eval(int argc, char **argv)
 	}
 	eo.threads = o.threads;
 	eo.batch = o.batch;
-	if (plan != NULL) {
-		r = eval_plan(&s, &o, &eo, plan, strict, json, predfile);
-		cli_session_release(&s);
-		return r;
-	}
-	if (strict)
-		return cli_usage_error("eval", "--strict goes with --plan");
 	if ((e = wh_eval_new(s.graph, s.data, &s.pre, s.scale_set, &eo,
 	    &err)) == NULL) {
 		cli_error("%s", err);

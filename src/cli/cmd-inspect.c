@@ -44,6 +44,66 @@ struct layer_info {
 	char shape[64];
 };
 
+/* A float as the shortest decimal that reads back as it: 0.286, not
+ * 0.28600001335144043. */
+static cJSON *
+json_float(float f)
+{
+	char buf[32];
+	int prec;
+
+	for (prec = 1; prec < 9; prec++) {
+		snprintf(buf, sizeof buf, "%.*g", prec, (double)f);
+		if ((float)strtod(buf, NULL) == f)
+			break;
+	}
+	snprintf(buf, sizeof buf, "%.*g", prec, (double)f);
+	return cJSON_CreateNumber(strtod(buf, NULL));
+}
+
+/*
+ * The preprocessing and class names the model's metadata gives, as
+ * evaluation uses them: "input" (scale, and mean and std per channel, one
+ * value when shared), "labels" and "dataset" (null when not given), and
+ * "metadata", every key and value of the model's metadata_props.
+ */
+static void
+json_preproc(cJSON *o, const struct wh_model *m)
+{
+	const struct wh_preproc *pre = &m->pre;
+	cJSON *in, *a;
+	size_t z;
+	int i;
+
+	in = cJSON_AddObjectToObject(o, "input");
+	cJSON_AddItemToObject(in, "scale", json_float(pre->scale));
+	a = cJSON_AddArrayToObject(in, "mean");
+	for (i = 0; i < pre->nmean; i++)
+		cJSON_AddItemToArray(a, json_float(pre->mean[i]));
+	if (pre->nmean == 0)
+		cJSON_AddItemToArray(a, cJSON_CreateNumber(0));
+	a = cJSON_AddArrayToObject(in, "std");
+	for (i = 0; i < pre->nstd; i++)
+		cJSON_AddItemToArray(a, json_float(pre->std[i]));
+	if (pre->nstd == 0)
+		cJSON_AddItemToArray(a, cJSON_CreateNumber(1));
+	cJSON_AddBoolToObject(in, "from_metadata", m->has_pre);
+	if (m->labels != NULL) {
+		a = cJSON_AddArrayToObject(o, "labels");
+		for (i = 0; i < m->nlabels; i++)
+			cJSON_AddItemToArray(a, cJSON_CreateString(m->labels[i]));
+	} else
+		cJSON_AddNullToObject(o, "labels");
+	if (m->dataset != NULL)
+		cJSON_AddStringToObject(o, "dataset", m->dataset);
+	else
+		cJSON_AddNullToObject(o, "dataset");
+	/* every metadata_props entry as stored, whittle's and others' */
+	a = cJSON_AddObjectToObject(o, "metadata");
+	for (z = 0; z < m->nmeta; z++)
+		cJSON_AddStringToObject(a, m->meta_keys[z], m->meta_values[z]);
+}
+
 int
 cmd_inspect(int argc, char **argv)
 {
@@ -59,7 +119,7 @@ cmd_inspect(int argc, char **argv)
 	char *err = NULL;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'h':
 			usage(stdout);
@@ -68,7 +128,7 @@ cmd_inspect(int argc, char **argv)
 			json = 1;
 			break;
 		default:
-			return cli_usage_error("inspect", "bad option");
+			return cli_bad_option("inspect", ch, argv);
 		}
 	}
 	if ((r = cli_model_arg("inspect", argc, argv, &model)) != 0)
@@ -90,7 +150,8 @@ cmd_inspect(int argc, char **argv)
 		li->k = (int)(l->out < l->in ? l->out : l->in);
 		li->sv = xcalloc(li->k ? li->k : 1, sizeof *li->sv);
 		if (wh_svals(l->w, l->out, l->in, li->sv, &err) != 0) {
-			cli_error("%s: layer '%s': %s", s.model_path, l->name, err);
+			cli_error("%s: layer %s: %s", s.model_path,
+			    WH_QNAME(l->name), err);
 			free(err);
 			r = WH_EXIT_INPUT;
 			goto out;
@@ -108,6 +169,7 @@ cmd_inspect(int argc, char **argv)
 		cJSON_AddNumberToObject(o, "params", (double)wh_graph_params(s.graph));
 		cJSON_AddNumberToObject(o, "bytes", (double)wh_graph_bytes(s.graph));
 		cJSON_AddNumberToObject(o, "macs", (double)wh_graph_macs(s.graph));
+		json_preproc(o, s.model);
 		arr = cJSON_AddArrayToObject(o, "layers");
 		for (i = 0; i < n; i++) {
 			const struct wh_layer *l = wh_graph_layer(s.graph, i);

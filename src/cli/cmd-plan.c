@@ -129,7 +129,7 @@ cmd_plan(int argc, char **argv)
 
 	wh_layer_cfg_init(&cfg);
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":ho:", longopts, NULL)) != -1) {
 		r = 0;
 		switch (ch) {
 		case 'h':
@@ -237,8 +237,9 @@ cmd_plan(int argc, char **argv)
 		case P_LAYERS:
 			globs = optarg;
 			break;
+		case ':':
 		case '?':
-			return cli_usage_error("plan", "bad option");
+			return cli_bad_option("plan", ch, argv);
 		default:
 			r = cli_data_opt(&o, "plan", ch, optarg);
 		}

@@ -194,7 +194,7 @@ cmd_search(int argc, char **argv)
 	wh_search_opts_default(&so);
 	memset(&s, 0, sizeof s);
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":ho:", longopts, NULL)) != -1) {
 		r = 0;
 		switch (ch) {
 		case 'h':
@@ -253,8 +253,9 @@ cmd_search(int argc, char **argv)
 		case X_NO_CACHE:
 			nocache = 1;
 			break;
+		case ':':
 		case '?':
-			return cli_usage_error("search", "bad option");
+			return cli_bad_option("search", ch, argv);
 		default:
 			r = cli_data_opt(&o, "search", ch, optarg);
 		}

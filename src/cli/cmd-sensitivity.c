@@ -220,7 +220,7 @@ cmd_sensitivity(int argc, char **argv)
 	wh_sens_rule_default(&so.rule);
 	memset(&s, 0, sizeof s);
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":ho:", longopts, NULL)) != -1) {
 		r = 0;
 		switch (ch) {
 		case 'h':
@@ -269,8 +269,9 @@ cmd_sensitivity(int argc, char **argv)
 				    optarg);
 			so.rule.min_samples = (uint64_t)cnt;
 			break;
+		case ':':
 		case '?':
-			return cli_usage_error("sensitivity", "bad option");
+			return cli_bad_option("sensitivity", ch, argv);
 		default:
 			r = cli_data_opt(&o, "sensitivity", ch, optarg);
 		}

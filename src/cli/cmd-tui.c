@@ -58,11 +58,12 @@ cmd_tui(int argc, char **argv)
 	struct wh_layer_cfg *cfg = NULL;
 	const char *model = NULL, *plan = NULL;
 	char *warn = NULL;
+	struct cli_plan_inputs pi = { 0 };
 	long cache_mb = 1024;
 	int ascii = 0, ch, r;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'h':
 			usage(stdout);
@@ -79,8 +80,9 @@ cmd_tui(int argc, char **argv)
 				return cli_usage_error(NULL, "--cache-mb '%s' must "
 				    "be 0 to %ld", optarg, 1L << 24);
 			break;
+		case ':':
 		case '?':
-			return cli_usage_error(NULL, "bad option");
+			return cli_bad_option(NULL, ch, argv);
 		default:
 			if ((r = cli_data_opt(&o, NULL, ch, optarg)) != 0)
 				return r;
@@ -93,9 +95,13 @@ cmd_tui(int argc, char **argv)
 		    "for scripts");
 		return WH_EXIT_USAGE;
 	}
+	/* the plan's own model and data, unless others are given */
+	if (plan != NULL && (r = cli_plan_inputs(plan, &model, &o, &pi)) != 0)
+		return r;
 	if ((r = cli_load_model(&s, model, &o)) != 0 ||
 	    (r = cli_load_data(&s, &o)) != 0) {
 		cli_session_release(&s);
+		cli_plan_inputs_release(&pi);
 		return r;
 	}
 	if (plan != NULL) {
@@ -103,6 +109,7 @@ cmd_tui(int argc, char **argv)
 		if ((r = cli_load_plan(&s, plan, 0, cfg, &warn)) != 0) {
 			free(cfg);
 			cli_session_release(&s);
+			cli_plan_inputs_release(&pi);
 			return r;
 		}
 	}
@@ -127,5 +134,6 @@ cmd_tui(int argc, char **argv)
 	free(warn);
 	free(cfg);
 	cli_session_release(&s);
+	cli_plan_inputs_release(&pi);
 	return r;
 }

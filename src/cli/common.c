@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -29,16 +30,37 @@ cli_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
+	fflush(stdout);
 	fputs("whittle: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-	if (cmd != NULL)
-		fprintf(stderr, "Try 'whittle %s --help'.\n", cmd);
-	else
-		fprintf(stderr, "Try 'whittle --help'.\n");
+	fprintf(stderr, " (see 'whittle%s%s --help')\n", cmd != NULL ? " " : "",
+	    cmd != NULL ? cmd : "");
 	return WH_EXIT_USAGE;
+}
+
+int
+cli_bad_option(const char *cmd, int ch, char **argv)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : NULL;
+	char shortopt[3] = { '-', (char)optopt, '\0' };
+	size_t n;
+
+	/* a short option (optopt a character) or a long one (arg) */
+	if (optopt > 0 && optopt < 128 && (arg == NULL || arg[0] != '-' ||
+	    arg[1] != '-'))
+		arg = shortopt;
+	if (arg == NULL)
+		arg = "?";
+	n = strcspn(arg, "=");
+	if (ch == ':')
+		return cli_usage_error(cmd, "option %.*s needs a value",
+		    (int)(n < 64 ? n : 64), arg);
+	if (optopt != 0 && arg[0] == '-' && arg[1] == '-' && arg[n] == '=')
+		return cli_usage_error(cmd, "option %.*s takes no value",
+		    (int)(n < 64 ? n : 64), arg);
+	return cli_usage_error(cmd, "unknown option %s", WH_QNAME(arg));
 }
 
 int
@@ -47,8 +69,8 @@ cli_model_arg(const char *cmd, int argc, char **argv, const char **model)
 	if (optind < argc)
 		*model = argv[optind++];
 	if (optind < argc)
-		return cli_usage_error(cmd, "unexpected argument '%s'",
-		    argv[optind]);
+		return cli_usage_error(cmd, "unexpected argument %s",
+		    WH_QNAME(argv[optind]));
 	return 0;
 }
 
@@ -183,6 +205,140 @@ cli_demo_model(void)
 	if (path == NULL)
 		path = cli_share_path("models/fashion-cnn.onnx");
 	return path;
+}
+
+/* dir of path ("." when it has no slash), new string */
+static char *
+dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		return xstrdup(".");
+	if (slash == path)
+		return xstrdup("/");
+	return xstrndup(path, (size_t)(slash - path));
+}
+
+static const char *
+base_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash != NULL ? slash + 1 : path;
+}
+
+/*
+ * The first of the places a plan may have meant by rec (as recorded,
+ * relative to the plan's directory, beside the plan, and with bundled a
+ * subdirectory of share/, there) that is a readable file whose SHA-256 is
+ * sha (any file when sha is "").  *found (may be NULL) is set when some
+ * file was there at all, and *first to the first such (new string).
+ */
+static char *
+find_recorded(const char *plan, const char *rec, const char *sha,
+    const char *bundled, int *found, char **first)
+{
+	char *cands[4], *dir = dir_of(plan), *hit = NULL, digest[65];
+	int n = 0, i;
+
+	if (found != NULL)
+		*found = 0;
+	if (first != NULL)
+		*first = NULL;
+	cands[n++] = xstrdup(rec);
+	if (rec[0] != '/')
+		cands[n++] = xasprintf("%s/%s", dir, rec);
+	cands[n++] = xasprintf("%s/%s", dir, base_of(rec));
+	if (bundled != NULL) {
+		char *rel = xasprintf("%s/%s", bundled, base_of(rec));
+
+		if ((cands[n] = cli_share_path(rel)) != NULL)
+			n++;
+		free(rel);
+	}
+	for (i = 0; i < n && hit == NULL; i++) {
+		if (access(cands[i], R_OK) != 0 ||
+		    wh_sha256_file(cands[i], digest, NULL) != 0)
+			continue;
+		if (found != NULL)
+			*found = 1;
+		if (first != NULL && *first == NULL)
+			*first = xstrdup(cands[i]);
+		if (sha[0] == '\0' || strcasecmp(digest, sha) == 0)
+			hit = xstrdup(cands[i]);
+	}
+	for (i = 0; i < n; i++)
+		free(cands[i]);
+	free(dir);
+	return hit;
+}
+
+int
+cli_plan_inputs(const char *plan, const char **model,
+    struct cli_data_opts *o, struct cli_plan_inputs *f)
+{
+	struct wh_plan p;
+	char *err = NULL, *first = NULL;
+	int found_i = 0, found_l = 0;
+
+	memset(f, 0, sizeof *f);
+	if (*model != NULL && o->images != NULL)
+		return 0;
+	if (wh_plan_load(&p, plan, &err) != 0) {
+		cli_error("%s", err);
+		free(err);
+		return WH_EXIT_INPUT;
+	}
+	if (*model == NULL && p.model_path != NULL) {
+		f->model = find_recorded(plan, p.model_path, p.model_sha256,
+		    "models", NULL, &first);
+		if (f->model == NULL)
+			f->model = first;	/* resolving will say it differs */
+		else
+			free(first);
+		if (f->model == NULL) {
+			cli_error("%s: the model it was made for, %s, is not "
+			    "there, beside the plan or among the bundled models; "
+			    "give MODEL", plan, WH_QNAME(p.model_path));
+			wh_plan_release(&p);
+			return WH_EXIT_INPUT;
+		}
+		*model = f->model;
+	}
+	if (o->images == NULL && o->labels == NULL && p.images != NULL &&
+	    p.labels != NULL) {
+		f->images = find_recorded(plan, p.images, p.images_sha256, NULL,
+		    &found_i, NULL);
+		f->labels = find_recorded(plan, p.labels, p.labels_sha256, NULL,
+		    &found_l, NULL);
+		if (f->images != NULL && f->labels != NULL) {
+			o->images = f->images;
+			o->labels = f->labels;
+		} else {
+			if ((found_i && f->images == NULL) ||
+			    (found_l && f->labels == NULL))
+				fprintf(stderr, "whittle: warning: %s: the %s it "
+				    "was measured on have changed (another "
+				    "SHA-256); using the model's validation set\n",
+				    plan, found_i && f->images == NULL ?
+				    "images" : "labels");
+			free(f->images);
+			free(f->labels);
+			f->images = f->labels = NULL;
+		}
+	}
+	wh_plan_release(&p);
+	return 0;
+}
+
+void
+cli_plan_inputs_release(struct cli_plan_inputs *f)
+{
+	free(f->model);
+	free(f->images);
+	free(f->labels);
+	memset(f, 0, sizeof *f);
 }
 
 int

@@ -83,7 +83,8 @@ main(int argc, char **argv)
 			for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
 				if (strcmp(argv[2], commands[i].name) == 0)
 					return commands[i].run(2, sub);
-			return cli_usage_error(NULL, "unknown command '%s'", argv[2]);
+			return cli_usage_error(NULL, "unknown command %s",
+			    WH_QNAME(argv[2]));
 		}
 		usage(stdout);
 		return WH_EXIT_OK;
@@ -102,5 +103,6 @@ main(int argc, char **argv)
 	if (argv[1][0] == '-' || strchr(argv[1], '/') != NULL ||
 	    strchr(argv[1], '.') != NULL || access(argv[1], F_OK) == 0)
 		return cmd_tui(argc, argv);
-	return cli_usage_error(NULL, "unknown command '%s'", argv[1]);
+	return cli_usage_error(NULL, "unknown command %s",
+	    WH_QNAME(argv[1]));
 }

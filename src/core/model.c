@@ -523,8 +523,8 @@ attr_from_proto(struct loader *ld, const struct wh_node *n,
 
 	memset(a, 0, sizeof *a);
 	if (ap->name == NULL || *ap->name == '\0') {
-		return wh_error(ld->err, "%s: node '%s' has an attribute "
-		    "without a name", ld->path, n->name);
+		return wh_error(ld->err, "%s: node %s has an attribute "
+		    "without a name", ld->path, WH_QNAME(n->name));
 	}
 	a->name = xstrdup(ap->name);
 	a->type = attr_type(ap);
@@ -542,12 +542,13 @@ attr_from_proto(struct loader *ld, const struct wh_node *n,
 		break;
 	case WH_ATTR_TENSOR:
 		if (ap->t == NULL) {
-			return wh_error(ld->err, "%s: node '%s' attribute '%s' "
+			return wh_error(ld->err, "%s: node %s attribute %s "
 			    "is a tensor attribute without a tensor", ld->path,
-			    n->name, a->name);
+			    WH_QNAME(n->name), WH_QNAME(a->name));
 		}
 		a->t = xcalloc(1, sizeof *a->t);
-		what = xasprintf("node '%s' attribute '%s'", n->name, a->name);
+		what = xasprintf("node %s attribute %s", WH_QNAME(n->name),
+		    WH_QNAME(a->name));
 		r = tensor_from_proto(ld, what, ap->t, a->t);
 		free(what);
 		if (r != 0)
@@ -596,8 +597,8 @@ node_from_proto(struct loader *ld, size_t index, const Onnx__NodeProto *np,
 	memset(n, 0, sizeof *n);
 	if (np->op_type == NULL || *np->op_type == '\0') {
 		if (np->name != NULL && *np->name != '\0') {
-			return wh_error(ld->err, "%s: node '%s' has no operator "
-			    "type", ld->path, np->name);
+			return wh_error(ld->err, "%s: node %s has no operator "
+			    "type", ld->path, WH_QNAME(np->name));
 		}
 		return wh_error(ld->err, "%s: node %zu has no operator type",
 		    ld->path, index);
@@ -610,18 +611,19 @@ node_from_proto(struct loader *ld, size_t index, const Onnx__NodeProto *np,
 
 	if (np->domain != NULL && *np->domain != '\0' &&
 	    strcmp(np->domain, "ai.onnx") != 0) {
-		return wh_error(ld->err, "%s: node '%s' uses operator domain "
-		    "'%s', only the default ONNX domain is supported", ld->path,
-		    n->name, np->domain);
+		return wh_error(ld->err, "%s: node %s uses operator domain "
+		    "%s, only the default ONNX domain is supported", ld->path,
+		    WH_QNAME(n->name), WH_QNAME(np->domain));
 	}
 	if (np->n_input > MODEL_MAX_EDGES || np->n_output > MODEL_MAX_EDGES) {
-		return wh_error(ld->err, "%s: node '%s' has %zu inputs and %zu "
-		    "outputs, at most %zu each are supported", ld->path, n->name,
+		return wh_error(ld->err, "%s: node %s has %zu inputs and %zu "
+		    "outputs, at most %zu each are supported", ld->path,
+		    WH_QNAME(n->name),
 		    np->n_input, np->n_output, MODEL_MAX_EDGES);
 	}
 	if (np->n_attribute > MODEL_MAX_ATTRS) {
-		return wh_error(ld->err, "%s: node '%s' has %zu attributes, at "
-		    "most %zu are supported", ld->path, n->name,
+		return wh_error(ld->err, "%s: node %s has %zu attributes, at "
+		    "most %zu are supported", ld->path, WH_QNAME(n->name),
 		    np->n_attribute, MODEL_MAX_ATTRS);
 	}
 	n->inputs = copy_names(np->input, np->n_input);
@@ -640,9 +642,10 @@ node_from_proto(struct loader *ld, size_t index, const Onnx__NodeProto *np,
 				if (strcmp(n->attrs[j].name,
 				    n->attrs[i].name) != 0)
 					continue;
-				return wh_error(ld->err, "%s: node '%s' has "
-				    "attribute '%s' twice", ld->path, n->name,
-				    n->attrs[i].name);
+				return wh_error(ld->err, "%s: node %s has "
+				    "attribute %s twice", ld->path,
+				    WH_QNAME(n->name),
+				    WH_QNAME(n->attrs[i].name));
 			}
 		}
 	}
@@ -679,8 +682,9 @@ value_from_proto(struct loader *ld, const char *what,
 		return 0;
 	}
 	if (shape->n_dim > WH_MAX_DIMS) {
-		return wh_error(ld->err, "%s: %s '%s' has %zu dims, at most %d "
-		    "are supported", ld->path, what, v->name, shape->n_dim,
+		return wh_error(ld->err, "%s: %s %s has %zu dims, at most %d "
+		    "are supported", ld->path, what, WH_QNAME(v->name),
+		    shape->n_dim,
 		    WH_MAX_DIMS);
 	}
 	v->ndim = (int)shape->n_dim;
@@ -755,13 +759,15 @@ parse_channel_list(struct loader *ld, const char *key, const char *value,
 
 	n = wh_parse_floats(value, out, 16);
 	if (n <= 0) {
-		return wh_error(ld->err, "%s: metadata '%s' is '%s', expected "
-		    "1 to 16 numbers separated by commas", ld->path, key, value);
+		return wh_error(ld->err, "%s: metadata '%s' is %s, expected "
+		    "1 to 16 numbers separated by commas", ld->path, key,
+		    WH_QNAME(value));
 	}
 	for (k = 0; k < n; k++) {
 		if (!isfinite(out[k])) {
-			return wh_error(ld->err, "%s: metadata '%s' is '%s', "
-			    "expected finite numbers", ld->path, key, value);
+			return wh_error(ld->err, "%s: metadata '%s' is %s, "
+			    "expected finite numbers", ld->path, key,
+			    WH_QNAME(value));
 		}
 	}
 	*nout = n;
@@ -787,8 +793,8 @@ parse_whittle_meta(struct loader *ld, struct wh_model *m)
 		if (wh_parse_floats(v, &pre->scale, 1) != 1 ||
 		    !isfinite(pre->scale) || pre->scale <= 0) {
 			return wh_error(ld->err, "%s: metadata "
-			    "'whittle.input.scale' is '%s', expected a positive "
-			    "number", ld->path, v);
+			    "'whittle.input.scale' is %s, expected a positive "
+			    "number", ld->path, WH_QNAME(v));
 		}
 		m->has_pre = 1;
 	}
@@ -805,8 +811,9 @@ parse_whittle_meta(struct loader *ld, struct wh_model *m)
 		for (k = 0; k < pre->nstd; k++) {
 			if (pre->std[k] <= 0) {
 				return wh_error(ld->err, "%s: metadata "
-				    "'whittle.input.std' is '%s', a standard "
-				    "deviation must be positive", ld->path, v);
+				    "'whittle.input.std' is %s, a standard "
+				    "deviation must be positive", ld->path,
+				    WH_QNAME(v));
 			}
 		}
 		m->has_pre = 1;
@@ -850,8 +857,8 @@ check_wiring(struct loader *ld, struct wh_model *m, const Onnx__GraphProto *g)
 	for (i = 0; i < m->ninits; i++) {
 		s = name_set_find(&set, m->inits[i].name);
 		if (s->name != NULL) {
-			wh_error(ld->err, "%s: initializer '%s' appears twice",
-			    ld->path, m->inits[i].name);
+			wh_error(ld->err, "%s: initializer %s appears twice",
+			    ld->path, WH_QNAME(m->inits[i].name));
 			goto out;
 		}
 		s->name = m->inits[i].name;
@@ -861,8 +868,8 @@ check_wiring(struct loader *ld, struct wh_model *m, const Onnx__GraphProto *g)
 	for (i = 0; i < m->ninputs; i++) {
 		s = name_set_find(&set, m->inputs[i].name);
 		if (s->name != NULL) {
-			wh_error(ld->err, "%s: graph input '%s' appears twice",
-			    ld->path, m->inputs[i].name);
+			wh_error(ld->err, "%s: graph input %s appears twice",
+			    ld->path, WH_QNAME(m->inputs[i].name));
 			goto out;
 		}
 		s->name = m->inputs[i].name;
@@ -883,14 +890,14 @@ check_wiring(struct loader *ld, struct wh_model *m, const Onnx__GraphProto *g)
 				continue;
 			}
 			if (s->kind == PROD_NODE) {
-				wh_error(ld->err, "%s: node '%s' writes tensor "
-				    "'%s', which node '%s' also writes",
-				    ld->path, n->name, name,
-				    m->nodes[s->index].name);
+				wh_error(ld->err, "%s: node %s writes tensor "
+				    "%s, which node %s also writes",
+				    ld->path, WH_QNAME(n->name), WH_QNAME(name),
+				    WH_QNAME(m->nodes[s->index].name));
 			} else {
-				wh_error(ld->err, "%s: node '%s' writes tensor "
-				    "'%s', which is also a graph %s", ld->path,
-				    n->name, name, s->kind == PROD_INIT ?
+				wh_error(ld->err, "%s: node %s writes tensor "
+				    "%s, which is also a graph %s", ld->path,
+				    WH_QNAME(n->name), WH_QNAME(name), s->kind == PROD_INIT ?
 				    "initializer" : "input");
 			}
 			goto out;
@@ -903,9 +910,9 @@ check_wiring(struct loader *ld, struct wh_model *m, const Onnx__GraphProto *g)
 			if (*name == '\0' ||
 			    name_set_find(&set, name)->name != NULL)
 				continue;
-			wh_error(ld->err, "%s: node '%s' reads tensor '%s' which "
+			wh_error(ld->err, "%s: node %s reads tensor %s which "
 			    "no node, input or initializer produces", ld->path,
-			    n->name, name);
+			    WH_QNAME(n->name), WH_QNAME(name));
 			goto out;
 		}
 	}
@@ -913,8 +920,8 @@ check_wiring(struct loader *ld, struct wh_model *m, const Onnx__GraphProto *g)
 		name = m->outputs[j].name;
 		if (name_set_find(&set, name)->name != NULL)
 			continue;
-		wh_error(ld->err, "%s: graph output '%s' is not produced by any "
-		    "node, input or initializer", ld->path, name);
+		wh_error(ld->err, "%s: graph output %s is not produced by any "
+		    "node, input or initializer", ld->path, WH_QNAME(name));
 		goto out;
 	}
 	r = 0;
@@ -937,7 +944,7 @@ sparse_from_proto(struct loader *ld, size_t index,
 {
 	struct wh_tensor vals, idx;
 	const char *name;
-	char dims[160], idims[160], *what;
+	char dims[160], idims[160], qname[WH_QNAME_SIZE], *what;
 	size_t count, nnz, k, prev = 0;
 	int d, coords = 0, r = -1;
 
@@ -950,16 +957,17 @@ sparse_from_proto(struct loader *ld, size_t index,
 		    "name", ld->path, index);
 	}
 	t->name = xstrdup(name);
+	wh_quote_name(name, qname, sizeof qname);
 	if (sp->n_dims == 0 || sp->n_dims > WH_MAX_DIMS) {
-		return wh_error(ld->err, "%s: sparse initializer '%s' has %zu "
-		    "dims, 1 to %d are supported", ld->path, name, sp->n_dims,
+		return wh_error(ld->err, "%s: sparse initializer %s has %zu "
+		    "dims, 1 to %d are supported", ld->path, qname, sp->n_dims,
 		    WH_MAX_DIMS);
 	}
 	t->ndim = (int)sp->n_dims;
 	for (d = 0; d < t->ndim; d++) {
 		if (sp->dims[d] < 0) {
-			return wh_error(ld->err, "%s: sparse initializer '%s' "
-			    "has negative dim %lld", ld->path, name,
+			return wh_error(ld->err, "%s: sparse initializer %s "
+			    "has negative dim %lld", ld->path, qname,
 			    (long long)sp->dims[d]);
 		}
 		t->dims[d] = sp->dims[d];
@@ -967,14 +975,14 @@ sparse_from_proto(struct loader *ld, size_t index,
 	wh_dims_str(t->dims, t->ndim, dims, sizeof dims);
 	if (wh_tensor_count(t->dims, t->ndim, &count) != 0 ||
 	    count > *budget) {
-		return wh_error(ld->err, "%s: sparse initializer '%s' has dims "
+		return wh_error(ld->err, "%s: sparse initializer %s has dims "
 		    "%s, more than the %zu dense elements supported", ld->path,
-		    name, dims, *budget);
+		    qname, dims, *budget);
 	}
 	*budget -= count;
 	t->count = count;
 
-	what = xasprintf("sparse initializer '%s' values", name);
+	what = xasprintf("sparse initializer %s values", qname);
 	r = tensor_from_proto(ld, what, sp->values, &vals);
 	free(what);
 	if (r != 0)
@@ -982,19 +990,20 @@ sparse_from_proto(struct loader *ld, size_t index,
 	r = -1;
 	if (vals.ndim != 1) {
 		wh_dims_str(vals.dims, vals.ndim, idims, sizeof idims);
-		wh_error(ld->err, "%s: sparse initializer '%s' has values of "
-		    "dims %s, a 1-D list is needed", ld->path, name, idims);
+		wh_error(ld->err, "%s: sparse initializer %s has values of "
+		    "dims %s, a 1-D list is needed", ld->path, qname, idims);
 		goto out;
 	}
 	nnz = vals.count;
 	if (sp->indices == NULL) {
 		if (nnz != 0) {
-			wh_error(ld->err, "%s: sparse initializer '%s' has %zu "
-			    "values but no indices", ld->path, name, nnz);
+			wh_error(ld->err, "%s: sparse initializer %s has %zu "
+			    "values but no indices", ld->path, qname, nnz);
 			goto out;
 		}
 	} else {
-		what = xasprintf("sparse initializer '%s' indices", name);
+		what = xasprintf("sparse initializer %s indices",
+		    qname);
 		r = tensor_from_proto(ld, what, sp->indices, &idx);
 		free(what);
 		if (r != 0)
@@ -1002,17 +1011,17 @@ sparse_from_proto(struct loader *ld, size_t index,
 		r = -1;
 		wh_dims_str(idx.dims, idx.ndim, idims, sizeof idims);
 		if (idx.dtype != WH_INT64) {
-			wh_error(ld->err, "%s: sparse initializer '%s' has "
+			wh_error(ld->err, "%s: sparse initializer %s has "
 			    "indices of type %s, an integer type is needed",
-			    ld->path, name, dtype_name(idx.elem_type));
+			    ld->path, qname, dtype_name(idx.elem_type));
 			goto out;
 		}
 		coords = idx.ndim == 2 && (size_t)idx.dims[0] == nnz &&
 		    idx.dims[1] == t->ndim;
 		if (!coords && (idx.ndim != 1 || idx.count != nnz)) {
-			wh_error(ld->err, "%s: sparse initializer '%s' has %zu "
+			wh_error(ld->err, "%s: sparse initializer %s has %zu "
 			    "values but indices of dims %s, (%zu) or (%zu, %d) "
-			    "are needed", ld->path, name, nnz, idims, nnz, nnz,
+			    "are needed", ld->path, qname, nnz, idims, nnz, nnz,
 			    t->ndim);
 			goto out;
 		}
@@ -1037,26 +1046,26 @@ sparse_from_proto(struct loader *ld, size_t index,
 				lin = lin * (size_t)t->dims[d] + (size_t)c;
 			}
 			if (d < t->ndim) {
-				wh_error(ld->err, "%s: sparse initializer '%s' "
+				wh_error(ld->err, "%s: sparse initializer %s "
 				    "index %lld of value %zu is out of range "
-				    "for dims %s", ld->path, name, (long long)
+				    "for dims %s", ld->path, qname, (long long)
 				    idx.i[k * (size_t)t->ndim + d], k, dims);
 				goto out;
 			}
 		} else {
 			if (idx.i[k] < 0 || (uint64_t)idx.i[k] >= count) {
-				wh_error(ld->err, "%s: sparse initializer '%s' "
+				wh_error(ld->err, "%s: sparse initializer %s "
 				    "index %lld of value %zu is out of range "
-				    "for dims %s", ld->path, name,
+				    "for dims %s", ld->path, qname,
 				    (long long)idx.i[k], k, dims);
 				goto out;
 			}
 			lin = (size_t)idx.i[k];
 		}
 		if (k > 0 && lin <= prev) {
-			wh_error(ld->err, "%s: sparse initializer '%s' indices "
+			wh_error(ld->err, "%s: sparse initializer %s indices "
 			    "are not in ascending order at value %zu",
-			    ld->path, name, k);
+			    ld->path, qname, k);
 			goto out;
 		}
 		prev = lin;
@@ -1114,7 +1123,7 @@ load_graph(struct loader *ld, struct wh_model *m, const Onnx__GraphProto *g)
 				return wh_error(ld->err, "%s: initializer %zu "
 				    "has no name", ld->path, i);
 			}
-			what = xasprintf("initializer '%s'", name);
+			what = xasprintf("initializer %s", WH_QNAME(name));
 			r = tensor_from_proto(ld, what, g->initializer[i],
 			    &m->inits[i]);
 			free(what);

@@ -99,16 +99,80 @@ wh_plan_release(struct wh_plan *p)
 	for (i = 0; i < p->nlayers; i++)
 		free(p->layers[i].name);
 	free(p->layers);
+	free(p->index);
 	wh_plan_init(p);
 }
 
-static void
-add_layer(struct wh_plan *p, const char *name, const struct wh_layer_cfg *cfg)
+/* FNV-1a, for the table of layer names. */
+static uint64_t
+name_hash(const char *s)
 {
-	p->layers = xreallocarray(p->layers, (size_t)p->nlayers + 1,
-	    sizeof *p->layers);
+	uint64_t h = 14695981039346656037ULL;
+
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+/*
+ * The slot of name in p's table of layer names: the one holding its
+ * index, or the free one where it would go.  The table (open addressing,
+ * a power of two at least twice the layers) is brought up to date first,
+ * so that finding a layer by name costs one probe sequence, not a pass
+ * over every layer.
+ */
+static size_t
+index_slot(struct wh_plan *p, const char *name)
+{
+	size_t h, mask;
+	int i;
+
+	if (p->index == NULL || (size_t)p->nlayers * 2 > p->index_size) {
+		size_t size = 16;
+
+		while (size < (size_t)p->nlayers * 4)
+			size *= 2;
+		free(p->index);
+		p->index = xreallocarray(NULL, size, sizeof *p->index);
+		p->index_size = size;
+		for (h = 0; h < size; h++)
+			p->index[h] = -1;
+		p->nindexed = 0;
+	}
+	mask = p->index_size - 1;
+	for (i = p->nindexed; i < p->nlayers; i++) {
+		for (h = name_hash(p->layers[i].name) & mask; p->index[h] != -1;
+		    h = (h + 1) & mask)
+			;
+		p->index[h] = i;
+	}
+	p->nindexed = p->nlayers;
+	for (h = name_hash(name) & mask; p->index[h] != -1; h = (h + 1) & mask)
+		if (strcmp(p->layers[p->index[h]].name, name) == 0)
+			break;
+	return h;
+}
+
+/* Appends a layer (name copied) that index_slot() did not find at slot. */
+static void
+add_layer(struct wh_plan *p, size_t slot, const char *name,
+    const struct wh_layer_cfg *cfg)
+{
+	if (p->nlayers >= p->cap) {
+		if (p->nlayers > INT_MAX / 2)
+			wh_fatal("a plan of more than %d layers", p->nlayers);
+		p->cap = p->nlayers < 8 ? 16 : p->nlayers * 2;
+		p->layers = xreallocarray(p->layers, (size_t)p->cap,
+		    sizeof *p->layers);
+	}
 	p->layers[p->nlayers].name = xstrdup(name);
 	p->layers[p->nlayers].cfg = *cfg;
+	if (p->nindexed == p->nlayers) {
+		p->index[slot] = p->nlayers;
+		p->nindexed++;
+	}
 	p->nlayers++;
 }
 
@@ -116,15 +180,12 @@ void
 wh_plan_set_layer(struct wh_plan *p, const char *name,
     const struct wh_layer_cfg *cfg)
 {
-	int i;
+	size_t slot = index_slot(p, name);
 
-	for (i = 0; i < p->nlayers; i++) {
-		if (strcmp(p->layers[i].name, name) == 0) {
-			p->layers[i].cfg = *cfg;
-			return;
-		}
-	}
-	add_layer(p, name, cfg);
+	if (p->index[slot] != -1)
+		p->layers[p->index[slot]].cfg = *cfg;
+	else
+		add_layer(p, slot, name, cfg);
 }
 
 /*
@@ -646,6 +707,40 @@ struct pctx {
 	const char *sect;	/* the section being read, for messages */
 };
 
+/*
+ * s as a JSON string for a message: quote() of at most VALUE_MAX bytes of
+ * it; a longer one is cut on a UTF-8 character boundary and given its
+ * length, "aaaa..." (10485760 bytes).  A new string.
+ */
+static char *
+quote_cap(const char *s)
+{
+	size_t n = strlen(s), cut = 0, w = 0, e;
+	unsigned char c;
+	char *head, *q, *r;
+
+	if (n <= VALUE_MAX)
+		return quote(s);
+	/* as many bytes as fit VALUE_MAX - 8 once escaped (\" or \u0001) */
+	for (;;) {
+		c = (unsigned char)s[cut];
+		e = c == '"' || c == '\\' ? 2 : c < 0x20 ? 6 : 1;
+		if (w + e > VALUE_MAX - 8)
+			break;
+		w += e;
+		cut++;
+	}
+	while (cut > 0 && ((unsigned char)s[cut] & 0xc0) == 0x80)
+		cut--;
+	head = xstrndup(s, cut);
+	q = quote(head);
+	q[strlen(q) - 1] = '\0';	/* the closing quote */
+	r = xasprintf("%s...\" (%zu bytes)", q, n);
+	free(q);
+	free(head);
+	return r;
+}
+
 /* A key as a component of a key path: bare when an identifier, else quoted. */
 static char *
 key_component(const char *key)
@@ -659,10 +754,10 @@ key_component(const char *key)
 			    (*s >= '0' && *s <= '9') || *s == '_'))
 				break;
 		}
-		if (*s == '\0')
+		if (*s == '\0' && s - key <= VALUE_MAX)
 			return xstrdup(key);
 	}
-	return quote(key);
+	return quote_cap(key);
 }
 
 /* parent.key, or key at the top (parent NULL); a new string. */
@@ -682,8 +777,7 @@ key_path(const char *parent, const char *key)
 static char *
 value_text(const cJSON *v)
 {
-	char buf[40], *q, *r;
-	size_t n;
+	char buf[40];
 
 	if (cJSON_IsNumber(v)) {
 		fmt_double(buf, sizeof buf, v->valuedouble);
@@ -701,18 +795,7 @@ value_text(const cJSON *v)
 		return xstrdup("an array");
 	if (!cJSON_IsString(v) || v->valuestring == NULL)
 		return xstrdup("?");
-	q = quote(v->valuestring);
-	n = strlen(q);
-	if (n <= VALUE_MAX)
-		return q;
-	/* cut on a UTF-8 character boundary, then close the quote */
-	n = VALUE_MAX - 4;
-	while (n > 1 && ((unsigned char)q[n] & 0xc0) == 0x80)
-		n--;
-	q[n] = '\0';
-	r = xasprintf("%s...\"", q);
-	free(q);
-	return r;
+	return quote_cap(v->valuestring);
 }
 
 /* "<plan>: <kpath> is <value>, <expect>" */
@@ -995,7 +1078,7 @@ parse_settings(struct pctx *x, const char *kpath, const cJSON *obj,
 	const cJSON *slot[NSETKEYS];
 	struct setval sv[NSETKEYS];
 	struct wh_layer_cfg c = *base;
-	const char *need = NULL;
+	const char *off = NULL, *need = NULL;
 	int k, i, nprune = 0, bf16 = base->qtype == WH_Q_BF16;
 
 	if (walk(x, kpath, obj, set_keys, NSETKEYS, slot) == -1)
@@ -1006,14 +1089,16 @@ parse_settings(struct pctx *x, const char *kpath, const cJSON *obj,
 			return -1;
 
 	if (slot[K_RANK] != NULL && slot[K_ENERGY] != NULL)
-		return bad_key(x, kpath, "energy", slot[K_ENERGY],
-		    "expected either \"rank\" or \"energy\", not both");
+		return wh_error(x->err, "%s: %s sets both rank and energy, but "
+		    "low-rank takes only one of them", x->path, kpath);
 	for (i = 0; i < 3; i++) {
 		k = prune_keys[i];
 		if (slot[k] != NULL && nprune++ > 0)
-			return bad_key(x, kpath, set_keys[k], slot[k],
-			    "expected one of \"sparsity\", \"threshold\" and "
-			    "\"channel_sparsity\", not two");
+			return wh_error(x->err, "%s: %s sets both %s and %s, but "
+			    "a layer is pruned by only one of sparsity, threshold "
+			    "and channel_sparsity", x->path, kpath,
+			    set_keys[slot[prune_keys[0]] != NULL ? prune_keys[0] :
+			    prune_keys[1]], set_keys[k]);
 	}
 
 	/* the overlay */
@@ -1077,42 +1162,61 @@ parse_settings(struct pctx *x, const char *kpath, const cJSON *obj,
 		c.act_percentile = sv[K_ACT_PERCENTILE].f;
 
 	/* sub-keys only where their transform is on */
-	for (k = 0; k < NSETKEYS && need == NULL; k++) {
+	for (k = 0; k < NSETKEYS && off == NULL; k++) {
 		if (slot[k] == NULL)
 			continue;
 		switch (k) {
 		case K_SPATIAL:
-			if (c.lr_mode == WH_LR_NONE)
-				need = "expected only with \"rank\" or \"energy\" "
-				    "(low-rank is off)";
+			if (c.lr_mode == WH_LR_NONE) {
+				off = "low-rank is off";
+				need = "rank or energy";
+			}
 			break;
 		case K_CHANNEL_NORM:
-			if (c.prune_mode != WH_PRUNE_CHANNEL)
-				need = "expected only with \"channel_sparsity\" "
-				    "above 0";
+			if (c.prune_mode != WH_PRUNE_CHANNEL) {
+				off = "channel pruning is off";
+				need = "channel_sparsity above 0";
+			}
 			break;
 		case K_FLOAT16:
-			if (c.qtype != WH_Q_FP16 && c.qtype != WH_Q_BF16)
-				need = "expected only with \"bits\": 16";
+			if (c.qtype != WH_Q_FP16 && c.qtype != WH_Q_BF16) {
+				off = "the weights are not 16-bit";
+				need = "bits 16";
+			}
 			break;
 		case K_SYMMETRIC:
 		case K_GRANULARITY:
 		case K_CLIP:
-			if (c.qtype != WH_Q_INT)
-				need = "expected only with \"bits\" 2..8";
+			if (c.qtype != WH_Q_INT) {
+				off = "integer quantization is off";
+				need = "bits 2 to 8";
+			}
 			break;
 		case K_ACT_CALIBRATION:
-			if (c.act_bits == 0)
-				need = "expected only with \"act_bits\": 8";
+			if (c.act_bits == 0) {
+				off = "activation quantization is off";
+				need = "act_bits 8";
+			}
 			break;
 		case K_ACT_PERCENTILE:
-			if (c.act_bits == 0 || c.act_calib != WH_ACT_PERCENTILE)
-				need = "expected only with \"act_bits\": 8 and "
-				    "\"act_calibration\": \"percentile\"";
+			if (c.act_bits == 0 || c.act_calib != WH_ACT_PERCENTILE) {
+				off = c.act_bits == 0 ? "activation quantization "
+				    "is off" : "the calibration is not percentile";
+				need = "act_bits 8 and act_calibration "
+				    "\"percentile\"";
+			}
 			break;
 		}
-		if (need != NULL)
-			return bad_key(x, kpath, set_keys[k], slot[k], need);
+		if (off != NULL) {
+			char *kp = key_path(kpath, set_keys[k]), *vt;
+
+			vt = value_text(slot[k]);
+			wh_error(x->err, "%s: %s is %s, but %s (%s needs %s)",
+			    x->path, kp, vt, off, set_keys[k], need);
+			free(vt);
+			free(kp);
+			return -1;
+		}
 	}
 	canon(&c, out);
 	return 0;
@@ -1197,39 +1301,48 @@ parse_data(struct pctx *x, const cJSON *obj, struct wh_plan *p)
 	return 0;
 }
 
+/* layers."name": layer names are always quoted; a new string. */
+static char *
+layer_kpath(const char *name)
+{
+	char *q = quote_cap(name), *r;
+
+	r = xasprintf("layers.%s", q);
+	free(q);
+	return r;
+}
+
+/*
+ * Parses the layer entries of obj into p->layers; a name given twice is
+ * found through the plan's table of names (index_slot), not by comparing
+ * each entry with every one before it.
+ */
 static int
 parse_layers(struct pctx *x, const cJSON *obj, struct wh_plan *p)
 {
 	const cJSON *it;
 	struct wh_layer_cfg cfg;
+	size_t slot;
+	int rc = 0;
 	char *kp;
-	int i, rc;
 
-	for (it = obj->child; it != NULL; it = it->next) {
+	for (it = obj->child; it != NULL && rc == 0; it = it->next) {
 		const char *name = it->string != NULL ? it->string : "";
-		char *q = quote(name);
 
-		kp = xasprintf("layers.%s", q);
-		free(q);
-		for (i = 0; i < p->nlayers; i++)
-			if (strcmp(p->layers[i].name, name) == 0)
-				break;
-		if (i < p->nlayers) {
-			wh_error(x->err, "%s: %s appears twice, expected each "
-			    "layer once", x->path, kp);
-			free(kp);
-			return -1;
-		}
-		if (!cJSON_IsObject(it))
+		slot = index_slot(p, name);
+		kp = layer_kpath(name);
+		if (p->index[slot] != -1)
+			rc = wh_error(x->err, "%s: %s appears twice, expected "
+			    "each layer once", x->path, kp);
+		else if (!cJSON_IsObject(it))
 			rc = bad(x, kp, it, "expected an object");
 		else
 			rc = parse_settings(x, kp, it, &p->defaults, &cfg);
 		free(kp);
-		if (rc == -1)
-			return -1;
-		add_layer(p, name, &cfg);
+		if (rc == 0)
+			add_layer(p, slot, name, &cfg);
 	}
-	return 0;
+	return rc;
 }
 
 /* 2^64 as a double: integers below it fit uint64_t. */
@@ -1483,6 +1596,13 @@ wh_plan_parse(struct wh_plan *p, const char *path, const char *json,
 	}
 	if (len == SIZE_MAX)
 		return wh_error(err, "%s: too large", x.path);
+	for (off = 0; off < len; off++)
+		if (!(json[off] == ' ' || json[off] == '\t' ||
+		    json[off] == '\n' || json[off] == '\r'))
+			break;
+	if (off == len)
+		return wh_error(err, len == 0 ? "%s: the plan file is empty" :
+		    "%s: the plan file holds only white space", x.path);
 	if ((nul = memchr(json, '\0', len)) != NULL)
 		return wh_error(err, "%s: not valid JSON near line %d (a NUL "
 		    "byte)", x.path, line_of(json, (size_t)(nul - json)));
@@ -1538,7 +1658,7 @@ wh_plan_resolve(const struct wh_plan *p, const struct wh_graph *g,
 	const char *pp = p->path != NULL ? p->path : "plan";
 	const char *mp = g->model != NULL && g->model->path != NULL ?
 	    g->model->path : "the model";
-	char *w = NULL, *e = NULL;
+	char *w = NULL, *e = NULL, *made = NULL;
 	int n = wh_graph_nlayers(g), i, j;
 
 	if (warn != NULL)
@@ -1546,13 +1666,19 @@ wh_plan_resolve(const struct wh_plan *p, const struct wh_graph *g,
 	if (p->model_sha256[0] != '\0' && model_sha256 != NULL &&
 	    model_sha256[0] != '\0' &&
 	    strcasecmp(p->model_sha256, model_sha256) != 0) {
-		w = xasprintf("%s: model.sha256 differs from %s's (the plan was "
-		    "made for another version of the model)", pp, mp);
+		/* "made for 'm.onnx' (SHA-256 0123456789abcdef...)" */
+		made = xasprintf("made for %s%sSHA-256 %.16s...%s",
+		    p->model_path != NULL ? WH_QNAME(p->model_path) : "",
+		    p->model_path != NULL ? " (" : "a model of ",
+		    p->model_sha256, p->model_path != NULL ? ")" : "");
+		w = xasprintf("%s: the plan was %s, not for %s (SHA-256 "
+		    "%.16s...)", pp, made, mp, model_sha256);
 		if (strict) {
 			if (err != NULL)
 				*err = w;
 			else
 				free(w);
+			free(made);
 			return -1;
 		}
 	}
@@ -1561,20 +1687,26 @@ wh_plan_resolve(const struct wh_plan *p, const struct wh_graph *g,
 		cfgs[i] = p->defaults;
 	for (j = 0; j < p->nlayers; j++) {
 		if ((i = wh_graph_find_layer(g, p->layers[j].name)) < 0) {
+			wh_error(err, "%s: layer %s is not in %s%s%s", pp,
+			    WH_QNAME(p->layers[j].name), mp,
+			    made != NULL ? "; the plan was " : "",
+			    made != NULL ? made : "");
 			free(w);
-			return wh_error(err, "%s: layer '%s' is not in %s", pp,
-			    p->layers[j].name, mp);
+			free(made);
+			return -1;
 		}
 		cfgs[i] = p->layers[j].cfg;
 	}
 	for (i = 0; i < n; i++) {
 		if (wh_layer_cfg_check(&cfgs[i], wh_graph_layer(g, i), &e) == -1) {
 			free(w);
+			free(made);
 			wh_error(err, "%s: %s", pp, e);
 			free(e);
 			return -1;
 		}
 	}
+	free(made);
 	if (warn != NULL)
 		*warn = w;
 	else

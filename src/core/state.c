@@ -105,17 +105,17 @@ calibrate(struct wh_state *s, int i, const struct wh_layer_cfg *cfg,
 		return 0;
 	}
 	if (s->e == NULL)
-		return wh_error(err, "layer '%s': activation quantization needs "
+		return wh_error(err, "layer %s: activation quantization needs "
 		    "validation data to calibrate on",
-		    wh_graph_layer(s->g, i)->name);
+		    WH_QNAME(wh_graph_layer(s->g, i)->name));
 	n = s->d->n < WH_CALIB_SAMPLES ? s->d->n : WH_CALIB_SAMPLES;
 	if (wh_eval_capture(s->e, i, n, &x, &size, err) != 0)
 		return -1;
 	if (wh_act_calibrate(x, n * size, cfg->act_calib, cfg->act_percentile,
 	    &ls->act_scale[k], &ls->act_zero[k]) != 0) {
 		free(x);
-		return wh_error(err, "layer '%s': cannot calibrate the input "
-		    "range", wh_graph_layer(s->g, i)->name);
+		return wh_error(err, "layer %s: cannot calibrate the input "
+		    "range", WH_QNAME(wh_graph_layer(s->g, i)->name));
 	}
 	free(x);
 	ls->has_act[k] = 1;

@@ -8,6 +8,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <limits.h>
 #include <locale.h>
 #include <math.h>
@@ -183,6 +186,98 @@ wh_add_size(size_t a, size_t b, size_t *out)
 		return -1;
 	*out = a + b;
 	return 0;
+}
+
+/*
+ * The length of the UTF-8 character at s (at most n bytes there), or 0
+ * when s does not start a well-formed one (overlong forms, surrogates and
+ * code points above U+10FFFF are not).
+ */
+static size_t
+utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len, i;
+	unsigned lo = 0x80, hi = 0xbf;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		if (s[0] == 0xe0)
+			lo = 0xa0;
+		else if (s[0] == 0xed)
+			hi = 0x9f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		if (s[0] == 0xf0)
+			lo = 0x90;
+		else if (s[0] == 0xf4)
+			hi = 0x8f;
+	} else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if (s[i] < (i == 1 ? lo : 0x80) || s[i] > (i == 1 ? hi : 0xbf))
+			return 0;
+	}
+	return len;
+}
+
+const char *
+wh_quote_name(const char *name, char *buf, size_t size)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *s = (const unsigned char *)(name != NULL ? name : "");
+	size_t total = strlen((const char *)s), i = 0, o = 0, k, n, room;
+	char piece[8];
+	int cut = 0;
+
+	if (size < 32) {
+		if (size > 0)
+			buf[0] = '\0';
+		return buf;
+	}
+	/* room for the name: the quotes, the "..." and the length go after */
+	room = size - 1 - 2 - 3 - 24;
+	if (room > WH_QNAME_MAX)
+		room = WH_QNAME_MAX;
+	buf[o++] = '\'';
+	while (i < total) {
+		if (s[i] == '\'' || s[i] == '\\') {
+			piece[0] = '\\';
+			piece[1] = (char)s[i];
+			n = 2;
+			k = 1;
+		} else if (s[i] >= 0x20 && s[i] < 0x7f) {
+			piece[0] = (char)s[i];
+			n = k = 1;
+		} else if (s[i] >= 0x80 && (k = utf8_len(s + i, total - i)) > 0) {
+			memcpy(piece, s + i, k);
+			n = k;
+		} else {
+			piece[0] = '\\';
+			piece[1] = 'x';
+			piece[2] = hex[s[i] >> 4];
+			piece[3] = hex[s[i] & 15];
+			n = 4;
+			k = 1;
+		}
+		if (o - 1 + n > room) {
+			cut = 1;
+			break;
+		}
+		memcpy(buf + o, piece, n);
+		o += n;
+		i += k;
+	}
+	if (cut)
+		snprintf(buf + o, size - o, "...' (%zu bytes)", total);
+	else {
+		buf[o++] = '\'';
+		buf[o] = '\0';
+	}
+	return buf;
 }
 
 double
@@ -468,59 +563,274 @@ write_all(int fd, const unsigned char *buf, size_t len)
 	return 0;
 }
 
-/* Best effort: makes the rename itself durable. */
-static void
-sync_parent(const char *path)
+/* The directory part of path, new string: "." when it has none. */
+static char *
+dir_part(const char *path)
 {
-	const char *slash;
-	char *dir;
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		return xstrdup(".");
+	if (slash == path)
+		return xstrdup("/");
+	return xstrndup(path, (size_t)(slash - path));
+}
+
+/* Best effort: makes the rename or link itself durable. */
+static void
+sync_dir(const char *dir)
+{
 	int fd;
 
-	slash = strrchr(path, '/');
-	if (slash == NULL)
-		dir = xstrdup(".");
-	else if (slash == path)
-		dir = xstrdup("/");
-	else
-		dir = xstrndup(path, (size_t)(slash - path));
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd >= 0) {
 		fsync(fd);
 		close(fd);
 	}
-	free(dir);
+}
+
+/*
+ * Temporary files that a signal must not leave behind.  A save that is
+ * interrupted by a signal whose action is to end the process (SIGINT,
+ * SIGTERM, SIGHUP, ... at their default disposition) would leave its
+ * named temporary file beside the output.  Each one is registered here
+ * while it exists under its name, and the handler unlinks every one
+ * (unlink is async-signal-safe), then lets the signal end the process as
+ * it would have.  Slots are claimed with atomics, never a lock, so the
+ * handler can read them at any moment; 16 saves at once is plenty (a
+ * save that finds no slot still works, unprotected).
+ */
+#define PENDING_SLOTS 16
+enum { SLOT_FREE, SLOT_FILLING, SLOT_ARMED };
+static struct {
+	atomic_int state;
+	char path[PATH_MAX];
+} pending[PENDING_SLOTS];
+
+/* Signals whose default action ends the process while a file may be half
+ * written; SIGXFSZ is what a file size limit sends mid-write. */
+static const int fatal_sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGPIPE,
+    SIGALRM, SIGXCPU, SIGXFSZ, SIGUSR1, SIGUSR2 };
+
+static void
+on_fatal_signal(int sig)
+{
+	int i, saved = errno;
+	struct sigaction sa;
+
+	for (i = 0; i < PENDING_SLOTS; i++)
+		if (atomic_load(&pending[i].state) == SLOT_ARMED)
+			unlink(pending[i].path);
+	/* then what the signal would have done: blocked until we return */
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	sigaction(sig, &sa, NULL);
+	raise(sig);
+	errno = saved;
+}
+
+static void
+install_handlers_once(void)
+{
+	struct sigaction sa, old;
+	size_t i;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_fatal_signal;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof fatal_sigs / sizeof fatal_sigs[0]; i++)
+		sigaddset(&sa.sa_mask, fatal_sigs[i]);
+	for (i = 0; i < sizeof fatal_sigs / sizeof fatal_sigs[0]; i++) {
+		if (sigaction(fatal_sigs[i], NULL, &old) != 0 ||
+		    (old.sa_flags & SA_SIGINFO) || old.sa_handler != SIG_DFL)
+			continue;
+		sigaction(fatal_sigs[i], &sa, NULL);
+	}
+}
+
+/*
+ * Installs the handler, once, for each of fatal_sigs still at its default
+ * disposition: a program that handles a signal itself (the workbench
+ * turns SIGINT into an orderly exit) or ignores it keeps its choice.
+ */
+static void
+install_handlers(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, install_handlers_once);
+}
+
+/* Blocks the fatal signals in this thread; the old mask goes to *old. */
+static void
+fatal_sigs_block(sigset_t *old)
+{
+	sigset_t set;
+	size_t i;
+
+	sigemptyset(&set);
+	for (i = 0; i < sizeof fatal_sigs / sizeof fatal_sigs[0]; i++)
+		sigaddset(&set, fatal_sigs[i]);
+	pthread_sigmask(SIG_BLOCK, &set, old);
+}
+
+/* A free slot filled with path and armed, or -1 when none is free. */
+static int
+pending_add(const char *path)
+{
+	int i, expect;
+
+	if (strlen(path) >= PATH_MAX)
+		return -1;
+	install_handlers();
+	for (i = 0; i < PENDING_SLOTS; i++) {
+		expect = SLOT_FREE;
+		if (atomic_compare_exchange_strong(&pending[i].state, &expect,
+		    SLOT_FILLING)) {
+			strcpy(pending[i].path, path);
+			atomic_store(&pending[i].state, SLOT_ARMED);
+			return i;
+		}
+	}
+	return -1;
+}
+
+static void
+pending_drop(int slot)
+{
+	if (slot >= 0)
+		atomic_store(&pending[slot].state, SLOT_FREE);
+}
+
+/* A name beside path that is unlikely to exist: path.tmpXXXXXX. */
+static char *
+tmp_name(const char *path)
+{
+	static atomic_uint counter;
+	struct timespec ts;
+	unsigned v;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	v = (unsigned)getpid() * 2654435761u ^ (unsigned)ts.tv_nsec ^
+	    (atomic_fetch_add(&counter, 1) * 40503u);
+	return xasprintf("%s.tmp%06x", path, v & 0xffffff);
+}
+
+/* The mode a new output gets: the old file's, else 0666 less the umask. */
+static mode_t
+output_mode(const char *path)
+{
+	struct stat st;
+	mode_t mask;
+
+	if (stat(path, &st) == 0)
+		return st.st_mode & 07777;
+	mask = umask(022);
+	umask(mask);
+	return 0666 & ~mask;
+}
+
+/*
+ * Gives the unnamed file fd (O_TMPFILE, written and synced) the name path.
+ * With no file at path it is linked there directly; otherwise under a
+ * temporary name that is then renamed over path, registered for the
+ * signal handler for the moment it exists.  Returns 0, or -1 with errno.
+ */
+static int
+link_tmpfile(int fd, const char *path)
+{
+	char proc[64], *tmp;
+	int tries, slot, r, saved;
+	sigset_t old;
+
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+	if (linkat(fd, "", AT_FDCWD, path, AT_EMPTY_PATH) == 0 ||
+	    (errno != EEXIST && linkat(AT_FDCWD, proc, AT_FDCWD, path,
+	    AT_SYMLINK_FOLLOW) == 0))
+		return 0;
+	if (errno != EEXIST)
+		return -1;
+	for (tries = 0; tries < 100; tries++) {
+		tmp = tmp_name(path);
+		fatal_sigs_block(&old);
+		slot = pending_add(tmp);
+		r = linkat(fd, "", AT_FDCWD, tmp, AT_EMPTY_PATH);
+		if (r != 0 && errno != EEXIST)
+			r = linkat(AT_FDCWD, proc, AT_FDCWD, tmp,
+			    AT_SYMLINK_FOLLOW);
+		saved = errno;
+		if (r != 0) {
+			pending_drop(slot);
+			pthread_sigmask(SIG_SETMASK, &old, NULL);
+			free(tmp);
+			if (saved != EEXIST) {
+				errno = saved;
+				return -1;
+			}
+			continue;
+		}
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		r = rename(tmp, path);
+		saved = errno;
+		if (r != 0)
+			unlink(tmp);
+		pending_drop(slot);
+		free(tmp);
+		errno = saved;
+		return r;
+	}
+	errno = EEXIST;
+	return -1;
 }
 
 int
-wh_write_atomic(const char *path, const void *buf, size_t len, char **err)
+wh_write_atomic_flags(const char *path, const void *buf, size_t len,
+    int flags, char **err)
 {
-	struct stat st;
-	mode_t mask, mode;
-	char *tmp;
-	int fd, saved;
+	char *dir = dir_part(path), *tmp = NULL;
+	int fd = -1, slot = -1, saved;
+	mode_t mode = output_mode(path);
+	sigset_t old;
 
+	/* Linux: a file with no name until it is complete */
+	if (!(flags & WH_ATOMIC_NAMED))
+		fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		if (fchmod(fd, mode) != 0 || write_all(fd, buf, len) != 0 ||
+		    fsync(fd) != 0)
+			goto fail;
+		if (link_tmpfile(fd, path) == 0) {
+			if (close(fd) != 0) {
+				fd = -1;
+				goto fail;
+			}
+			sync_dir(dir);
+			free(dir);
+			return 0;
+		}
+		/* no way to name it (no /proc, or the filesystem refuses):
+		 * write it again the named way */
+		close(fd);
+		fd = -1;
+	}
+
+	/* elsewhere: a named temporary file, removed on a fatal signal */
 	tmp = xasprintf("%s.tmpXXXXXX", path);
+	fatal_sigs_block(&old);
 	fd = mkstemp(tmp);
+	saved = errno;
+	if (fd >= 0)
+		slot = pending_add(tmp);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (fd < 0) {
-		saved = errno;
 		free(tmp);
+		free(dir);
 		return wh_error(err, "%s: cannot create a temporary file: %s",
 		    path, strerror(saved));
 	}
-
-	/* mkstemp makes 0600: keep the old file's mode, else honour umask. */
-	if (stat(path, &st) == 0)
-		mode = st.st_mode & 07777;
-	else {
-		mask = umask(022);
-		umask(mask);
-		mode = 0666 & ~mask;
-	}
-	if (fchmod(fd, mode) != 0)
-		goto fail;
-	if (write_all(fd, buf, len) != 0)
-		goto fail;
-	if (fsync(fd) != 0)
+	if (fchmod(fd, mode) != 0 || write_all(fd, buf, len) != 0 ||
+	    fsync(fd) != 0)
 		goto fail;
 	if (close(fd) != 0) {
 		fd = -1;
@@ -529,17 +839,28 @@ wh_write_atomic(const char *path, const void *buf, size_t len, char **err)
 	fd = -1;
 	if (rename(tmp, path) != 0)
 		goto fail;
+	pending_drop(slot);
 	free(tmp);
-	sync_parent(path);
+	sync_dir(dir);
+	free(dir);
 	return 0;
 
 fail:
 	saved = errno;
 	if (fd >= 0)
 		close(fd);
-	unlink(tmp);
+	if (tmp != NULL)
+		unlink(tmp);
+	pending_drop(slot);
 	free(tmp);
+	free(dir);
 	return wh_error(err, "%s: cannot write: %s", path, strerror(saved));
+}
+
+int
+wh_write_atomic(const char *path, const void *buf, size_t len, char **err)
+{
+	return wh_write_atomic_flags(path, buf, len, 0, err);
 }
 
 const char *

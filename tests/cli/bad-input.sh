@@ -28,8 +28,9 @@ while IFS="	" read -r role file expect; do
 		--predictions "$TMPD/pred" >"$TMPD/out" 2>"$TMPD/err" </dev/null
 	st=$?
 	ok $([ $st -eq 3 ] && echo 0 || echo 1) "$file: exit status 3 (got $st)"
-	ok $([ "$(wc -l <"$TMPD/err")" -eq 1 ] && echo 0 || echo 1) \
-		"$file: one line on stderr"
+	ok $([ "$(wc -l <"$TMPD/err")" -eq 1 ] &&
+	    [ "$(wc -c <"$TMPD/err")" -lt 400 ] && echo 0 || echo 1) \
+		"$file: one line on stderr, $(wc -c <"$TMPD/err") bytes"
 	grep -q "^whittle: .*$file" "$TMPD/err" && grep -qF "$expect" "$TMPD/err"
 	ok $? "$file: names the file and says '$expect'"
 	ok $([ ! -s "$TMPD/out" ] && [ ! -e "$TMPD/pred" ] && echo 0 || echo 1) \
@@ -43,4 +44,23 @@ while IFS="	" read -r role file expect; do
 	fi
 done <"$TMPD/cases"
 ok $([ $count -ge 15 ] && echo 0 || echo 1) "at least 15 broken files ($count)"
+
+# a plan naming a layer of 10 MiB: one short line quoting it cut short
+/usr/bin/python3 -c '
+import sys
+n = "p" * (10 << 20)
+open(sys.argv[1], "w").write("{\"whittle_plan\": 1, \"layers\": {\"%s\": {\"bits\": 4}}}" % n)
+open(sys.argv[2], "w").write("{\"whittle_plan\": 1, \"layers\": {\"%s\": {\"bits\": 3.5}}}" % n)
+' "$TMPD/huge.json" "$TMPD/huge-bad.json"
+for plan in huge.json huge-bad.json; do
+	$WHITTLE apply "$D/good.onnx" --plan "$TMPD/$plan" -o "$TMPD/o.onnx" \
+		>"$TMPD/out" 2>"$TMPD/err"
+	st=$?
+	ok $([ $st -eq 3 ] && [ "$(wc -l <"$TMPD/err")" -eq 1 ] &&
+	    [ "$(wc -c <"$TMPD/err")" -lt 300 ] && echo 0 || echo 1) \
+		"$plan, a layer name of 10 MiB: exit 3, one line of $(wc -c <"$TMPD/err") bytes"
+	grep -q "ppp...[\"'] (10485760 bytes)" "$TMPD/err"
+	ok $? "$plan: the name is cut and its length given"
+	diag "$(cat "$TMPD/err")"
+done
 done_testing

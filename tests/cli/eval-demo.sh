@@ -68,4 +68,34 @@ ok $? "inspect --json"
 grep -q '"effective_rank"' "$TMPD/inspect.json" &&
 	grep -q '"singular_values"' "$TMPD/inspect.json"
 ok $? "inspect --json has spectra and effective ranks"
+# the preprocessing the model's metadata gives, as evaluation uses it
+/usr/bin/python3 -c '
+import json, sys
+o = json.load(open(sys.argv[1]))
+i = o["input"]
+assert abs(i["scale"] - 1 / 255) < 1e-9, i
+assert i["mean"] == [0.286] and i["std"] == [0.353], i
+assert i["from_metadata"] is True
+assert o["dataset"] == "fashion-mnist", o["dataset"]
+assert len(o["labels"]) == 10 and o["labels"][9] == "Ankle boot", o["labels"]
+assert o["metadata"]["whittle.input.mean"] == "0.2860", o["metadata"]
+' "$TMPD/inspect.json" 2>"$TMPD/py"
+ok $? "inspect --json gives the input scale, mean, std, labels and dataset $(cat "$TMPD/py")"
+# a model with no metadata: the defaults, and nulls
+mkdir -p "$TMPD/mk"
+"$MKBAD" "$TMPD/mk" >/dev/null 2>&1
+if [ -f "$TMPD/mk/good.onnx" ]; then
+	$WHITTLE inspect --json "$TMPD/mk/good.onnx" >"$TMPD/good.json"
+	/usr/bin/python3 -c '
+import json, sys
+o = json.load(open(sys.argv[1]))
+i = o["input"]
+assert abs(i["scale"] - 1 / 255) < 1e-9 and i["mean"] == [0] and i["std"] == [1], i
+assert i["from_metadata"] is False
+assert o["labels"] is None and o["dataset"] is None and o["metadata"] == {}, o
+' "$TMPD/good.json" 2>"$TMPD/py"
+	ok $? "without metadata: scale 1/255, mean 0, std 1, no labels $(cat "$TMPD/py")"
+else
+	skip "mkbad is not built"
+fi
 done_testing

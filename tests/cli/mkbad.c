@@ -332,6 +332,30 @@ main(int argc, char **argv)
 	s.wdims[1] = 784;
 	s.w.raw_data.len = 7840 * sizeof(float);
 
+	/* names of 10 MiB: messages quote them cut short, with their length */
+	{
+		size_t n = (size_t)10 << 20;
+		char *huge = malloc(n + 1);
+
+		memset(huge, 'w', n);
+		huge[n] = '\0';
+		s.w.name = s.b.name = s.gemm_in[1] = huge;
+		model_put(&s, "m-huge-init-name.onnx");
+		printf("model\tm-huge-init-name.onnx\twww...' (%zu bytes) "
+		    "appears twice\n", n);
+		s.w.name = s.gemm_in[1] = (char *)"fc.weight";
+		s.b.name = (char *)"fc.bias";
+
+		s.gemm.name = huge;
+		s.gemm_in[0] = (char *)"ghost";
+		model_put(&s, "m-huge-node-name.onnx");
+		printf("model\tm-huge-node-name.onnx\twww...' (%zu bytes) "
+		    "reads tensor 'ghost'\n", n);
+		s.gemm.name = (char *)"fc";
+		s.gemm_in[0] = (char *)"x";
+		free(huge);
+	}
+
 	/* images */
 	dims[0] = 100;
 	idx("i-promises-more.idx", 3, dims, 7840, -1);

@@ -29,6 +29,26 @@ grep -q "unknown command 'frobnicate'" "$TMPD/out"
 ok $? "and says which"
 $WHITTLE eval --no-such-option >"$TMPD/out" 2>&1
 ok $([ $? -eq 2 ] && echo 0 || echo 1) "an unknown option exits 2"
+# one line naming the option, for the workbench and every command
+for cmd in "" inspect eval plan apply; do
+	$WHITTLE $cmd --bogus >"$TMPD/out" 2>"$TMPD/err"
+	st=$?
+	[ $st -eq 2 ] && [ ! -s "$TMPD/out" ] && [ "$(wc -l <"$TMPD/err")" -eq 1 ] &&
+	    grep -q "^whittle: unknown option '--bogus' (see 'whittle ${cmd:+$cmd }--help')\$" "$TMPD/err"
+	ok $? "whittle $cmd --bogus: one line naming it: $(head -c 100 "$TMPD/err")"
+done
+$WHITTLE eval --plan >"$TMPD/out" 2>"$TMPD/err"
+[ $? -eq 2 ] && [ "$(wc -l <"$TMPD/err")" -eq 1 ] &&
+    grep -q "option --plan needs a value" "$TMPD/err"
+ok $? "a missing value: one line: $(cat "$TMPD/err")"
+$WHITTLE apply -x >"$TMPD/out" 2>"$TMPD/err"
+[ $? -eq 2 ] && [ "$(wc -l <"$TMPD/err")" -eq 1 ] &&
+    grep -q "unknown option '-x'" "$TMPD/err"
+ok $? "an unknown short option: one line: $(cat "$TMPD/err")"
+$WHITTLE inspect --json=yes >"$TMPD/out" 2>"$TMPD/err"
+[ $? -eq 2 ] && [ "$(wc -l <"$TMPD/err")" -eq 1 ] &&
+    grep -q "option --json takes no value" "$TMPD/err"
+ok $? "a value for a flag: one line: $(cat "$TMPD/err")"
 $WHITTLE eval --threads 0 >"$TMPD/out" 2>&1
 ok $([ $? -eq 2 ] && echo 0 || echo 1) "--threads 0 exits 2"
 grep -q -- "--threads '0'" "$TMPD/out"

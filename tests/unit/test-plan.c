@@ -568,7 +568,8 @@ static const struct bad_case {
 	{ "[1, 2]", { "the plan is an array", "expected an object" } },
 	{ "{\n\"whittle_plan\": 1,\n\"model\": {,\n\"x\": 1}\n}",
 	  { "plan.json: not valid JSON near line 3" } },
-	{ "", { "not valid JSON near line 1" } },
+	{ "", { "plan.json: the plan file is empty" } },
+	{ " \n\t\r\n", { "plan.json: the plan file holds only white space" } },
 	{ HEAD "\"layers\": {}} trailing", { "not valid JSON near line 1" } },
 	/* unknown keys at every level */
 	{ HEAD "\"layer\": {}}", { "unknown key layer", "did you mean layers" } },
@@ -633,22 +634,34 @@ static const struct bad_case {
 	  { "result.date is \"2026-11-28T13:00:00Z and much more\"" } },
 	/* combinations */
 	{ HEAD "\"layers\": {\"fc\": {\"rank\": 4, \"energy\": 0.9}}}",
-	  { "layers.\"fc\".energy is 0.9", "not both" } },
+	  { "plan.json: layers.\"fc\" sets both rank and energy, but low-rank "
+	    "takes only one of them" } },
 	{ HEAD "\"defaults\": {\"sparsity\": 0.5, \"threshold\": 0.1}}",
-	  { "defaults.threshold is 0.1", "not two" } },
+	  { "plan.json: defaults sets both sparsity and threshold, but a layer "
+	    "is pruned by only one of sparsity, threshold and channel_sparsity" } },
+	{ HEAD "\"layers\": {\"x\": {\"threshold\": 0.1, "
+	  "\"channel_sparsity\": 0.5}}}",
+	  { "layers.\"x\" sets both threshold and channel_sparsity, but" } },
 	{ HEAD "\"defaults\": {\"bits\": 8, \"float16\": \"bf16\"}}",
-	  { "defaults.float16 is \"bf16\"", "bits\": 16" } },
+	  { "defaults.float16 is \"bf16\", but the weights are not 16-bit "
+	    "(float16 needs bits 16)" } },
 	{ HEAD "\"defaults\": {\"spatial\": true}}",
-	  { "defaults.spatial is true", "low-rank is off" } },
+	  { "defaults.spatial is true, but low-rank is off (spatial needs rank "
+	    "or energy)" } },
 	{ HEAD "\"defaults\": {\"sparsity\": 0.5, \"channel_norm\": \"l1\"}}",
-	  { "defaults.channel_norm is \"l1\"", "channel_sparsity" } },
+	  { "defaults.channel_norm is \"l1\", but channel pruning is off "
+	    "(channel_norm needs channel_sparsity above 0)" } },
 	{ HEAD "\"defaults\": {\"clip\": \"mse\"}}",
-	  { "defaults.clip is \"mse\"", "bits\" 2..8" } },
+	  { "defaults.clip is \"mse\", but integer quantization is off (clip "
+	    "needs bits 2 to 8)" } },
 	{ HEAD "\"defaults\": {\"act_bits\": 8, \"act_percentile\": 99}}",
-	  { "defaults.act_percentile is 99", "percentile" } },
+	  { "defaults.act_percentile is 99, but the calibration is not "
+	    "percentile (act_percentile needs act_bits 8 and act_calibration "
+	    "\"percentile\")" } },
 	{ HEAD "\"defaults\": {\"bits\": 4}, \"layers\": {\"c\": {\"bits\": 0, "
 	  "\"symmetric\": false}}}",
-	  { "layers.\"c\".symmetric is false", "bits\" 2..8" } },
+	  { "layers.\"c\".symmetric is false, but integer quantization is "
+	    "off" } },
 };
 
 static void
@@ -830,8 +843,9 @@ test_resolve(void)
 	/* SHA-256 mismatch: a warning, or an error when strict */
 	rc = wh_plan_resolve(&p, g, SHA_B, 0, cfgs, &warn, &err);
 	ok(rc == 0 && warn != NULL && strchr(warn, '\n') == NULL &&
-	    strstr(warn, "plan.json: model.sha256 differs from ") != NULL &&
-	    strstr(warn, "fashion-cnn.onnx's") != NULL,
+	    strstr(warn, "plan.json: the plan was made for a model of SHA-256 "
+	    "ab12ab12ab12ab12..., not for ") != NULL &&
+	    strstr(warn, "fashion-cnn.onnx (SHA-256 00ff00ff00ff00ff...)") != NULL,
 	    "sha mismatch warns: %s", warn ? warn : "(nothing)");
 	free(warn);
 	warn = NULL;
@@ -839,12 +853,35 @@ test_resolve(void)
 	err = NULL;
 	rc = wh_plan_resolve(&p, g, SHA_B, 1, cfgs, &warn, &err);
 	ok(rc == -1 && warn == NULL && err != NULL &&
-	    strstr(err, "model.sha256 differs") != NULL,
+	    strstr(err, "the plan was made for a model of SHA-256") != NULL,
 	    "sha mismatch with strict is an error: %s", err ? err : "(nothing)");
 	free(err);
 	err = NULL;
 	rc = wh_plan_resolve(&p, g, "", 1, cfgs, &warn, &err);
 	ok(rc == 0 && warn == NULL, "an unknown model digest is not checked");
+	free(err);
+	err = NULL;
+	wh_plan_release(&p);
+
+	/* made for another model: the messages name it and its digest */
+	parse_str(&p, HEAD "\"model\": {\"path\": \"models/resnet.onnx\", "
+	    "\"sha256\": \"" SHA_A "\"}, \"layers\": {\"/stem/Conv\": "
+	    "{\"bits\": 8}}}", NULL);
+	rc = wh_plan_resolve(&p, g, SHA_B, 0, cfgs, &warn, &err);
+	ok(rc == -1 && warn == NULL && err != NULL && strstr(err,
+	    "plan.json: layer '/stem/Conv' is not in ") != NULL && strstr(err,
+	    "fashion-cnn.onnx; the plan was made for 'models/resnet.onnx' "
+	    "(SHA-256 ab12ab12ab12ab12...)") != NULL,
+	    "a layer of another model: %s", err ? err : "(nothing)");
+	free(err);
+	err = NULL;
+	wh_plan_release(&p);
+	parse_str(&p, HEAD "\"model\": {\"path\": \"models/resnet.onnx\", "
+	    "\"sha256\": \"" SHA_A "\"}}", NULL);
+	rc = wh_plan_resolve(&p, g, SHA_B, 1, cfgs, &warn, &err);
+	ok(rc == -1 && err != NULL && strstr(err, "plan.json: the plan was made "
+	    "for 'models/resnet.onnx' (SHA-256 ab12ab12ab12ab12...), not for ") !=
+	    NULL, "another model, strict: %s", err ? err : "(nothing)");
 	free(err);
 	err = NULL;
 	wh_plan_release(&p);
@@ -1002,6 +1039,157 @@ test_fuzz(void)
 	free(json);
 }
 
+/*
+ * 100,000 layers: the repeated name at the end is found, the rest parse in
+ * order.  (Comparing each name with every one before it, as the parser
+ * once did, takes minutes here.)
+ */
+static void
+test_many_layers(void)
+{
+	const int n = 100000;
+	struct wh_plan p;
+	char *json, *err = NULL, *w;
+	size_t cap = (size_t)n * 40 + 256;
+	int i, rc, good;
+
+	json = xmalloc(cap);
+	w = json + sprintf(json, HEAD "\"layers\": {");
+	for (i = 0; i < n; i++)
+		w += sprintf(w, "%s\"/block%d/Conv\": {\"bits\": %d}",
+		    i ? ", " : "", i, 2 + i % 7);
+	strcpy(w, ", \"/block31337/Conv\": {}}}");
+	rc = parse_str(&p, json, &err);
+	ok(rc == -1 && err != NULL &&
+	    strstr(err, "layers.\"/block31337/Conv\" appears twice") != NULL,
+	    "a name repeated after %d layers: %s", n, err ? err : "(accepted)");
+	free(err);
+	err = NULL;
+	wh_plan_release(&p);
+
+	strcpy(w, "}}");
+	rc = parse_str(&p, json, &err);
+	good = rc == 0 && p.nlayers == n;
+	for (i = 0; good && i < n; i += 997) {
+		char name[32];
+
+		snprintf(name, sizeof name, "/block%d/Conv", i);
+		good = strcmp(p.layers[i].name, name) == 0 &&
+		    p.layers[i].cfg.bits == 2 + i % 7;
+	}
+	ok(good, "%d distinct layers parse, in order (%s)", n,
+	    err ? err : "no error");
+	free(err);
+
+	/* settings for a layer of the parsed plan replace its entry; a new
+	 * name is appended (both found through the table of names) */
+	{
+		struct wh_layer_cfg c = cfg_int(8, 1, 1, WH_CLIP_MINMAX);
+
+		wh_plan_set_layer(&p, "/block77777/Conv", &c);
+		wh_plan_set_layer(&p, "/head/Gemm", &c);
+		ok(p.nlayers == n + 1 && p.layers[77777].cfg.bits == 8 &&
+		    strcmp(p.layers[n].name, "/head/Gemm") == 0,
+		    "set_layer on the parsed plan replaces and appends (%d)",
+		    p.nlayers);
+	}
+	wh_plan_release(&p);
+	free(json);
+
+	/* a plan made layer by layer, as the commands and the workbench do */
+	wh_plan_init(&p);
+	for (i = 0; i < n; i++) {
+		struct wh_layer_cfg c = cfg_int(2 + i % 7, 1, 1, WH_CLIP_MINMAX);
+		char name[32];
+
+		snprintf(name, sizeof name, "/block%d/Conv", i);
+		wh_plan_set_layer(&p, name, &c);
+	}
+	for (i = 0; i < n; i += 3) {
+		struct wh_layer_cfg c = cfg_off();
+		char name[32];
+
+		snprintf(name, sizeof name, "/block%d/Conv", i);
+		wh_plan_set_layer(&p, name, &c);
+	}
+	good = p.nlayers == n;
+	for (i = 0; good && i < n; i++)
+		good = p.layers[i].cfg.qtype == (i % 3 ? WH_Q_INT : WH_Q_NONE);
+	ok(good, "%d layers set one by one, a third of them set again (%d)",
+	    n, p.nlayers);
+	wh_plan_release(&p);
+}
+
+/* A plan of 10 MiB names: every message quotes them cut short. */
+static void
+test_huge_names(void)
+{
+	size_t n = (size_t)10 << 20;
+	char *name = xmalloc(n + 1), *json, *err = NULL, *warn = NULL;
+	char *path = fx_model("fashion-cnn"), want[64];
+	struct wh_model *m;
+	struct wh_graph *g = NULL;
+	struct wh_layer_cfg cfgs[8];
+	struct wh_plan p;
+	int rc;
+
+	memset(name, 'n', n);
+	name[n] = '\0';
+	snprintf(want, sizeof want, "...\" (%zu bytes)", n);
+
+	json = xasprintf(HEAD "\"layers\": {\"%s\": {\"bits\": 3.5}}}", name);
+	rc = parse_str(&p, json, &err);
+	ok(rc == -1 && err != NULL && strlen(err) < 200 &&
+	    strstr(err, want) != NULL && strstr(err, ".bits is 3.5") != NULL,
+	    "a bad value in a layer of a 10 MiB name: %s", err ? err : "?");
+	free(json);
+	free(err);
+	err = NULL;
+
+	json = xasprintf(HEAD "\"defaults\": {\"%s\": 1}}", name);
+	rc = parse_str(&p, json, &err);
+	ok(rc == -1 && err != NULL && strlen(err) < 200 &&
+	    strstr(err, "unknown key defaults.\"nnn") != NULL &&
+	    strstr(err, want) != NULL, "an unknown key of 10 MiB: %s",
+	    err ? err : "?");
+	free(json);
+	free(err);
+	err = NULL;
+
+	json = xasprintf(HEAD "\"model\": {\"sha256\": \"%s\"}}", name);
+	rc = parse_str(&p, json, &err);
+	ok(rc == -1 && err != NULL && strlen(err) < 200 &&
+	    strstr(err, "model.sha256 is \"nnn") != NULL &&
+	    strstr(err, want) != NULL, "a 10 MiB value: %s", err ? err : "?");
+	free(json);
+	free(err);
+	err = NULL;
+
+	m = wh_model_load(path, &err);
+	if (m != NULL)
+		g = wh_graph_new(m, &err);
+	json = xasprintf(HEAD "\"layers\": {\"%s\": {\"bits\": 4}}}", name);
+	rc = parse_str(&p, json, &err);
+	ok(rc == 0 && g != NULL, "a plan naming a 10 MiB layer parses (%s)",
+	    err ? err : "no error");
+	free(err);
+	err = NULL;
+	if (rc == 0 && g != NULL) {
+		rc = wh_plan_resolve(&p, g, NULL, 0, cfgs, &warn, &err);
+		snprintf(want, sizeof want, "...' (%zu bytes) is not in", n);
+		ok(rc == -1 && err != NULL && strlen(err) < 200 &&
+		    strstr(err, "layer 'nnnn") != NULL && strstr(err, want) != NULL,
+		    "resolving it: %s", err ? err : "?");
+		free(err);
+		wh_plan_release(&p);
+	}
+	free(json);
+	wh_graph_free(g);
+	wh_model_free(m);
+	free(path);
+	free(name);
+}
+
 int
 main(void)
 {
@@ -1012,8 +1200,10 @@ main(void)
 	test_locale();
 	test_save();
 	test_errors();
+	test_many_layers();
 	test_overlay();
 	test_resolve();
+	test_huge_names();
 	test_fuzz();
 	return tap_done();
 }

@@ -1,4 +1,5 @@
 /* test-util.c - checked sizes, float lists, SHA-256, atomic writes, reads */
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -300,8 +301,9 @@ test_sha256(void)
 }
 
 static void
-test_write_atomic(void)
+test_write_atomic(int flags)
 {
+	const char *how = flags & WH_ATOMIC_NAMED ? "named" : "unnamed";
 	char *err = NULL, *missing;
 	unsigned char *buf = NULL;
 	size_t len = 0;
@@ -312,31 +314,33 @@ test_write_atomic(void)
 	mask = umask(022);
 	umask(mask);
 
-	ok(wh_write_atomic(path, "first\n", 6, &err) == 0, "atomic: write");
+	ok(wh_write_atomic_flags(path, "first\n", 6, flags, &err) == 0,
+	    "atomic (%s): write", how);
 	ok(wh_read_file(path, 0, 0, &buf, &len, &err) == 0 && len == 6 &&
-	    memcmp(buf, "first\n", 6) == 0, "atomic: contents written");
+	    memcmp(buf, "first\n", 6) == 0, "atomic (%s): contents written", how);
 	free(buf);
 	ok(stat(path, &st) == 0 && (st.st_mode & 07777) == (0666 & ~mask),
-	    "atomic: a new file gets 0666 less the umask, not mkstemp's 0600");
+	    "atomic (%s): a new file gets 0666 less the umask, not mkstemp's 0600", how);
 
 	chmod(path, 0640);
-	ok(wh_write_atomic(path, "second, longer\n", 15, &err) == 0,
-	    "atomic: replace");
+	ok(wh_write_atomic_flags(path, "second, longer\n", 15, flags, &err) == 0,
+	    "atomic (%s): replace", how);
 	ok(wh_read_file(path, 0, 0, &buf, &len, &err) == 0 && len == 15 &&
 	    memcmp(buf, "second, longer\n", 15) == 0,
-	    "atomic: contents replaced");
+	    "atomic (%s): contents replaced", how);
 	free(buf);
 	ok(stat(path, &st) == 0 && (st.st_mode & 07777) == 0640,
-	    "atomic: the replaced file keeps its mode");
-	ok(wh_write_atomic(path, "", 0, &err) == 0 && stat(path, &st) == 0 &&
-	    st.st_size == 0, "atomic: empty contents");
-	ok(count_entries() == 1, "atomic: no temporary files left behind");
+	    "atomic (%s): the replaced file keeps its mode", how);
+	ok(wh_write_atomic_flags(path, "", 0, flags, &err) == 0 &&
+	    stat(path, &st) == 0 && st.st_size == 0, "atomic (%s): empty contents", how);
+	ok(count_entries() == 1, "atomic (%s): no temporary files left behind", how);
 
 	missing = xasprintf("%s/no-such-dir/plan.json", tmpdir);
-	expect_fail(wh_write_atomic(missing, "x", 1, &err), &err,
-	    missing, strerror(ENOENT), "atomic: missing directory fails");
+	expect_fail(wh_write_atomic_flags(missing, "x", 1, flags, &err), &err,
+	    missing, strerror(ENOENT), flags ? "atomic (named): missing directory fails" :
+	    "atomic (unnamed): missing directory fails");
 	ok(count_entries() == 1 && stat(missing, &st) == -1,
-	    "atomic: a failed write leaves nothing");
+	    "atomic (%s): a failed write leaves nothing", how);
 	free(missing);
 	unlink(path);
 }
@@ -488,14 +492,223 @@ test_now(void)
 	ok(a > 0 && b >= a, "wh_now is monotonic");
 }
 
+/* Removes every file of the temporary directory. */
+static void
+clear_tmpdir(void)
+{
+	struct dirent *de;
+	DIR *dir;
+
+	if ((dir = opendir(tmpdir)) == NULL)
+		return;
+	while ((de = readdir(dir)) != NULL)
+		if (de->d_name[0] != '.')
+			unlink(tmp_path(de->d_name));
+	closedir(dir);
+}
+
+/*
+ * Whether the process pid holds open a file of the temporary directory
+ * (a save under way: the only files the writer opens there).
+ */
+static int
+saving(pid_t pid)
+{
+	char dir[64], link[PATH_MAX + 64], target[PATH_MAX + 64];
+	struct dirent *de;
+	DIR *d;
+	ssize_t n;
+	int found = 0;
+
+	snprintf(dir, sizeof dir, "/proc/%d/fd", (int)pid);
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	while (!found && (de = readdir(d)) != NULL) {
+		snprintf(link, sizeof link, "%s/%s", dir, de->d_name);
+		n = readlink(link, target, sizeof target - 1);
+		if (n <= 0)
+			continue;
+		target[n] = '\0';
+		found = strncmp(target, tmpdir, strlen(tmpdir)) == 0 &&
+		    target[strlen(tmpdir)] == '/';
+	}
+	closedir(d);
+	return found;
+}
+
+/* The file holds old, or n bytes of 'a' or of 'b': a whole version. */
+static int
+whole_version(const char *path, const char *old, size_t n)
+{
+	unsigned char *buf = NULL;
+	size_t len = 0, i;
+	char *err = NULL;
+	int good;
+
+	if (wh_read_file(path, 0, 0, &buf, &len, &err) != 0) {
+		free(err);
+		return 0;
+	}
+	good = len == strlen(old) && memcmp(buf, old, len) == 0;
+	if (!good && len == n && (buf[0] == 'a' || buf[0] == 'b')) {
+		for (i = 0; i < n && buf[i] == buf[0]; i++)
+			;
+		good = i == n;
+	}
+	free(buf);
+	return good;
+}
+
+/*
+ * A writer killed in the middle of a save: a child saves 16 MiB over and
+ * over while the parent watches /proc for the moment it holds the new
+ * file open, then signals it.  Nothing may be left beside the output, and
+ * the output must be a whole version.  SIGKILL can only be survived by the
+ * unnamed file; the catchable signals by both ways.  SIGXFSZ comes from a
+ * file size limit reached mid-write, with no race at all.
+ */
+static void
+test_write_killed(void)
+{
+	static const struct {
+		int sig, flags;
+	} cases[] = {
+		{ SIGKILL, 0 }, { SIGTERM, 0 }, { SIGINT, 0 },
+		{ SIGTERM, WH_ATOMIC_NAMED }, { SIGINT, WH_ATOMIC_NAMED },
+		{ SIGHUP, WH_ATOMIC_NAMED }, { SIGQUIT, WH_ATOMIC_NAMED },
+		{ SIGXFSZ, WH_ATOMIC_NAMED }, { SIGXFSZ, 0 },
+	};
+	const char *path = tmp_path("out.onnx"), *old = "the old output\n";
+	const size_t n = (size_t)16 << 20;
+	size_t c;
+
+	for (c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		int sig = cases[c].sig, flags = cases[c].flags, status = 0;
+		int caught = 0, k;
+		char *err = NULL;
+		pid_t pid;
+
+		if (wh_write_atomic(path, old, strlen(old), &err) != 0) {
+			ok(0, "write the old output: %s", err);
+			free(err);
+			return;
+		}
+		fflush(stdout);
+		pid = fork();
+		if (pid == 0) {
+			char *a = malloc(n), *b = malloc(n);
+
+			if (a == NULL || b == NULL)
+				_exit(99);
+			memset(a, 'a', n);
+			memset(b, 'b', n);
+			{
+				/* SIGQUIT and SIGXFSZ would dump core */
+				struct rlimit nocore = { 0, 0 };
+
+				setrlimit(RLIMIT_CORE, &nocore);
+			}
+			if (sig == SIGXFSZ) {
+				struct rlimit rl = { 1 << 20, 1 << 20 };
+
+				setrlimit(RLIMIT_FSIZE, &rl);
+			}
+			for (k = 0;; k++)
+				if (wh_write_atomic_flags(path, k % 2 ? b : a, n,
+				    flags, NULL) != 0)
+					_exit(98);
+		}
+		if (pid < 0) {
+			ok(0, "fork: %s", strerror(errno));
+			return;
+		}
+		if (sig != SIGXFSZ) {
+			/* no bound but the child's progress: it saves forever */
+			while (!(caught = saving(pid)))
+				if (waitpid(pid, &status, WNOHANG) == pid)
+					break;
+			if (caught)
+				kill(pid, sig);
+		}
+		if (caught || sig == SIGXFSZ)
+			waitpid(pid, &status, 0);
+		ok(WIFSIGNALED(status) && WTERMSIG(status) == sig,
+		    "killed mid-save (%s, %s): ended by signal %d (status %#x)",
+		    strsignal(sig), flags ? "named" : "unnamed", sig, status);
+		ok(count_entries() == 1,
+		    "killed mid-save (%s, %s): no temporary file left (%d "
+		    "entries)", strsignal(sig), flags ? "named" : "unnamed",
+		    count_entries());
+		ok(whole_version(path, old, n),
+		    "killed mid-save (%s, %s): the output is a whole version",
+		    strsignal(sig), flags ? "named" : "unnamed");
+		clear_tmpdir();
+	}
+}
+
+/* Names quoted for messages: escaped, and cut short with their length. */
+static void
+test_quote_name(void)
+{
+	char buf[WH_QNAME_SIZE], *big, want[128];
+	const char *q;
+	size_t n = (size_t)10 << 20, i;
+	int good;
+
+	ok(strcmp(wh_quote_name("fc1.weight", buf, sizeof buf),
+	    "'fc1.weight'") == 0, "a plain name is quoted: %s", buf);
+	ok(strcmp(wh_quote_name(NULL, buf, sizeof buf), "''") == 0,
+	    "NULL quotes as ''");
+	ok(strcmp(wh_quote_name("a\nb\x01\x7f'\\", buf, sizeof buf),
+	    "'a\\x0ab\\x01\\x7f\\'\\\\'") == 0,
+	    "control bytes, quote and backslash are escaped: %s", buf);
+	ok(strcmp(wh_quote_name("/caf\xc3\xa9/\xe2\x86\x92", buf, sizeof buf),
+	    "'/caf\xc3\xa9/\xe2\x86\x92'") == 0, "UTF-8 is kept: %s", buf);
+	ok(strcmp(wh_quote_name("x\xc3(\xed\xa0\x80\xc0\xaf", buf, sizeof buf),
+	    "'x\\xc3(\\xed\\xa0\\x80\\xc0\\xaf'") == 0,
+	    "bytes that are not UTF-8 are escaped: %s", buf);
+
+	/* 10 MiB of name */
+	big = xmalloc(n + 1);
+	memset(big, 'a', n);
+	big[n] = '\0';
+	q = WH_QNAME(big);
+	snprintf(want, sizeof want, "'%.*s...' (%zu bytes)", WH_QNAME_MAX,
+	    big, n);
+	ok(strcmp(q, want) == 0 && strlen(q) < WH_QNAME_SIZE,
+	    "a 10 MiB name is cut to %zu bytes: %s", strlen(q), q);
+
+	/* a cut falls between characters, never inside one */
+	for (i = 0; i + 2 <= n; i += 2)
+		memcpy(big + i, "\xc3\xa9", 2);
+	big[n - (n % 2)] = '\0';
+	q = WH_QNAME(big);
+	good = strlen(q) < WH_QNAME_SIZE && strstr(q, "...' (") != NULL;
+	for (i = 1; good && q[i] != '.'; i += 2)
+		good = (unsigned char)q[i] == 0xc3 &&
+		    (unsigned char)q[i + 1] == 0xa9;
+	ok(good && i > 40, "a cut keeps whole characters (%zu bytes)", i - 1);
+
+	/* each escape counts its written bytes */
+	memset(big, 1, 1000);
+	big[1000] = '\0';
+	q = WH_QNAME(big);
+	ok(strlen(q) < WH_QNAME_SIZE && strstr(q, "(1000 bytes)") != NULL &&
+	    strncmp(q, "'\\x01\\x01", 9) == 0, "escapes are cut too: %s", q);
+	free(big);
+}
+
 int
 main(void)
 {
+	test_quote_name();
 	make_tmpdir();
 	test_sizes();
 	test_floats();
 	test_sha256();
-	test_write_atomic();
+	test_write_atomic(0);
+	test_write_atomic(WH_ATOMIC_NAMED);
+	test_write_killed();
 	test_read_file();
 	test_fatal();
 	test_now();
