@@ -99,6 +99,18 @@ int wh_eval_last_start(const struct wh_eval *e);
 int wh_eval_capture(struct wh_eval *e, int i, size_t count, float **out,
     size_t *size, char **err);
 
+/*
+ * Evaluates samples [start, start + count) with the current overrides,
+ * resuming from the latest valid activation cache (filled by an earlier
+ * complete run) without writing any cache.  preds: (count) predicted
+ * classes and outputs: (count, output_size) raw outputs, each when not
+ * NULL.  The same samples give the same results as a complete run.
+ */
+int wh_eval_range(struct wh_eval *e, size_t start, size_t count,
+    int32_t *preds, float *outputs, char **err);
+/* The op index the last wh_eval_range resumed at (0: from the input). */
+int wh_eval_range_start(const struct wh_eval *e);
+
 /* Raw outputs of samples [start, start + count): count x output_size. */
 int wh_eval_outputs(struct wh_eval *e, size_t start, size_t count, float *out,
     char **err);

@@ -28,6 +28,19 @@ struct wh_plan_result {
 	char version[32];		/* whittle's version */
 };
 
+/* How a plan was found, when whittle search wrote it. */
+struct wh_plan_search {
+	int has;
+	double max_drop;		/* points */
+	char objective[8];		/* "size" or "macs" */
+	double target_ratio;		/* 0 when not asked for */
+	char methods[32];		/* e.g. "quant,prune,lowrank" */
+	char table_sha256[65];		/* the sensitivity table it used */
+	uint64_t evaluations;		/* full verifications */
+	uint64_t backoffs;
+	double passes;			/* full-pass equivalents, measuring too */
+};
+
 struct wh_plan {
 	char *path;			/* the file it was parsed from, for
 					 * messages; NULL when made in memory */
@@ -39,6 +52,7 @@ struct wh_plan {
 	struct wh_plan_layer *layers;
 	int nlayers;
 	struct wh_plan_result result;
+	struct wh_plan_search search;
 
 	/* private to plan.c: the capacity of layers, and a hash table of
 	 * indices into it (-1 free) over the first nindexed layers */

@@ -34,6 +34,8 @@ void wh_state_free(struct wh_state *s);
 
 const struct wh_graph *wh_state_graph(const struct wh_state *s);
 struct wh_eval *wh_state_eval(struct wh_state *s);
+/* The validation set the state evaluates on (NULL without one). */
+const struct wh_dataset *wh_state_data(const struct wh_state *s);
 
 /*
  * Sets layer i's settings: checks them, compresses (memoized per layer),

@@ -78,4 +78,26 @@ int wh_rank_for_energy(const float *s, int k, double energy);
 /* s: (k).  sum_{i<r} s_i^2 / sum_i s_i^2 in [0, 1]; 1 when every s_i is 0. */
 double wh_energy_kept(const float *s, int k, int r);
 
+/*
+ * s: (k) singular values.  The stable rank sum s_i^2 / max s_i^2, between
+ * 1 and the number of non-zero s_i; 0 when every s_i is 0.
+ */
+double wh_stable_rank(const float *s, int k);
+
+/*
+ * The power-law exponent of a layer's empirical spectral density, as
+ * WeightWatcher defines it: the eigenvalues x_i = s_i^2 of w^T w, their
+ * tail x >= xmin fitted by the continuous maximum-likelihood estimate
+ * alpha = 1 + n / sum ln(x_i / xmin) (Clauset, Shalizi and Newman 2009),
+ * with xmin the eigenvalue whose fit has the least Kolmogorov-Smirnov
+ * distance D between the tail's empirical CDF and 1 - (x / xmin)^(1 - alpha).
+ * Tails of fewer than min(k, 10) eigenvalues are not tried.  Fills alpha,
+ * xmin, ntail and D; -1 when fewer than 2 eigenvalues are positive.
+ */
+struct wh_powerlaw {
+	double alpha, xmin, ks;
+	int ntail;
+};
+int wh_powerlaw_fit(const float *s, int k, struct wh_powerlaw *out);
+
 #endif

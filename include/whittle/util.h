@@ -8,6 +8,7 @@
 /* Exit codes, documented in whittle(1). */
 enum {
 	WH_EXIT_OK = 0,
+	WH_EXIT_NOFIT = 1,	/* search: no verified plan within the budget */
 	WH_EXIT_USAGE = 2,	/* bad command line */
 	WH_EXIT_INPUT = 3,	/* a model, data or plan file is unreadable or malformed */
 	WH_EXIT_INTERNAL = 4	/* out of memory, failed write, or a bug */

@@ -149,6 +149,8 @@ int cmd_inspect(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
+int cmd_sensitivity(int argc, char **argv);
+int cmd_search(int argc, char **argv);
 /* The interactive workbench (cmd-tui.c): argv[0] is the program. */
 int cmd_tui(int argc, char **argv);
 

@@ -38,7 +38,9 @@ struct layer_info {
 	struct wh_wstats st;
 	float *sv;
 	int k;
-	double erank;
+	double erank, srank;
+	struct wh_powerlaw pl;
+	int has_alpha;
 	char shape[64];
 };
 
@@ -155,6 +157,8 @@ cmd_inspect(int argc, char **argv)
 			goto out;
 		}
 		li->erank = wh_effective_rank(li->sv, li->k);
+		li->srank = wh_stable_rank(li->sv, li->k);
+		li->has_alpha = wh_powerlaw_fit(li->sv, li->k, &li->pl) == 0;
 	}
 	if (json) {
 		cJSON *o = cJSON_CreateObject(), *arr;
@@ -194,6 +198,15 @@ cmd_inspect(int argc, char **argv)
 			for (j = 0; j < li->k && j < TOP_SV; j++)
 				cJSON_AddItemToArray(a, cJSON_CreateNumber(li->sv[j]));
 			cJSON_AddNumberToObject(lo, "effective_rank", li->erank);
+			cJSON_AddNumberToObject(lo, "stable_rank", li->srank);
+			if (li->has_alpha) {
+				cJSON_AddNumberToObject(lo, "alpha", li->pl.alpha);
+				cJSON_AddNumberToObject(lo, "alpha_xmin",
+				    li->pl.xmin);
+				cJSON_AddNumberToObject(lo, "alpha_tail",
+				    li->pl.ntail);
+			} else
+				cJSON_AddNullToObject(lo, "alpha");
 			cJSON_AddItemToArray(arr, lo);
 		}
 		txt = cJSON_Print(o);
@@ -209,9 +222,9 @@ cmd_inspect(int argc, char **argv)
 		    wh_fmt_count((double)wh_graph_params(s.graph), b1, sizeof b1),
 		    wh_fmt_bytes((double)wh_graph_bytes(s.graph), b2, sizeof b2),
 		    wh_fmt_count((double)wh_graph_macs(s.graph), b3, sizeof b3));
-		printf("%-18s %-6s %-16s %8s %9s %9s %9s %9s %6s %7s  %s\n",
+		printf("%-18s %-6s %-16s %8s %9s %9s %9s %9s %6s %7s %6s %6s  %s\n",
 		    "layer", "op", "shape", "params", "min", "max", "mean", "std",
-		    "zeros", "erank", "top singular values");
+		    "zeros", "erank", "srank", "alpha", "top singular values");
 		for (i = 0; i < n; i++) {
 			const struct wh_layer *l = wh_graph_layer(s.graph, i);
 			struct layer_info *li = &info[i];
@@ -220,6 +233,11 @@ cmd_inspect(int argc, char **argv)
 			    "%5.1f%% %7.1f ", l->name, op_name(l), li->shape,
 			    li->st.n, li->st.min, li->st.max, li->st.mean,
 			    li->st.std, 100 * li->st.zero_frac, li->erank);
+			printf("%6.1f ", li->srank);
+			if (li->has_alpha)
+				printf("%6.2f ", li->pl.alpha);
+			else
+				printf("%6s ", "-");
 			for (j = 0; j < li->k && j < 4; j++)
 				printf(" %.3g", li->sv[j]);
 			printf("\n");

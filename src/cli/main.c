@@ -17,6 +17,8 @@ static const struct {
 	{ "eval", cmd_eval, "measure accuracy on a validation set, as is or with a plan" },
 	{ "plan", cmd_plan, "write a plan from settings given on the command line" },
 	{ "apply", cmd_apply, "write the compressed model a plan describes" },
+	{ "sensitivity", cmd_sensitivity, "measure what each layer can take, setting by setting" },
+	{ "search", cmd_search, "find the smallest verified plan within an accuracy budget" },
 };
 
 static void

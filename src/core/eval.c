@@ -59,6 +59,7 @@ struct wh_eval {
 	int ncp;
 	int32_t *preds;
 	int last_from;		/* op the last full run started at */
+	int last_range_from;	/* op the last wh_eval_range started at */
 };
 
 /* One thread's share of a batch. */
@@ -618,6 +619,42 @@ wh_eval_run(struct wh_eval *e, size_t limit, wh_progress_fn progress,
 		wh_metrics_compute(m, e->preds, d->labels, total,
 		    (int)wh_graph_output_size(e->g));
 	return 0;
+}
+
+int
+wh_eval_range(struct wh_eval *e, size_t start, size_t count, int32_t *preds,
+    float *outputs, char **err)
+{
+	size_t os = wh_graph_output_size(e->g), done = 0;
+	int from = 0, c;
+
+	if (start > e->d->n || count > e->d->n - start)
+		return wh_error(err, "%s: samples %zu..%zu are beyond the %zu "
+		    "in the set", e->d->images_path, start, start + count,
+		    e->d->n);
+	/* a valid cache holds every sample, so any range may resume there */
+	for (c = 0; c < e->ncp; c++)
+		if (e->cp[c].enabled && e->cp[c].valid)
+			from = e->cp[c].op;
+	ensure_scratch(e);
+	while (done < count) {
+		size_t n = count - done < (size_t)e->batch ? count - done :
+		    (size_t)e->batch;
+
+		run_batch(e, start + done, n, from, 0,
+		    outputs ? outputs + done * os : NULL);
+		done += n;
+	}
+	if (preds != NULL)
+		memcpy(preds, e->preds + start, count * sizeof *preds);
+	e->last_range_from = from;
+	return 0;
+}
+
+int
+wh_eval_range_start(const struct wh_eval *e)
+{
+	return e->last_range_from;
 }
 
 int

@@ -43,9 +43,18 @@ static const char *const set_keys[NSETKEYS] = {
 	"act_bits", "act_calibration", "act_percentile"
 };
 
-enum { T_VERSION, T_MODEL, T_DATA, T_DEFAULTS, T_LAYERS, T_RESULT, NTOPKEYS };
+enum { T_VERSION, T_MODEL, T_DATA, T_DEFAULTS, T_LAYERS, T_RESULT, T_SEARCH,
+	NTOPKEYS };
 static const char *const top_keys[NTOPKEYS] = {
-	"whittle_plan", "model", "data", "defaults", "layers", "result"
+	"whittle_plan", "model", "data", "defaults", "layers", "result",
+	"search"
+};
+
+enum { X_MAX_DROP, X_OBJECTIVE, X_TARGET_RATIO, X_METHODS, X_TABLE_SHA256,
+	X_EVALUATIONS, X_BACKOFFS, X_PASSES, NSEARCHKEYS };
+static const char *const search_keys[NSEARCHKEYS] = {
+	"max_drop", "objective", "target_ratio", "methods", "table_sha256",
+	"evaluations", "backoffs", "passes"
 };
 
 enum { M_PATH, M_SHA256, NMODELKEYS };
@@ -658,6 +667,21 @@ wh_plan_to_json(const struct wh_plan *p)
 		out_str(&o, "whittle_version", r->version);
 		out_close(&o);
 	}
+	if (p->search.has) {
+		const struct wh_plan_search *q = &p->search;
+
+		out_open(&o, "search");
+		out_double(&o, "max_drop", q->max_drop);
+		out_str(&o, "objective", q->objective);
+		if (q->target_ratio > 0)
+			out_double(&o, "target_ratio", q->target_ratio);
+		out_str(&o, "methods", q->methods);
+		out_str(&o, "table_sha256", q->table_sha256);
+		out_u64(&o, "evaluations", q->evaluations);
+		out_u64(&o, "backoffs", q->backoffs);
+		out_double(&o, "passes", q->passes);
+		out_close(&o);
+	}
 	out_close(&o);
 	out_put(&o, "\n");
 	cloc_pop(&loc);
@@ -680,6 +704,7 @@ wh_plan_save(const struct wh_plan *p, const char *path, char **err)
 struct pctx {
 	const char *path;	/* the plan, for messages */
 	char **err;
+	const char *sect;	/* the section being read, for messages */
 };
 
 /*
@@ -1327,10 +1352,10 @@ static int
 get_u64(struct pctx *x, const char *key, const cJSON *v, uint64_t *out)
 {
 	if (!cJSON_IsNumber(v))
-		return bad_key(x, "result", key, v, "expected a number");
+		return bad_key(x, x->sect, key, v, "expected a number");
 	if (!(v->valuedouble >= 0 && v->valuedouble < TWO64 &&
 	    v->valuedouble == floor(v->valuedouble)))
-		return bad_key(x, "result", key, v, "expected an integer >= 0");
+		return bad_key(x, x->sect, key, v, "expected an integer >= 0");
 	*out = (uint64_t)v->valuedouble;
 	return 0;
 }
@@ -1340,9 +1365,9 @@ get_num(struct pctx *x, const char *key, const cJSON *v, double lo,
     double hi, const char *expect, double *out)
 {
 	if (!cJSON_IsNumber(v))
-		return bad_key(x, "result", key, v, "expected a number");
+		return bad_key(x, x->sect, key, v, "expected a number");
 	if (!(v->valuedouble >= lo && v->valuedouble <= hi))
-		return bad_key(x, "result", key, v, expect);
+		return bad_key(x, x->sect, key, v, expect);
 	*out = v->valuedouble;
 	return 0;
 }
@@ -1352,7 +1377,7 @@ get_short(struct pctx *x, const char *key, const cJSON *v, char out[32])
 {
 	if (!cJSON_IsString(v) || v->valuestring == NULL ||
 	    strlen(v->valuestring) > 31)
-		return bad_key(x, "result", key, v,
+		return bad_key(x, x->sect, key, v,
 		    "expected a string of at most 31 bytes");
 	strcpy(out, v->valuestring);
 	return 0;
@@ -1432,6 +1457,64 @@ parse_result(struct pctx *x, const cJSON *obj, struct wh_plan *p)
 }
 
 static int
+parse_search(struct pctx *x, const cJSON *obj, struct wh_plan *p)
+{
+	struct wh_plan_search *q = &p->search;
+	const cJSON *s[NSEARCHKEYS], *v;
+	char buf[32];
+	int k, rc = 0;
+
+	if (walk(x, "search", obj, search_keys, NSEARCHKEYS, s) == -1)
+		return -1;
+	q->has = 1;
+	for (k = 0; k < NSEARCHKEYS && rc == 0; k++) {
+		const char *key = search_keys[k];
+
+		if ((v = s[k]) == NULL)
+			continue;
+		switch (k) {
+		case X_MAX_DROP:
+			rc = get_num(x, key, v, 0, 100, "expected points from 0 "
+			    "to 100", &q->max_drop);
+			break;
+		case X_OBJECTIVE:
+			rc = get_short(x, key, v, buf);
+			if (rc == 0 && strcmp(buf, "size") && strcmp(buf, "macs"))
+				rc = bad_key(x, "search", key, v,
+				    "expected \"size\" or \"macs\"");
+			if (rc == 0)
+				memcpy(q->objective, buf, 5);
+			break;
+		case X_TARGET_RATIO:
+			rc = get_num(x, key, v, 0, DBL_MAX, "expected a number "
+			    ">= 0", &q->target_ratio);
+			break;
+		case X_METHODS:
+			rc = get_short(x, key, v, q->methods);
+			break;
+		case X_TABLE_SHA256:
+			if (!cJSON_IsString(v) || strlen(v->valuestring) != 64)
+				rc = bad_key(x, "search", key, v,
+				    "expected 64 hex digits");
+			else
+				strcpy(q->table_sha256, v->valuestring);
+			break;
+		case X_EVALUATIONS:
+			rc = get_u64(x, key, v, &q->evaluations);
+			break;
+		case X_BACKOFFS:
+			rc = get_u64(x, key, v, &q->backoffs);
+			break;
+		case X_PASSES:
+			rc = get_num(x, key, v, 0, DBL_MAX, "expected a number "
+			    ">= 0", &q->passes);
+			break;
+		}
+	}
+	return rc;
+}
+
+static int
 parse_root(struct pctx *x, const cJSON *root, struct wh_plan *p)
 {
 	const cJSON *s[NTOPKEYS], *it;
@@ -1469,7 +1552,11 @@ parse_root(struct pctx *x, const cJSON *root, struct wh_plan *p)
 		return -1;
 	if (s[T_LAYERS] != NULL && parse_layers(x, s[T_LAYERS], p) == -1)
 		return -1;
+	x->sect = "result";
 	if (s[T_RESULT] != NULL && parse_result(x, s[T_RESULT], p) == -1)
+		return -1;
+	x->sect = "search";
+	if (s[T_SEARCH] != NULL && parse_search(x, s[T_SEARCH], p) == -1)
 		return -1;
 	return 0;
 }
@@ -1502,6 +1589,7 @@ wh_plan_parse(struct wh_plan *p, const char *path, const char *json,
 	wh_plan_init(p);
 	x.path = path != NULL ? path : "plan";
 	x.err = err;
+	x.sect = "result";
 	if (json == NULL) {
 		json = "";
 		len = 0;

@@ -165,6 +165,12 @@ wh_state_set(struct wh_state *s, int i, const struct wh_layer_cfg *cfg,
 	return 0;
 }
 
+const struct wh_dataset *
+wh_state_data(const struct wh_state *s)
+{
+	return s->d;
+}
+
 const struct wh_layer_cfg *
 wh_state_cfg(const struct wh_state *s, int i)
 {

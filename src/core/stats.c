@@ -252,3 +252,77 @@ wh_energy_kept(const float *s, int k, int r)
 		return 1;
 	return cum / total > 1 ? 1 : cum / total;
 }
+
+double
+wh_stable_rank(const float *s, int k)
+{
+	double sum = 0, mx = 0;
+	int i;
+
+	for (i = 0; i < k; i++) {
+		double v = (double)s[i] * s[i];
+
+		sum += v;
+		if (v > mx)
+			mx = v;
+	}
+	return mx > 0 ? sum / mx : 0;
+}
+
+static int
+dcmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int
+wh_powerlaw_fit(const float *s, int k, struct wh_powerlaw *out)
+{
+	double *x = malloc((k > 0 ? (size_t)k : 1) * sizeof *x);
+	int n = 0, i, j, mintail;
+
+	if (x == NULL)
+		return -1;
+	for (i = 0; i < k; i++)
+		if (s[i] > 0 && isfinite(s[i]))
+			x[n++] = (double)s[i] * s[i];
+	if (n < 2) {
+		free(x);
+		return -1;
+	}
+	qsort(x, n, sizeof *x, dcmp);
+	mintail = n < 10 ? n : 10;
+	out->ks = INFINITY;
+	/* xmin = x[j]: the tail is x[j .. n) */
+	for (j = 0; j + mintail <= n; j++) {
+		double lsum = 0, alpha, d = 0;
+		int m = n - j;
+
+		if (j > 0 && x[j] == x[j - 1])
+			continue;	/* the same xmin, a larger tail came first */
+		for (i = j; i < n; i++)
+			lsum += log(x[i] / x[j]);
+		if (!(lsum > 0))
+			continue;
+		alpha = 1 + m / lsum;
+		for (i = j; i < n; i++) {
+			double cdf = 1 - pow(x[i] / x[j], 1 - alpha);
+			double lo = (double)(i - j) / m, hi = (double)(i - j + 1) / m;
+
+			if (fabs(cdf - lo) > d)
+				d = fabs(cdf - lo);
+			if (fabs(cdf - hi) > d)
+				d = fabs(cdf - hi);
+		}
+		if (d < out->ks) {
+			out->ks = d;
+			out->alpha = alpha;
+			out->xmin = x[j];
+			out->ntail = m;
+		}
+	}
+	free(x);
+	return isfinite(out->ks) ? 0 : -1;
+}

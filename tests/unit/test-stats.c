@@ -237,9 +237,71 @@ test_energy(void)
 	ok_near(wh_energy_kept(s, 7, 7), 1, 0, "energy kept by full rank is 1");
 }
 
+/* Eigenvalues drawn from a Pareto law p(x) ~ x^-alpha, x >= xmin, below
+ * a bulk of small ones: the fit recovers alpha and finds the tail. */
+static void
+test_powerlaw(void)
+{
+	static float s[3000];
+	struct wh_powerlaw pl;
+	uint32_t rng = 7;
+	double alphas[] = { 2.5, 4.0 };
+	int i, a;
+
+	for (a = 0; a < 2; a++) {
+		for (i = 0; i < 3000; i++) {
+			double u, x;
+
+			rng = rng * 1664525u + 1013904223u;
+			u = ((rng >> 8) + 0.5) / 16777216.0;
+			if (i < 2000)
+				x = 10 * pow(1 - u, -1 / (alphas[a] - 1));
+			else
+				x = 10 * u;	/* the bulk, below xmin */
+			s[i] = (float)sqrt(x);
+		}
+		int rc = wh_powerlaw_fit(s, 3000, &pl);
+
+		ok(rc == 0 && fabs(pl.alpha - alphas[a]) < 0.25, "a tail of exponent %.1f fits as %.3f "
+		    "(xmin %.2f, %d in the tail)", alphas[a], pl.alpha, pl.xmin,
+		    pl.ntail);
+		ok(pl.ntail > 1500 && pl.ntail < 2600, "the tail holds most of "
+		    "the 2000 power-law values (%d)", pl.ntail);
+	}
+	/* scaling the weights does not change the exponent */
+	{
+		struct wh_powerlaw p2;
+		int rc;
+
+		for (i = 0; i < 3000; i++)
+			s[i] *= 3.5f;
+		rc = wh_powerlaw_fit(s, 3000, &p2);
+		ok(rc == 0 && fabs(p2.alpha -
+		    pl.alpha) < 1e-6, "alpha is scale invariant");
+	}
+	{
+		float z[3] = { 0, 0, 0 };
+
+		ok(wh_powerlaw_fit(z, 3, &pl) == -1, "no positive eigenvalue: no "
+		    "fit");
+	}
+}
+
+static void
+test_stable_rank(void)
+{
+	float s[3] = { 2, 1, 1 }, z[2] = { 0, 0 };
+
+	ok_near(wh_stable_rank(s, 3), 1.5, 1e-12, "stable rank of (2, 1, 1) "
+	    "is 6 / 4");
+	ok_near(wh_stable_rank(z, 2), 0, 0, "all zero: 0");
+}
+
 int
 main(void)
 {
+	test_powerlaw();
+	test_stable_rank();
 	test_wstats();
 	test_histogram();
 	test_select();
