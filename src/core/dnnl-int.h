@@ -19,7 +19,8 @@
  *  - per op and batch size, the oneDNN primitives (convolution, inner
  *    product, matmul, pooling) with the fused epilogue as post-ops (bias,
  *    then the BatchNormalization scale and shift as per-channel binary
- *    post-ops, then relu), created on first use and reused for every batch,
+ *    post-ops, then relu, then a relu, leaky relu or clip op that alone
+ *    reads the output), created on first use and reused for every batch,
  *    and the layer's weights reordered into the primitive's layout once per
  *    setting of the layer.  A low-rank layer runs as two primitives.
  *
@@ -64,6 +65,15 @@ int wh_dnnl_layout(const struct wh_dnnl *d);
 size_t wh_dnnl_tensor_floats(const struct wh_dnnl *d, int t);
 /* Whether tensor t is kept in the blocked layout. */
 int wh_dnnl_tensor_blocked(const struct wh_dnnl *d, int t);
+
+/* For benchmarks: OpenMP threads inside each caller of wh_dnnl_run (1,
+ * the default, as the evaluator runs it); before the first run. */
+void wh_dnnl_set_omp(struct wh_dnnl *d, int threads);
+
+/* How many ops after op q its primitives compute (a relu, leaky relu or
+ * clip that alone reads q's output, as a post-op): 0 or 1.  q's own output
+ * is then never written. */
+int wh_dnnl_fused(const struct wh_dnnl *d, int q);
 
 /* Layer i's weights changed: its primitives are rebuilt on next use. */
 void wh_dnnl_set_layer(struct wh_dnnl *d, int i);

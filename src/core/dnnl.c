@@ -18,7 +18,8 @@ enum mode {
 	M_BLIND,	/* element-wise, f(0) = 0: the reference on any layout */
 	M_CONV,
 	M_LINEAR,
-	M_POOL
+	M_POOL,
+	M_FUSED		/* computed by the op before it */
 };
 
 /* One oneDNN primitive and the memory it reads besides src and dst. */
@@ -53,6 +54,8 @@ struct inst {
 
 struct dop {
 	enum mode mode;
+	const struct wh_op *act;	/* a following unary op as a post-op */
+	int out;		/* the tensor the primitives write */
 	pthread_mutex_t mu;
 	unsigned gen;		/* the layer setting the insts were made for */
 	struct inst *insts;
@@ -88,17 +91,21 @@ struct wh_dnnl {
 	struct thr *thr;
 	pthread_mutex_t mu;	/* the conversions */
 	struct conv *convs;
+	int omp;		/* OpenMP threads per evaluator thread */
 };
 
-static _Thread_local int omp_single;
+static _Thread_local int omp_threads;
 
-/* oneDNN runs single-threaded inside each evaluator thread. */
+/* oneDNN runs single-threaded inside each evaluator thread (unless a
+ * benchmark asks for more). */
 static void
-thread_enter(void)
+thread_enter(const struct wh_dnnl *d)
 {
-	if (!omp_single) {
-		omp_set_num_threads(1);
-		omp_single = 1;
+	int n = d != NULL && d->omp > 1 ? d->omp : 1;
+
+	if (omp_threads != n) {
+		omp_set_num_threads(n);
+		omp_threads = n;
 	}
 }
 
@@ -311,16 +318,67 @@ op_mode(const struct wh_graph *g, const struct wh_op *o)
 	}
 }
 
+/* Reads of tensor t (by root) in the graph's ops. */
+static int
+readers(const struct wh_graph *g, int t)
+{
+	int q, i, n = 0;
+
+	for (q = 0; q < g->nops; q++)
+		for (i = 0; i < g->ops[q].nin; i++)
+			if (g->ops[q].in[i] >= 0 && troot(g, g->ops[q].in[i]) == t)
+				n++;
+	return n;
+}
+
+/*
+ * Folds a relu, leaky relu or clip that alone reads a convolution's or a
+ * linear layer's output into its post-ops (oneDNN computes these exactly
+ * as the reference does); the op then writes the activation's output.
+ */
+static void
+plan_fusion(struct wh_dnnl *d)
+{
+	const struct wh_graph *g = d->g;
+	int q, t, u;
+
+	for (q = 0; q < g->nops; q++)
+		d->op[q].out = g->ops[q].out;
+	for (q = 0; q + 1 < g->nops; q++) {
+		const struct wh_op *o = &g->ops[q], *a = &g->ops[q + 1];
+
+		if (d->op[q].mode != M_CONV && d->op[q].mode != M_LINEAR)
+			continue;
+		if (a->kind != OP_UNARY || (a->unary != U_RELU &&
+		    a->unary != U_LEAKY && a->unary != U_CLIP) ||
+		    a->in[0] != o->out)
+			continue;
+		t = o->out;
+		if (t == troot(g, g->output) || readers(g, t) != 1)
+			continue;
+		for (u = 0; u < g->nt; u++)
+			if (g->t[u].alias == t)
+				break;
+		if (u < g->nt)
+			continue;
+		d->op[q].act = a;
+		d->op[q].out = a->out;
+		d->op[q + 1].mode = M_FUSED;
+		q++;
+	}
+}
+
 /* The tensors op o reads and writes, by root: up to 5. */
 static int
-op_tensors(const struct wh_graph *g, const struct wh_op *o, int *ts)
+op_tensors(const struct wh_dnnl *d, const struct wh_op *o, int *ts)
 {
+	const struct wh_graph *g = d->g;
 	int i, n = 0;
 
 	for (i = 0; i < o->nin && i < 4; i++)
 		if (o->in[i] >= 0 && !g->t[o->in[i]].is_const)
 			ts[n++] = troot(g, o->in[i]);
-	ts[n++] = troot(g, o->out);
+	ts[n++] = troot(g, d->op[o - g->ops].out);
 	return n;
 }
 
@@ -350,7 +408,7 @@ plan_layouts(struct wh_dnnl *d)
 		for (q = 0; q < g->nops; q++) {
 			const struct wh_op *o = &g->ops[q];
 			enum mode m = d->op[q].mode;
-			int ts[5], nts = op_tensors(g, o, ts), any_plain = 0;
+			int ts[5], nts = op_tensors(d, o, ts), any_plain = 0;
 
 			for (k = 0; k < nts; k++)
 				if (!d->blocked[ts[k]])
@@ -359,8 +417,8 @@ plan_layouts(struct wh_dnnl *d)
 			    g->t[o->out].ndim == 3 &&
 			    g->t[o->out].dims[0] % d->block != 0)
 				any_plain = 1;
-			if (m == M_CONV || m == M_POOL || (!any_plain &&
-			    m == M_BLIND))
+			if (m == M_CONV || m == M_POOL || m == M_FUSED ||
+			    (!any_plain && m == M_BLIND))
 				continue;
 			for (k = 0; k < nts; k++)
 				if (d->blocked[ts[k]]) {
@@ -384,7 +442,7 @@ wh_dnnl_new_layout(const struct wh_graph *g, int threads, int layout,
 	struct wh_dnnl *d;
 	int q, t, i;
 
-	thread_enter();
+	thread_enter(NULL);
 	d = xcalloc(1, sizeof *d);
 	d->g = g;
 	if (dnnl_engine_create(&d->eng, dnnl_cpu, 0) != dnnl_success) {
@@ -404,6 +462,7 @@ wh_dnnl_new_layout(const struct wh_graph *g, int threads, int layout,
 	}
 	d->blocked = xcalloc(g->nt ? g->nt : 1, sizeof *d->blocked);
 	d->floats = xcalloc(g->nt ? g->nt : 1, sizeof *d->floats);
+	plan_fusion(d);
 	plan_layouts(d);
 	for (t = 0; t < g->nt; t++) {
 		d->floats[t] = g->t[t].ss;
@@ -531,6 +590,18 @@ wh_dnnl_layout(const struct wh_dnnl *d)
 }
 
 void
+wh_dnnl_set_omp(struct wh_dnnl *d, int threads)
+{
+	d->omp = threads;
+}
+
+int
+wh_dnnl_fused(const struct wh_dnnl *d, int q)
+{
+	return d->op[q].act != NULL;
+}
+
+void
 wh_dnnl_set_layer(struct wh_dnnl *d, int i)
 {
 	d->gen[i]++;
@@ -575,9 +646,11 @@ reorder_once(dnnl_engine_t eng, dnnl_stream_t s, dnnl_memory_t src,
 	return 0;
 }
 
-/* The epilogue after the bias as post-ops: scale, shift, relu. */
+/* The epilogue after the bias as post-ops: scale, shift, relu, then the
+ * activation fused from the next op (act, or NULL). */
 static void
-post_ops(dnnl_primitive_attr_t attr, const struct wh_op *o, int last, int nd)
+post_ops(dnnl_primitive_attr_t attr, const struct wh_op *o,
+    const struct wh_op *act, int last, int nd)
 {
 	dnnl_post_ops_t po;
 	dnnl_memory_desc_t cmd;
@@ -594,6 +667,15 @@ post_ops(dnnl_primitive_attr_t attr, const struct wh_op *o, int last, int nd)
 	if (last && o->ep_relu)
 		check(dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu,
 		    0.0f, 0.0f), "post-ops");
+	if (last && act != NULL && act->unary == U_RELU)
+		check(dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu,
+		    0.0f, 0.0f), "post-ops");
+	if (last && act != NULL && act->unary == U_LEAKY)
+		check(dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu,
+		    act->alpha, 0.0f), "post-ops");
+	if (last && act != NULL && act->unary == U_CLIP)
+		check(dnnl_post_ops_append_eltwise(po, 1.0f,
+		    dnnl_eltwise_clip_v2, act->alpha, act->beta), "post-ops");
 	check(dnnl_primitive_attr_set_post_ops(attr, po), "post-ops");
 	dnnl_post_ops_destroy(po);
 }
@@ -619,7 +701,7 @@ prim_make(struct wh_dnnl *d, struct prim *p, const void *desc,
 	check(dnnl_primitive_attr_set_scratchpad_mode(attr,
 	    dnnl_scratchpad_mode_user), "attributes");
 	if (o != NULL)
-		post_ops(attr, o, last, nd_post);
+		post_ops(attr, o, d->op[o - d->g->ops].act, last, nd_post);
 	if (dnnl_primitive_desc_create(&pd, desc, attr, d->eng, NULL) !=
 	    dnnl_success) {
 		dnnl_primitive_attr_destroy(attr);
@@ -763,7 +845,7 @@ build_conv(struct wh_dnnl *d, const struct dop *dp, struct inst *in,
 		md_any(&dst, 4, (int64_t[]){ (int64_t)n, o->oc, o->oh, o->ow });
 	} else {
 		act_md(d, o->in[0], n, &src);
-		act_md(d, o->out, n, &dst);
+		act_md(d, dp->out, n, &dst);
 	}
 	in->nprim = 0;
 	if (lw == NULL || lw->rank == 0) {
@@ -966,7 +1048,7 @@ inst_layouts(struct wh_dnnl *d, struct inst *in, const struct wh_op *o)
 	in->impl[0] = '\0';
 	if (o->kind != OP_LINEAR) {
 		act_md(d, o->in[0], in->n, &in->in_md);
-		act_md(d, o->out, in->n, &in->out_md);
+		act_md(d, d->op[o - d->g->ops].out, in->n, &in->out_md);
 		if (!dnnl_memory_desc_equal(&in->in_md, &in->pr[0].src))
 			in->rin = reorder_prim(d, &in->in_md, &in->pr[0].src);
 		if (!dnnl_memory_desc_equal(&in->out_md, &last->dst))
@@ -1015,11 +1097,15 @@ inst_get(struct wh_dnnl *d, int q, const struct wh_layer_weights *lw,
 				r = build_linear(d, p, in, o, lw, s);
 			else if (p->mode == M_POOL)
 				r = build_pool(d, in, o);
-			/* oneDNN's reference kernels are slow: on the plan's
+			/* oneDNN's reference kernels are slow, and its gemm
+			 * convolutions (im2col) slower than its direct ones
+			 * with a reorder on either side: on the plan's
 			 * layouts, take them only when the primitive's own
-			 * choice of layout has none either */
+			 * choice of layout has none better */
 			for (k = 0; k < in->nprim && r == 0; k++)
-				if (strncmp(in->pr[k].name, "ref", 3) == 0)
+				if (strncmp(in->pr[k].name, "ref", 3) == 0 ||
+				    (p->mode == M_CONV &&
+				    strstr(in->pr[k].name, "gemm:") != NULL))
 					r = 1;
 			if (r == 0 || try == 1 || p->mode == M_LINEAR)
 				break;
@@ -1195,7 +1281,7 @@ wh_dnnl_to_plain(struct wh_dnnl *d, int t, const float *src, float *dst,
     size_t n, int thread, char **err)
 {
 	(void)err;
-	thread_enter();
+	thread_enter(d);
 	if (!d->blocked[troot(d->g, t)]) {
 		memcpy(dst, src, n * d->g->t[t].ss * sizeof *dst);
 		return 0;
@@ -1288,13 +1374,18 @@ wh_dnnl_run(struct wh_dnnl *d, int q, const struct wh_layer_weights *lw,
 	size_t nfq = 0, nmid = 0, npad = 0, nxr = 0, nyr = 0;
 	int k;
 
-	thread_enter();
-	if (p->mode == M_REF || p->mode == M_BLIND)
+	thread_enter(d);
+	if (p->mode == M_REF || p->mode == M_BLIND || p->mode == M_FUSED)
 		return run_ref(d, q, lw, aux, buf, n, scratch, thread,
 		    p->mode == M_BLIND);
 	in = inst_get(d, q, lw, aux, n, th->stream);
-	if (in->nprim == 0)
-		return run_ref(d, q, lw, aux, buf, n, scratch, thread, 0);
+	if (in->nprim == 0) {
+		k = run_ref(d, q, lw, aux, buf, n, scratch, thread, 0);
+		if (p->act == NULL)
+			return k;
+		run_ref(d, q + 1, NULL, NULL, buf, n, scratch, thread, 0);
+		return 1;
+	}
 	x = buf[o->in[0]];
 	if (lw != NULL && lw->act_bits)
 		nfq = up16(n * d->floats[troot(g, o->in[0])]);
@@ -1325,7 +1416,7 @@ wh_dnnl_run(struct wh_dnnl *d, int q, const struct wh_layer_weights *lw,
 		    xr);
 		x = xr;
 	}
-	y = in->rout ? yr : buf[o->out];
+	y = in->rout ? yr : buf[p->out];
 	if (in->nprim == 1)
 		prim_exec(d, &in->pr[0], thread, x, y, yr + nyr);
 	else {
@@ -1334,9 +1425,9 @@ wh_dnnl_run(struct wh_dnnl *d, int q, const struct wh_layer_weights *lw,
 	}
 	if (in->rout)
 		reorder_exec(d, thread, in->rout, &in->pr[in->nprim - 1].dst, y,
-		    &in->out_md, buf[o->out]);
+		    &in->out_md, buf[p->out]);
 	check(dnnl_stream_wait(th->stream), "stream");
-	return 0;
+	return p->act != NULL;
 }
 
 const char *
@@ -1344,7 +1435,8 @@ wh_dnnl_impl(struct wh_dnnl *d, int q, size_t n)
 {
 	struct inst *in;
 
-	if (d->op[q].mode == M_REF || d->op[q].mode == M_BLIND)
+	if (d->op[q].mode == M_REF || d->op[q].mode == M_BLIND ||
+	    d->op[q].mode == M_FUSED)
 		return "";
 	for (in = d->op[q].insts; in != NULL && in->n != n; in = in->next)
 		;
