@@ -5,9 +5,12 @@
  *
  *   bench/dnnl-conv MODEL [BATCH [THREADS [REPEATS]]]
  *
- * Prints one line: the milliseconds per batch with the reference kernels
- * and with oneDNN (each the mean of three medians of REPEATS batches, the
- * two timed in alternation), and what oneDNN ran for the first op.
+ * Prints one line: the milliseconds per batch with the reference kernels,
+ * with oneDNN as the evaluator runs it (one OpenMP thread inside each of
+ * THREADS threads), and with oneDNN on the whole batch at once in one
+ * thread with THREADS OpenMP threads (each the mean of three medians of
+ * REPEATS batches, the three timed in alternation), and what oneDNN ran
+ * for the first op.
  */
 #include <math.h>
 #include <pthread.h>
@@ -25,25 +28,25 @@ struct worker {
 	const struct wh_graph *g;
 	struct wh_dnnl *d;	/* NULL: the reference */
 	int id, threads;
-	size_t batch;
+	size_t batch, job;
 	float **buf;
 	float *scratch;
 };
 
 static float **
-bufs(const struct wh_graph *g, const struct wh_dnnl *d)
+bufs(const struct wh_graph *g, const struct wh_dnnl *d, size_t job)
 {
 	float **b = xcalloc(g->nt, sizeof *b);
 	int t;
 
 	for (t = 0; t < g->nt; t++)
 		if (!g->t[t].is_const && g->t[t].alias < 0)
-			b[t] = xcalloc(JOB * wh_dnnl_tensor_floats(d, t) + 16,
-			    sizeof **b);
+			b[t] = xcalloc(job * (d ? wh_dnnl_tensor_floats(d, t) :
+			    g->t[t].ss) + 16, sizeof **b);
 	for (t = 0; t < g->nt; t++)
 		if (g->t[t].alias >= 0)
 			b[t] = b[g->t[t].alias];
-	for (size_t i = 0; i < JOB * g->t[g->input].ss; i++)
+	for (size_t i = 0; i < job * g->t[g->input].ss; i++)
 		b[g->input][i] = 0.1f + 2 * cosf((float)i);
 	return b;
 }
@@ -55,9 +58,9 @@ work(void *arg)
 	size_t start;
 	int q;
 
-	for (start = (size_t)w->id * JOB; start < w->batch;
-	    start += (size_t)w->threads * JOB) {
-		size_t n = w->batch - start < JOB ? w->batch - start : JOB;
+	for (start = (size_t)w->id * w->job; start < w->batch;
+	    start += (size_t)w->threads * w->job) {
+		size_t n = w->batch - start < w->job ? w->batch - start : w->job;
 
 		for (q = 0; q < w->g->nops; q++) {
 			if (w->d != NULL) {
@@ -113,12 +116,12 @@ main(int argc, char **argv)
 	char *err = NULL;
 	struct wh_model *m;
 	struct wh_graph *g;
-	struct wh_dnnl *d;
-	struct worker w[2][64];
+	struct wh_dnnl *d, *domp;
+	struct worker w[3][64];
 	size_t batch = argc > 2 ? strtoul(argv[2], NULL, 10) : 256, need = 1;
 	int threads = argc > 3 ? atoi(argv[3]) : 2;
 	int repeats = argc > 4 ? atoi(argv[4]) : 11, i, k, q;
-	double ms[2];
+	double ms[3];
 
 	if (argc < 2 || threads < 1 || threads > 64 || repeats < 1 ||
 	    batch < 1) {
@@ -128,32 +131,39 @@ main(int argc, char **argv)
 	}
 	if ((m = wh_model_load(argv[1], &err)) == NULL ||
 	    (g = wh_graph_new(m, &err)) == NULL ||
-	    (d = wh_dnnl_new(g, threads, &err)) == NULL) {
+	    (d = wh_dnnl_new(g, threads, &err)) == NULL ||
+	    (domp = wh_dnnl_new(g, 1, &err)) == NULL) {
 		fprintf(stderr, "dnnl-conv: %s\n", err);
 		return 3;
 	}
+	wh_dnnl_set_omp(domp, threads);
 	for (q = 0; q < g->nops; q++) {
-		size_t s = wh_op_scratch(g, &g->ops[q], NULL, JOB);
+		size_t s = wh_op_scratch(g, &g->ops[q], NULL, batch);
 
 		if (s > need)
 			need = s;
 	}
-	for (k = 0; k < 2; k++)
-		for (i = 0; i < threads; i++) {
+	for (k = 0; k < 3; k++)
+		for (i = 0; i < (k == 2 ? 1 : threads); i++) {
+			struct wh_dnnl *p = k == 0 ? NULL : k == 1 ? d : domp;
+
 			w[k][i].g = g;
-			w[k][i].d = k ? d : NULL;
+			w[k][i].d = p;
 			w[k][i].id = i;
-			w[k][i].threads = threads;
+			w[k][i].threads = k == 2 ? 1 : threads;
 			w[k][i].batch = batch;
-			w[k][i].buf = bufs(g, k ? d : NULL);
+			w[k][i].job = k == 2 ? batch : JOB;
+			w[k][i].buf = bufs(g, p, w[k][i].job);
 			w[k][i].scratch = xmalloc(need * sizeof(float));
 		}
-	/* in alternation, so that a busy machine slows both alike */
-	ms[0] = ms[1] = 0;
+	/* in alternation, so that a busy machine slows all alike */
+	ms[0] = ms[1] = ms[2] = 0;
 	for (k = 0; k < 3; k++) {
 		ms[0] += timeit(w[0], threads, repeats) / 3;
 		ms[1] += timeit(w[1], threads, repeats) / 3;
+		ms[2] += timeit(w[2], 1, repeats) / 3;
 	}
-	printf("%.4f %.4f %s\n", ms[0], ms[1], wh_dnnl_impl(d, 0, JOB));
+	printf("%.4f %.4f %.4f %s\n", ms[0], ms[1], ms[2],
+	    wh_dnnl_impl(d, 0, JOB));
 	return 0;
 }

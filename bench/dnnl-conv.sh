@@ -36,8 +36,8 @@ trap 'rm -rf "$TMP"' EXIT
 	die "could not write the models (needs $PYTHON with numpy and onnx)"
 
 echo "single convolutions: batch $BATCH, threads $THREADS, median of $REPEATS"
-printf '%-20s %-28s %9s %9s %9s %8s %8s  %s\n' shape geometry "ref ms" \
-	"dnnl ms" "ORT ms" ORT/ref ORT/dnnl "oneDNN ran"
+printf '%-20s %-36s %8s %8s %8s %8s %8s %8s %8s  %s\n' shape geometry \
+	"ref ms" "dnnl ms" "omp ms" "ORT ms" ORT/ref ORT/dnnl ORT/omp "oneDNN ran"
 while read -r file desc; do
 	name=${file%.onnx}
 	note=$(echo "$desc" | sed 's/ -> .*//')
@@ -47,13 +47,13 @@ while read -r file desc; do
 	echo "$name ..." >&2
 	set -- $("$PROG" "$TMP/$file" "$BATCH" "$THREADS" "$REPEATS") ||
 		die "$name: dnnl-conv failed"
-	ref=$1 dnl=$2
-	shift 2
+	ref=$1 dnl=$2 omp=$3
+	shift 3
 	impl="$*"
 	ort=$("$NODE" "$BENCH/ort-op.js" "$TMP/$file" "$BATCH" "$THREADS" \
 		"$REPEATS" "$c" "$h" "$w" | sed -n 's/.*"ms":\([0-9.eE+-]*\).*/\1/p')
-	awk -v n="$name" -v d="$desc" -v r="$ref" -v x="$dnl" -v o="$ort" \
-		-v i="$impl" 'BEGIN { printf "%-20s %-28s %9.3f %9.3f %9.3f %8.2f %8.2f  %s\n",
-		n, d, r, x, o, o / r, o / x, i }'
+	awk -v n="$name" -v d="$desc" -v r="$ref" -v x="$dnl" -v p="$omp" \
+		-v o="$ort" -v i="$impl" 'BEGIN { printf "%-20s %-36s %8.3f %8.3f %8.3f %8.3f %8.2f %8.2f %8.2f  %s\n",
+		n, d, r, x, p, o, o / r, o / x, o / p, i }'
 done < "$TMP/list"
 echo "(ORT/x = ONNX Runtime's time divided by x's; above 1 means x is faster)"
