@@ -75,6 +75,10 @@ void wh_dnnl_set_omp(struct wh_dnnl *d, int threads);
  * is then never written. */
 int wh_dnnl_fused(const struct wh_dnnl *d, int q);
 
+/* Makes every op's primitives for batch n with the layers' own weights
+ * now rather than on first use (the evaluator does for its job size). */
+void wh_dnnl_prepare(struct wh_dnnl *d, size_t n);
+
 /* Layer i's weights changed: its primitives are rebuilt on next use. */
 void wh_dnnl_set_layer(struct wh_dnnl *d, int i);
 

@@ -1430,6 +1430,18 @@ wh_dnnl_run(struct wh_dnnl *d, int q, const struct wh_layer_weights *lw,
 	return p->act != NULL;
 }
 
+void
+wh_dnnl_prepare(struct wh_dnnl *d, size_t n)
+{
+	int q;
+
+	thread_enter(d);
+	for (q = 0; q < d->g->nops; q++)
+		if (d->op[q].mode == M_CONV || d->op[q].mode == M_LINEAR ||
+		    d->op[q].mode == M_POOL)
+			inst_get(d, q, NULL, NULL, n, d->thr[0].stream);
+}
+
 const char *
 wh_dnnl_impl(struct wh_dnnl *d, int q, size_t n)
 {

@@ -222,6 +222,8 @@ wh_eval_new(const struct wh_graph *g, const struct wh_dataset *d,
 		free(e);
 		return NULL;
 	}
+	if (e->dnnl != NULL)
+		wh_dnnl_prepare(e->dnnl, (size_t)e->chunk);
 	e->ls = xcalloc(g->nlayers ? g->nlayers : 1, sizeof *e->ls);
 	e->ws = xcalloc(e->threads, sizeof *e->ws);
 	for (i = 0; i < e->threads; i++)
