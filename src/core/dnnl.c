@@ -618,8 +618,7 @@ mem_view(dnnl_engine_t eng, const dnnl_memory_desc_t *md, const void *data)
 	return m;
 }
 
-/* Runs a one-off reorder src -> dst in thread 0's stream... of the
- * calling thread (stream s). */
+/* Runs a one-off reorder src -> dst on stream s (the calling thread's). */
 static int
 reorder_once(dnnl_engine_t eng, dnnl_stream_t s, dnnl_memory_t src,
     dnnl_memory_t dst)
@@ -689,8 +688,7 @@ static int
 prim_make(struct wh_dnnl *d, struct prim *p, const void *desc,
     const struct wh_op *o, int last, int nd_post,
     const dnnl_memory_desc_t *wmd, const float *w, const float *bias,
-    int64_t nbias, const struct prim *share, dnnl_stream_t s, char *impl,
-    size_t implsz)
+    int64_t nbias, const struct prim *share, dnnl_stream_t s)
 {
 	dnnl_primitive_attr_t attr;
 	dnnl_primitive_desc_t pd;
@@ -718,8 +716,6 @@ prim_make(struct wh_dnnl *d, struct prim *p, const void *desc,
 	p->pad = q != NULL ? dnnl_memory_desc_get_size(q) : 0;
 	dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &name);
 	snprintf(p->name, sizeof p->name, "%s", name ? name : "?");
-	(void)impl;
-	(void)implsz;
 	if (wmd != NULL) {
 		q = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
 		if (share != NULL && share->wei != NULL) {
@@ -782,7 +778,7 @@ conv_prim(struct wh_dnnl *d, struct prim *p, const struct wh_op *o, int last,
     int64_t c, int64_t oc, int64_t kh, int64_t kw, const int64_t *st,
     const int64_t *dil, const int64_t *pl, const int64_t *pr, int group,
     const float *w, const float *bias, const struct prim *share,
-    dnnl_stream_t s, char *impl)
+    dnnl_stream_t s)
 {
 	dnnl_convolution_desc_t cd;
 	dnnl_memory_desc_t wmd, wany, bmd;
@@ -811,8 +807,7 @@ conv_prim(struct wh_dnnl *d, struct prim *p, const struct wh_op *o, int last,
 	    last && bias != NULL ? &bmd : NULL, dst, dst_, dil_, pl_, pr_) !=
 	    dnnl_success)
 		return -1;
-	return prim_make(d, p, &cd, o, last, 4, &wmd, w, bias, oc, share, s,
-	    impl, 128);
+	return prim_make(d, p, &cd, o, last, 4, &wmd, w, bias, oc, share, s);
 }
 
 /* The first inst of the same op and weights, to share weights with. */
@@ -851,7 +846,7 @@ build_conv(struct wh_dnnl *d, const struct dop *dp, struct inst *in,
 	if (lw == NULL || lw->rank == 0) {
 		if (conv_prim(d, &in->pr[0], o, 1, &src, &dst, o->c, o->oc,
 		    o->kh, o->kw, st, dil, pl, pr, o->group, lw && lw->w ?
-		    lw->w : l->w, l->bias, share_of(dp, in, 0), s, in->impl) != 0)
+		    lw->w : l->w, l->bias, share_of(dp, in, 0), s) != 0)
 			return -1;
 		in->nprim = 1;
 		return 0;
@@ -861,12 +856,12 @@ build_conv(struct wh_dnnl *d, const struct dop *dp, struct inst *in,
 		md_any(&mid, 4, (int64_t[]){ (int64_t)n, lw->rank, o->oh, o->ow });
 		if (conv_prim(d, &in->pr[0], o, 0, &src, &mid, o->c, lw->rank,
 		    o->kh, o->kw, st, dil, pl, pr, 1, lw->vt, NULL,
-		    share_of(dp, in, 0), s, in->impl) != 0)
+		    share_of(dp, in, 0), s) != 0)
 			return -1;
 		in->nprim = 1;
 		if (conv_prim(d, &in->pr[1], o, 1, &in->pr[0].dst, &dst,
 		    lw->rank, o->oc, 1, 1, one, one, zero, zero, 1, lw->u,
-		    l->bias, share_of(dp, in, 1), s, in->impl) != 0)
+		    l->bias, share_of(dp, in, 1), s) != 0)
 			return -1;
 		in->nprim = 2;
 		return 0;
@@ -881,12 +876,12 @@ build_conv(struct wh_dnnl *d, const struct dop *dp, struct inst *in,
 		md_any(&mid, 4, (int64_t[]){ (int64_t)n, lw->rank, th, o->ow });
 		if (conv_prim(d, &in->pr[0], o, 0, &src, &mid, o->c, lw->rank,
 		    1, o->kw, st0, dil0, pl, pr, 1, lw->vt, NULL,
-		    share_of(dp, in, 0), s, in->impl) != 0)
+		    share_of(dp, in, 0), s) != 0)
 			return -1;
 		in->nprim = 1;
 		if (conv_prim(d, &in->pr[1], o, 1, &in->pr[0].dst, &dst,
 		    lw->rank, o->oc, o->kh, 1, st1, dil1, zero, zero, 1, aux,
-		    l->bias, share_of(dp, in, 1), s, in->impl) != 0)
+		    l->bias, share_of(dp, in, 1), s) != 0)
 			return -1;
 		in->nprim = 2;
 		return 0;
@@ -901,7 +896,7 @@ static int
 linear_prim(struct wh_dnnl *d, struct prim *p, const struct wh_op *o,
     int last, const dnnl_memory_desc_t *src, const dnnl_memory_desc_t *dst,
     int64_t k, int64_t nout, const float *w, const float *bias,
-    const struct prim *share, dnnl_stream_t s, char *impl)
+    const struct prim *share, dnnl_stream_t s)
 {
 	dnnl_memory_desc_t wmd, wany, bmd;
 
@@ -917,7 +912,7 @@ linear_prim(struct wh_dnnl *d, struct prim *p, const struct wh_op *o,
 		    NULL, dst) != dnnl_success)
 			return -1;
 		return prim_make(d, p, &ip, o, last, 2, &wmd, w, bias, nout,
-		    share, s, impl, 128);
+		    share, s);
 	} else {
 		dnnl_matmul_desc_t mm;
 		dnnl_dims_t wd = { k, nout }, ws = { 1, k };
@@ -932,7 +927,7 @@ linear_prim(struct wh_dnnl *d, struct prim *p, const struct wh_op *o,
 		    NULL, dst) != dnnl_success)
 			return -1;
 		if (prim_make(d, p, &mm, o, last, 2, &wmd, w, NULL, nout, share,
-		    s, impl, 128) != 0)
+		    s) != 0)
 			return -1;
 		if (last && bias != NULL)
 			p->bias = mem_view(d->eng, &bmd, bias);
@@ -953,8 +948,8 @@ build_linear(struct wh_dnnl *d, const struct dop *dp, struct inst *in,
 	md_dims(&dst, 2, (int64_t[]){ m, o->oc }, dnnl_ab);
 	if (lw == NULL || lw->rank == 0) {
 		if (linear_prim(d, &in->pr[0], o, 1, &src, &dst, o->c, o->oc,
-		    lw && lw->w ? lw->w : l->w, l->bias, share_of(dp, in, 0), s,
-		    in->impl) != 0)
+		    lw && lw->w ? lw->w : l->w, l->bias, share_of(dp, in, 0),
+		    s) != 0)
 			return -1;
 		in->nprim = 1;
 		return 0;
@@ -962,11 +957,11 @@ build_linear(struct wh_dnnl *d, const struct dop *dp, struct inst *in,
 	/* t: (m, r) = x . vt^T; y = t . u^T */
 	md_dims(&mid, 2, (int64_t[]){ m, lw->rank }, dnnl_ab);
 	if (linear_prim(d, &in->pr[0], o, 0, &src, &mid, o->c, lw->rank, lw->vt,
-	    NULL, share_of(dp, in, 0), s, in->impl) != 0)
+	    NULL, share_of(dp, in, 0), s) != 0)
 		return -1;
 	in->nprim = 1;
 	if (linear_prim(d, &in->pr[1], o, 1, &mid, &dst, lw->rank, o->oc, lw->u,
-	    l->bias, share_of(dp, in, 1), s, in->impl) != 0)
+	    l->bias, share_of(dp, in, 1), s) != 0)
 		return -1;
 	in->nprim = 2;
 	return 0;
@@ -1016,7 +1011,7 @@ build_pool(struct wh_dnnl *d, struct inst *in, const struct wh_op *o)
 	    &src, &dst, st, k, dil, pl, pr) != dnnl_success)
 		return -1;
 	if (prim_make(d, &in->pr[0], &pd, NULL, 0, 0, NULL, NULL, NULL, 0, NULL,
-	    NULL, in->impl, sizeof in->impl) != 0)
+	    NULL) != 0)
 		return -1;
 	in->nprim = 1;
 	return 0;
