@@ -5,7 +5,9 @@
 #include <string.h>
 
 #include "dnnl-int.h"
+#include "fixtures.h"
 #include "tap.h"
+#include "whittle/model.h"
 
 #define MAXT 12
 #define MAXO 6
@@ -672,6 +674,125 @@ test_fused_activations(void)
 	fg_release(&f);
 }
 
+static struct wh_eval *
+demo_eval(const struct wh_model *m, const struct wh_graph *g,
+    const struct wh_dataset *d, const char *kernels, size_t cache)
+{
+	struct wh_eval_opts o = { 0 };
+	struct wh_eval *e;
+
+	o.threads = 2;
+	o.cache_bytes = cache;
+	setenv("WHITTLE_KERNELS", kernels, 1);
+	e = wh_eval_new(g, d, &m->pre, 1, &o, NULL);
+	unsetenv("WHITTLE_KERNELS");
+	return e;
+}
+
+/*
+ * The evaluator on the demo: the second convolution reads a pool's output,
+ * which the plan keeps blocked, and its restart point caches it so.  A
+ * change there restarts from that cache and must give what a fresh run
+ * gives; calibration captures of its input come back as NCHW, equal to the
+ * reference kernels' within float rounding.
+ */
+static void
+test_eval_cache(void)
+{
+	char *images = NULL, *labels = NULL, *path = fx_model("fashion-cnn");
+	char *err = NULL;
+	struct wh_model *m = NULL;
+	struct wh_graph *g = NULL;
+	struct wh_dataset *d = NULL;
+	struct wh_eval *cached, *fresh, *ref;
+	struct wh_layer_weights lw = { 0 };
+	const struct wh_layer *l;
+	struct wh_metrics m1, m2;
+	int32_t *p1, *p2;
+	float *w, *cap_d, *cap_r;
+	size_t i, n, diff = 0, sz_d, sz_r;
+	double worst = 0;
+
+	if (!fx_have_fashion(&images, &labels)) {
+		tap_skip("Fashion-MNIST is not installed (Debian's "
+		    "dataset-fashion-mnist)");
+		free(path);
+		return;
+	}
+	if ((m = wh_model_load(path, &err)) == NULL ||
+	    (g = wh_graph_new(m, &err)) == NULL ||
+	    (d = wh_data_load(images, labels, 10, &err)) == NULL) {
+		ok(0, "demo loads (%s)", err);
+		free(err);
+		goto out;
+	}
+	l = wh_graph_layer(g, 1);
+	{
+		struct wh_dnnl *plan = wh_dnnl_new(g, 1, NULL);
+
+		tap_diag("the plan's layout: %s", layout_names[
+		    wh_dnnl_layout(plan)]);
+		ok(wh_dnnl_layout(plan) == WH_DNNL_NCHW ||
+		    wh_dnnl_tensor_blocked(plan, g->ops[l->op].in[0]),
+		    "the second convolution's input is in the plan's layout");
+		wh_dnnl_free(plan);
+	}
+	cached = demo_eval(m, g, d, "dnnl", (size_t)1 << 30);
+	p1 = calloc(d->n, sizeof *p1);
+	p2 = calloc(d->n, sizeof *p2);
+	ok(wh_eval_run(cached, 0, NULL, NULL, &m1, p1, NULL) == 0,
+	    "cached evaluator: first run");
+	wh_metrics_release(&m1);
+	n = (size_t)(l->out * l->in);
+	w = malloc(n * sizeof *w);
+	for (i = 0; i < n; i++)
+		w[i] = roundf(l->w[i] * 8) / 8;
+	lw.w = w;
+	wh_eval_set_layer(cached, 1, &lw);
+	ok(wh_eval_run(cached, 0, NULL, NULL, &m1, p1, NULL) == 0,
+	    "cached evaluator: run with layer 1 changed");
+	ok(wh_eval_last_start(cached) == 1, "a change in layer 1 restarts at "
+	    "layer 1 (%d)", wh_eval_last_start(cached));
+	fresh = demo_eval(m, g, d, "dnnl", 0);
+	wh_eval_set_layer(fresh, 1, &lw);
+	wh_eval_run(fresh, 0, NULL, NULL, &m2, p2, NULL);
+	for (i = 0; i < d->n; i++)
+		diff += p1[i] != p2[i];
+	ok(diff == 0 && m1.correct == m2.correct, "restarted and fresh runs "
+	    "agree (%zu vs %zu correct, %zu differ)", m1.correct, m2.correct,
+	    diff);
+	wh_metrics_release(&m1);
+	wh_metrics_release(&m2);
+
+	ref = demo_eval(m, g, d, "ref", 0);
+	if (wh_eval_capture(cached, 1, 300, &cap_d, &sz_d, NULL) == 0 &&
+	    wh_eval_capture(ref, 1, 300, &cap_r, &sz_r, NULL) == 0) {
+		ok(sz_d == sz_r && sz_d == 16 * 14 * 14, "capture: %zu values "
+		    "per sample, as NCHW (16, 14, 14)", sz_d);
+		for (i = 0; i < 300 * sz_r && sz_d == sz_r; i++)
+			if (fabs((double)cap_d[i] - cap_r[i]) > worst)
+				worst = fabs((double)cap_d[i] - cap_r[i]);
+		ok(sz_d == sz_r && worst <= 1e-4, "capture of layer 1's input "
+		    "equals the reference kernels' (max difference %.2g)", worst);
+		free(cap_d);
+		free(cap_r);
+	} else
+		ok(0, "capture");
+	wh_eval_free(ref);
+	wh_eval_free(fresh);
+	wh_eval_free(cached);
+	free(w);
+	free(p1);
+	free(p2);
+out:
+	wh_data_free(d);
+	wh_graph_free(g);
+	wh_model_free(m);
+	free(path);
+	free(images);
+	free(labels);
+}
+
 static void
 test_wanted(void)
 {
@@ -701,5 +822,6 @@ main(void)
 	test_pools();
 	test_residual();
 	test_fused_activations();
+	test_eval_cache();
 	return tap_done();
 }
