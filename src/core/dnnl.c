@@ -15,7 +15,8 @@
 
 enum mode {
 	M_REF,		/* the reference kernel on NCHW buffers */
-	M_BLIND,	/* element-wise, f(0) = 0: the reference on any layout */
+	M_BLIND,	/* element-wise, scalar parameters: the reference on
+			 * any layout without padding */
 	M_CONV,
 	M_LINEAR,
 	M_POOL,
@@ -248,21 +249,6 @@ probe_layout(dnnl_engine_t eng)
 	return WH_DNNL_NCHW;
 }
 
-/* f(0) = 0, so that the zeros padding a blocked layout stay zeros */
-static int
-unary_blind(const struct wh_op *o)
-{
-	switch (o->unary) {
-	case U_RELU: case U_LEAKY: case U_TANH: case U_ERF: case U_GELU:
-	case U_GELU_TANH: case U_NEG: case U_SQRT: case U_ABS:
-		return 1;
-	case U_CLIP:
-		return o->alpha <= 0 && o->beta >= 0;
-	default:
-		return 0;
-	}
-}
-
 static int
 same_dims(const struct wh_tinfo *a, const struct wh_tinfo *b)
 {
@@ -306,7 +292,7 @@ op_mode(const struct wh_graph *g, const struct wh_op *o)
 	case OP_GAP:
 		return g->t[o->in[0]].ndim == 3 ? M_POOL : M_REF;
 	case OP_UNARY:
-		return unary_blind(o) ? M_BLIND : M_REF;
+		return M_BLIND;
 	case OP_BINARY:
 		if (o->nin == 2 && o->binary != B_DIV && o->a_batch &&
 		    o->b_batch && same_dims(&g->t[o->in[0]], &g->t[o->out]) &&
@@ -385,9 +371,11 @@ op_tensors(const struct wh_dnnl *d, const struct wh_op *o, int *ts)
 /*
  * The layouts: a 3-D activation is blocked unless it is the graph's input
  * or output, another tensor views it (Reshape, Flatten), or an op that
- * needs NCHW reads or writes it; the blind element-wise ops have one layout
- * on all their tensors.  Convolutions and pools take any (reordering on
- * the way where their primitive wants another).
+ * needs NCHW reads or writes it; the element-wise ops (unary, and binary
+ * on two activations of one shape) have one layout on all their tensors,
+ * blocked only where it pads nothing (channels a multiple of the block),
+ * so that they can run on the buffers as they are.  Convolutions and pools
+ * take any (reordering on the way where their primitive wants another).
  */
 static void
 plan_layouts(struct wh_dnnl *d)

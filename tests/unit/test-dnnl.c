@@ -666,6 +666,26 @@ test_fused_activations(void)
 	}
 	fg_release(&f);
 
+	/* sigmoid(0) is not 0: blocked only where no channel is padding */
+	fg_init(&f, 3, (int64_t[]){ 3, 9, 9 });
+	a = fg_conv(&f, 0, 16, &g3, 1, EP_BIAS);
+	b = fg_unary(&f, a, U_SIGMOID, 0, 0);
+	c = fg_conv(&f, b, 6, &g3, 1, EP_BN);
+	x = fg_unary(&f, c, U_TANH, 0, 0);
+	fg_conv(&f, x, 4, &g3, 1, EP_BIAS);
+	check_graph(&f, "conv, sigmoid, conv to 6 channels, tanh, conv", NULL);
+	{
+		struct wh_dnnl *d = wh_dnnl_new_layout(&f.g, 1, WH_DNNL_BLOCK8,
+		    NULL);
+
+		ok(wh_dnnl_tensor_blocked(d, a) && wh_dnnl_tensor_blocked(d, b) &&
+		    !wh_dnnl_tensor_blocked(d, c) && !wh_dnnl_tensor_blocked(d, x),
+		    "nChw8c: sigmoid on 16 channels stays blocked, tanh on 6 "
+		    "runs on NCHW");
+		wh_dnnl_free(d);
+	}
+	fg_release(&f);
+
 	fg_init(&f, 1, (int64_t[]){ 30 });
 	a = fg_linear(&f, 0, 20, EP_BIAS);
 	b = fg_unary(&f, a, U_RELU, 0, 0);
