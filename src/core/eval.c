@@ -9,6 +9,7 @@
 
 #include <cblas.h>
 
+#include "dnnl-int.h"
 #include "graph-int.h"
 #include "whittle/util.h"
 
@@ -60,6 +61,7 @@ struct wh_eval {
 	int32_t *preds;
 	int last_from;		/* op the last full run started at */
 	int last_range_from;	/* op the last wh_eval_range started at */
+	struct wh_dnnl *dnnl;	/* oneDNN's kernels and layouts, or NULL */
 };
 
 /* One thread's share of a batch. */
@@ -91,6 +93,15 @@ troot(const struct wh_graph *g, int t)
 	return g->t[t].alias >= 0 ? g->t[t].alias : t;
 }
 
+/* Floats per sample tensor t takes in the buffers and caches (oneDNN's
+ * blocked layouts pad the channels). */
+static size_t
+tsize(const struct wh_eval *e, int t)
+{
+	return e->dnnl != NULL ? wh_dnnl_tensor_floats(e->dnnl, t) :
+	    e->g->t[t].ss;
+}
+
 static int
 ws_init(struct wh_eval *e, struct workspace *w)
 {
@@ -105,7 +116,7 @@ ws_init(struct wh_eval *e, struct workspace *w)
 
 		if (g->t[t].is_const || g->t[t].alias >= 0 || g->t[t].prod == -2)
 			continue;
-		if (wh_mul_size(g->t[t].ss, (size_t)e->chunk, &sz) != 0 ||
+		if (wh_mul_size(tsize(e, t), (size_t)e->chunk, &sz) != 0 ||
 		    wh_add_size(total, sz, &total) != 0)
 			return -1;
 	}
@@ -114,7 +125,7 @@ ws_init(struct wh_eval *e, struct workspace *w)
 		if (g->t[t].is_const || g->t[t].alias >= 0 || g->t[t].prod == -2)
 			continue;
 		w->own[t] = w->mem + off;
-		off += g->t[t].ss * (size_t)e->chunk;
+		off += tsize(e, t) * (size_t)e->chunk;
 	}
 	return 0;
 }
@@ -165,7 +176,7 @@ cache_plan(struct wh_eval *e, size_t budget)
 		int k, okay = 1;
 
 		for (k = 0; k < c->n; k++) {
-			if (wh_mul_size(g->t[c->tens[k]].ss * sizeof(float),
+			if (wh_mul_size(tsize(e, c->tens[k]) * sizeof(float),
 			    e->d->n, &sz) != 0 || wh_add_size(need, sz, &need) != 0)
 				okay = 0;
 		}
@@ -207,6 +218,13 @@ wh_eval_new(const struct wh_graph *g, const struct wh_dataset *d,
 		e->threads = (e->batch + e->chunk - 1) / e->chunk;
 	/* the evaluator parallelizes over samples; BLAS runs in each thread */
 	openblas_set_num_threads(1);
+	if ((i = wh_dnnl_wanted(err)) < 0 ||
+	    (i == 1 && (e->dnnl = wh_dnnl_new(g, e->threads, err)) == NULL)) {
+		free(e);
+		return NULL;
+	}
+	if (e->dnnl != NULL)
+		wh_dnnl_prepare(e->dnnl, (size_t)e->chunk);
 	e->ls = xcalloc(g->nlayers ? g->nlayers : 1, sizeof *e->ls);
 	e->ws = xcalloc(e->threads, sizeof *e->ws);
 	for (i = 0; i < e->threads; i++)
@@ -243,6 +261,7 @@ wh_eval_free(struct wh_eval *e)
 	free(e->ws);
 	free(e->ls);
 	free(e->preds);
+	wh_dnnl_free(e->dnnl);
 	free(e);
 }
 
@@ -276,6 +295,8 @@ wh_eval_set_layer(struct wh_eval *e, int i, const struct wh_layer_weights *lw)
 	for (k = 0; k < e->ncp; k++)
 		if (e->cp[k].op > l->op)
 			e->cp[k].valid = 0;
+	if (e->dnnl != NULL)
+		wh_dnnl_set_layer(e->dnnl, i);
 }
 
 static void *
@@ -299,7 +320,7 @@ job_run(void *arg)
 			;
 		for (k = 0; k < e->cp[c].n; k++) {
 			t = e->cp[c].tens[k];
-			w->buf[t] = e->cp[c].data[k] + j->start * g->t[t].ss;
+			w->buf[t] = e->cp[c].data[k] + j->start * tsize(e, t);
 		}
 	}
 	for (t = 0; t < g->nt; t++)
@@ -312,8 +333,12 @@ job_run(void *arg)
 
 		if (q == j->upto) {
 			t = o->in[0];
-			memcpy(j->capture, w->buf[t], j->count * g->t[t].ss *
-			    sizeof(float));
+			if (e->dnnl != NULL)
+				wh_dnnl_to_plain(e->dnnl, t, w->buf[t],
+				    j->capture, j->count, (int)(w - e->ws), NULL);
+			else
+				memcpy(j->capture, w->buf[t], j->count *
+				    g->t[t].ss * sizeof(float));
 			return NULL;
 		}
 		if (j->fill) {
@@ -324,9 +349,15 @@ job_run(void *arg)
 				for (k = 0; k < e->cp[c].n; k++) {
 					t = e->cp[c].tens[k];
 					memcpy(e->cp[c].data[k] + j->start *
-					    g->t[t].ss, w->buf[t], j->count *
-					    g->t[t].ss * sizeof(float));
+					    tsize(e, t), w->buf[t], j->count *
+					    tsize(e, t) * sizeof(float));
 				}
+		}
+		if (e->dnnl != NULL) {
+			q += wh_dnnl_run(e->dnnl, q, ls ? &ls->lw : NULL,
+			    ls ? ls->aux : NULL, w->buf, j->count, w->scratch,
+			    (int)(w - e->ws));
+			continue;
 		}
 		wh_op_run(g, o, ls ? &ls->lw : NULL, ls ? ls->aux : NULL, w->buf,
 		    j->count, w->scratch);
@@ -592,7 +623,7 @@ wh_eval_run(struct wh_eval *e, size_t limit, wh_progress_fn progress,
 			for (k = 0; k < p->n; k++)
 				if (p->data[k] == NULL)
 					p->data[k] = xmalloc(d->n *
-					    e->g->t[p->tens[k]].ss * sizeof(float));
+					    tsize(e, p->tens[k]) * sizeof(float));
 		}
 	ensure_scratch(e);
 	while (done < total) {

@@ -17,12 +17,13 @@ top_builddir=$(cd "$top_builddir" && pwd)
 OUT=${TSAN_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/whittle-tsan.XXXXXX")}
 mkdir -p "$OUT/obj" "$OUT/log"
 
+# oneDNN has no pkg-config file: -ldnnl -lgomp below
 pkgs="openblas lapacke libcjson libprotobuf-c zlib ncursesw"
 CFLAGS="-std=c11 -g -O1 -fsanitize=thread -pthread -D_GNU_SOURCE \
  -I$srcdir/include -I$top_builddir/src/core -I$srcdir/src/core \
  -DWH_DATADIR=\"/usr/share/datasets\" -DWH_PKGDATADIR=\"/usr/local/share/whittle\" \
  -DWH_VERSION=\"tsan\" $($PKG_CONFIG --cflags $pkgs 2>/dev/null)"
-LIBS="$($PKG_CONFIG --libs $pkgs 2>/dev/null || echo -lopenblas -llapacke -lcjson -lprotobuf-c -lz -lncursesw) -lm"
+LIBS="$($PKG_CONFIG --libs $pkgs 2>/dev/null || echo -lopenblas -llapacke -lcjson -lprotobuf-c -lz -lncursesw) -ldnnl -lgomp -lm"
 
 echo "# building with ThreadSanitizer in $OUT"
 core=""

@@ -1,0 +1,1439 @@
+/* dnnl.c - the evaluator's convolutions, linear layers and pools from
+ * oneDNN, with a layout planned once per graph (see dnnl-int.h) */
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <omp.h>
+#include <oneapi/dnnl/dnnl.h>
+
+#include "dnnl-int.h"
+#include "whittle/util.h"
+
+enum mode {
+	M_REF,		/* the reference kernel on NCHW buffers */
+	M_BLIND,	/* element-wise, scalar parameters: the reference on
+			 * any layout without padding */
+	M_CONV,
+	M_LINEAR,
+	M_POOL,
+	M_FUSED		/* computed by the op before it */
+};
+
+/* One oneDNN primitive and the memory it reads besides src and dst. */
+struct prim {
+	dnnl_primitive_t p;
+	dnnl_memory_desc_t src, dst;
+	dnnl_memory_t wei;	/* weights in the primitive's layout */
+	int wei_owned;		/* or borrowed from another batch size's */
+	dnnl_memory_t bias;	/* a view of the layer's bias, or NULL */
+	dnnl_memory_t post[2];	/* binary post-ops: views of scale, shift */
+	int npost;
+	size_t pad;		/* scratchpad bytes */
+	char name[48];		/* oneDNN's implementation */
+	struct pmem {		/* per thread: src, dst and scratchpad */
+		dnnl_memory_t src, dst, pad;
+	} *tm;
+};
+
+/* Op q at one batch size. */
+struct inst {
+	size_t n;
+	int orig;		/* the layer's own weights, whatever its setting */
+	int nprim;		/* 0: oneDNN declined, the reference runs */
+	struct prim pr[2];	/* two for a low-rank layer */
+	/* where the primitives want another layout than the plan's: the
+	 * input and the output reordered on the way */
+	dnnl_memory_desc_t in_md, out_md;
+	dnnl_primitive_t rin, rout;
+	char impl[128];
+	struct inst *next;
+};
+
+struct dop {
+	enum mode mode;
+	const struct wh_op *act;	/* a following unary op as a post-op */
+	int out;		/* the tensor the primitives write */
+	pthread_mutex_t mu;
+	unsigned gen;		/* the layer setting the insts were made for */
+	struct inst *insts;
+};
+
+/* A reorder of tensor t at batch n between the plan's layout and NCHW. */
+struct conv {
+	int t;
+	size_t n;
+	dnnl_primitive_t to_plain, to_plan;
+	dnnl_memory_desc_t plan_md, plain_md;
+	struct conv *next;
+};
+
+struct thr {
+	dnnl_stream_t stream;
+	float *mem;		/* scratch arena */
+	size_t cap;		/* its floats */
+	float **tbuf;		/* per tensor: buffers for the reference */
+};
+
+struct wh_dnnl {
+	const struct wh_graph *g;
+	dnnl_engine_t eng;
+	int layout;		/* WH_DNNL_* of the activations */
+	int block;		/* channels per block (1 for NHWC); 0: NCHW */
+	dnnl_format_tag_t btag;
+	int *blocked;		/* per tensor (by root) */
+	size_t *floats;		/* per tensor: floats per sample */
+	struct dop *op;
+	unsigned *gen;		/* per layer: settings so far */
+	int threads;
+	struct thr *thr;
+	pthread_mutex_t mu;	/* the conversions */
+	struct conv *convs;
+	int omp;		/* OpenMP threads per evaluator thread */
+};
+
+static _Thread_local int omp_threads;
+
+/* oneDNN runs single-threaded inside each evaluator thread (unless a
+ * benchmark asks for more). */
+static void
+thread_enter(const struct wh_dnnl *d)
+{
+	int n = d != NULL && d->omp > 1 ? d->omp : 1;
+
+	if (omp_threads != n) {
+		omp_set_num_threads(n);
+		omp_threads = n;
+	}
+}
+
+static void
+check(dnnl_status_t st, const char *what)
+{
+	if (st != dnnl_success)
+		wh_fatal("oneDNN: %s failed (status %d)", what, (int)st);
+}
+
+int
+wh_dnnl_wanted(char **err)
+{
+	const char *k = getenv("WHITTLE_KERNELS");
+
+	if (k == NULL || *k == '\0' || strcmp(k, "dnnl") == 0)
+		return 1;
+	if (strcmp(k, "ref") == 0)
+		return 0;
+	return wh_error(err, "WHITTLE_KERNELS: '%s' is neither 'dnnl' nor "
+	    "'ref'", k);
+}
+
+static int
+troot(const struct wh_graph *g, int t)
+{
+	return g->t[t].alias >= 0 ? g->t[t].alias : t;
+}
+
+/* Plain dims and tag of n samples of tensor t: (n, per-sample dims). */
+static void
+plain_md(const struct wh_graph *g, int t, size_t n, dnnl_memory_desc_t *md)
+{
+	static const dnnl_format_tag_t tags[] = { dnnl_a, dnnl_ab, dnnl_abc,
+		dnnl_abcd, dnnl_abcde, dnnl_abcdef };
+	const struct wh_tinfo *ti = &g->t[t];
+	dnnl_dims_t dims;
+	int i, nd = ti->ndim + 1;
+
+	dims[0] = (dnnl_dim_t)n;
+	for (i = 0; i < ti->ndim; i++)
+		dims[i + 1] = ti->dims[i];
+	if (nd > 6) {		/* as one flat row per sample */
+		nd = 2;
+		dims[1] = (dnnl_dim_t)ti->ss;
+	}
+	check(dnnl_memory_desc_init_by_tag(md, nd, dims, dnnl_f32, tags[nd - 1]),
+	    "memory descriptor");
+}
+
+/* n samples of tensor t in the plan's layout. */
+static void
+act_md(const struct wh_dnnl *d, int t, size_t n, dnnl_memory_desc_t *md)
+{
+	const struct wh_tinfo *ti = &d->g->t[t];
+
+	if (d->blocked[troot(d->g, t)]) {
+		dnnl_dims_t dims = { (dnnl_dim_t)n, ti->dims[0], ti->dims[1],
+			ti->dims[2] };
+
+		check(dnnl_memory_desc_init_by_tag(md, 4, dims, dnnl_f32,
+		    d->btag), "memory descriptor");
+	} else
+		plain_md(d->g, t, n, md);
+}
+
+static void
+md_dims(dnnl_memory_desc_t *md, int nd, const int64_t *dims,
+    dnnl_format_tag_t tag)
+{
+	dnnl_dims_t dd;
+	int i;
+
+	for (i = 0; i < nd; i++)
+		dd[i] = dims[i];
+	check(dnnl_memory_desc_init_by_tag(md, nd, dd, dnnl_f32, tag),
+	    "memory descriptor");
+}
+
+static void
+md_any(dnnl_memory_desc_t *md, int nd, const int64_t *dims)
+{
+	md_dims(md, nd, dims, dnnl_format_tag_any);
+}
+
+/* The implementation oneDNN picks for a typical 3 x 3 convolution
+ * (64 to 64 channels on 14 x 14, batch 64) with activations in tag;
+ * NULL when none.  *src: the source layout it picked. */
+static const char *
+probe_conv(dnnl_engine_t eng, dnnl_format_tag_t tag, dnnl_memory_desc_t *src)
+{
+	static char name[64];
+	dnnl_memory_desc_t s, wei, dst;
+	dnnl_convolution_desc_t cd;
+	dnnl_primitive_desc_t pd;
+	dnnl_dims_t st = { 1, 1 }, pad = { 1, 1 };
+	const char *impl = NULL;
+
+	md_dims(&s, 4, (int64_t[]){ 64, 64, 14, 14 }, tag);
+	md_any(&wei, 4, (int64_t[]){ 64, 64, 3, 3 });
+	md_dims(&dst, 4, (int64_t[]){ 64, 64, 14, 14 }, tag);
+	if (dnnl_convolution_forward_desc_init(&cd, dnnl_forward_inference,
+	    dnnl_convolution_direct, &s, &wei, NULL, &dst, st, pad, pad) !=
+	    dnnl_success ||
+	    dnnl_primitive_desc_create(&pd, &cd, NULL, eng, NULL) != dnnl_success)
+		return NULL;
+	dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl);
+	snprintf(name, sizeof name, "%s", impl ? impl : "");
+	*src = *dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0);
+	dnnl_primitive_desc_destroy(pd);
+	return name;
+}
+
+/*
+ * The activation layout for this CPU, as oneDNN answers: channels blocked
+ * by 16 or by 8 where it has a direct (jit, not gemm) kernel for them, the
+ * blocks that measured fastest on the CNNs here, else the layout it picks
+ * itself (channels last for its brgemm kernels), else NCHW.
+ */
+static int
+probe_layout(dnnl_engine_t eng)
+{
+	static const struct { dnnl_format_tag_t tag; int layout; } blk[] = {
+		{ dnnl_nChw16c, WH_DNNL_BLOCK16 }, { dnnl_nChw8c, WH_DNNL_BLOCK8 },
+	};
+	dnnl_memory_desc_t src;
+	const char *impl;
+	size_t i;
+
+	for (i = 0; i < sizeof blk / sizeof blk[0]; i++) {
+		impl = probe_conv(eng, blk[i].tag, &src);
+		if (impl != NULL && strncmp(impl, "jit", 3) == 0)
+			return blk[i].layout;
+	}
+	impl = probe_conv(eng, dnnl_format_tag_any, &src);
+	if (impl != NULL && src.format_kind == dnnl_blocked &&
+	    src.format_desc.blocking.inner_nblks == 0 &&
+	    src.format_desc.blocking.strides[1] == 1)
+		return WH_DNNL_NHWC;
+	return WH_DNNL_NCHW;
+}
+
+static int
+same_dims(const struct wh_tinfo *a, const struct wh_tinfo *b)
+{
+	return a->ndim == b->ndim && memcmp(a->dims, b->dims,
+	    a->ndim * sizeof *a->dims) == 0;
+}
+
+/* The pads at the end that make oneDNN's output size the op's: ceil mode
+ * adds a partial window. */
+static void
+end_pads(const struct wh_op *o, int64_t *pb, int64_t *pr)
+{
+	int64_t ekh = (o->kh - 1) * o->dh + 1, ekw = (o->kw - 1) * o->dw + 1;
+
+	*pb = o->pb;
+	*pr = o->pr;
+	if ((o->h + o->pt + o->pb - ekh) / o->sh + 1 != o->oh)
+		*pb = (o->oh - 1) * o->sh + ekh - o->h - o->pt;
+	if ((o->w + o->pl + o->pr - ekw) / o->sw + 1 != o->ow)
+		*pr = (o->ow - 1) * o->sw + ekw - o->w - o->pl;
+}
+
+static enum mode
+op_mode(const struct wh_graph *g, const struct wh_op *o)
+{
+	int64_t pb, pr;
+
+	switch (o->kind) {
+	case OP_CONV:
+		return g->t[o->in[0]].ndim == 3 ? M_CONV : M_REF;
+	case OP_LINEAR:
+		return M_LINEAR;
+	case OP_MAXPOOL:
+	case OP_AVGPOOL:
+		end_pads(o, &pb, &pr);
+		/* ONNX counts the pads but not a ceil-mode partial window */
+		if (o->kind == OP_AVGPOOL && o->count_pad &&
+		    (pb != o->pb || pr != o->pr))
+			return M_REF;
+		return M_POOL;
+	case OP_GAP:
+		return g->t[o->in[0]].ndim == 3 ? M_POOL : M_REF;
+	case OP_UNARY:
+		return M_BLIND;
+	case OP_BINARY:
+		if (o->nin == 2 && o->binary != B_DIV && o->a_batch &&
+		    o->b_batch && same_dims(&g->t[o->in[0]], &g->t[o->out]) &&
+		    same_dims(&g->t[o->in[1]], &g->t[o->out]))
+			return M_BLIND;
+		return M_REF;
+	default:
+		return M_REF;
+	}
+}
+
+/* Reads of tensor t (by root) in the graph's ops. */
+static int
+readers(const struct wh_graph *g, int t)
+{
+	int q, i, n = 0;
+
+	for (q = 0; q < g->nops; q++)
+		for (i = 0; i < g->ops[q].nin; i++)
+			if (g->ops[q].in[i] >= 0 && troot(g, g->ops[q].in[i]) == t)
+				n++;
+	return n;
+}
+
+/*
+ * Folds a relu, leaky relu or clip that alone reads a convolution's or a
+ * linear layer's output into its post-ops (oneDNN computes these exactly
+ * as the reference does); the op then writes the activation's output.
+ */
+static void
+plan_fusion(struct wh_dnnl *d)
+{
+	const struct wh_graph *g = d->g;
+	int q, t, u;
+
+	for (q = 0; q < g->nops; q++)
+		d->op[q].out = g->ops[q].out;
+	for (q = 0; q + 1 < g->nops; q++) {
+		const struct wh_op *o = &g->ops[q], *a = &g->ops[q + 1];
+
+		if (d->op[q].mode != M_CONV && d->op[q].mode != M_LINEAR)
+			continue;
+		if (a->kind != OP_UNARY || (a->unary != U_RELU &&
+		    a->unary != U_LEAKY && a->unary != U_CLIP) ||
+		    a->in[0] != o->out)
+			continue;
+		t = o->out;
+		if (t == troot(g, g->output) || readers(g, t) != 1)
+			continue;
+		for (u = 0; u < g->nt; u++)
+			if (g->t[u].alias == t)
+				break;
+		if (u < g->nt)
+			continue;
+		d->op[q].act = a;
+		d->op[q].out = a->out;
+		d->op[q + 1].mode = M_FUSED;
+		q++;
+	}
+}
+
+/* The tensors op o reads and writes, by root: up to 5. */
+static int
+op_tensors(const struct wh_dnnl *d, const struct wh_op *o, int *ts)
+{
+	const struct wh_graph *g = d->g;
+	int i, n = 0;
+
+	for (i = 0; i < o->nin && i < 4; i++)
+		if (o->in[i] >= 0 && !g->t[o->in[i]].is_const)
+			ts[n++] = troot(g, o->in[i]);
+	ts[n++] = troot(g, d->op[o - g->ops].out);
+	return n;
+}
+
+/*
+ * The layouts: a 3-D activation is blocked unless it is the graph's input
+ * or output, another tensor views it (Reshape, Flatten), or an op that
+ * needs NCHW reads or writes it; the element-wise ops (unary, and binary
+ * on two activations of one shape) have one layout on all their tensors,
+ * blocked only where it pads nothing (channels a multiple of the block),
+ * so that they can run on the buffers as they are.  Convolutions and pools
+ * take any (reordering on the way where their primitive wants another).
+ */
+static void
+plan_layouts(struct wh_dnnl *d)
+{
+	const struct wh_graph *g = d->g;
+	int t, q, k, changed = 1;
+
+	for (t = 0; t < g->nt; t++)
+		d->blocked[t] = d->block > 0 && !g->t[t].is_const &&
+		    g->t[t].alias < 0 && g->t[t].ndim == 3;
+	for (t = 0; t < g->nt; t++)
+		if (g->t[t].alias >= 0)
+			d->blocked[troot(g, t)] = 0;
+	d->blocked[troot(g, g->input)] = 0;
+	d->blocked[troot(g, g->output)] = 0;
+	while (changed) {
+		changed = 0;
+		for (q = 0; q < g->nops; q++) {
+			const struct wh_op *o = &g->ops[q];
+			enum mode m = d->op[q].mode;
+			int ts[5], nts = op_tensors(d, o, ts), any_plain = 0;
+
+			for (k = 0; k < nts; k++)
+				if (!d->blocked[ts[k]])
+					any_plain = 1;
+			if (m == M_BLIND && d->block > 0 &&
+			    g->t[o->out].ndim == 3 &&
+			    g->t[o->out].dims[0] % d->block != 0)
+				any_plain = 1;
+			if (m == M_CONV || m == M_POOL || m == M_FUSED ||
+			    (!any_plain && m == M_BLIND))
+				continue;
+			for (k = 0; k < nts; k++)
+				if (d->blocked[ts[k]]) {
+					d->blocked[ts[k]] = 0;
+					changed = 1;
+				}
+		}
+	}
+}
+
+struct wh_dnnl *
+wh_dnnl_new(const struct wh_graph *g, int threads, char **err)
+{
+	return wh_dnnl_new_layout(g, threads, WH_DNNL_PROBE, err);
+}
+
+struct wh_dnnl *
+wh_dnnl_new_layout(const struct wh_graph *g, int threads, int layout,
+    char **err)
+{
+	struct wh_dnnl *d;
+	int q, t, i;
+
+	thread_enter(NULL);
+	d = xcalloc(1, sizeof *d);
+	d->g = g;
+	if (dnnl_engine_create(&d->eng, dnnl_cpu, 0) != dnnl_success) {
+		free(d);
+		wh_error(err, "oneDNN: no CPU engine on this machine");
+		return NULL;
+	}
+	d->layout = layout == WH_DNNL_PROBE ? probe_layout(d->eng) : layout;
+	d->block = d->layout == WH_DNNL_NHWC ? 1 : d->layout == WH_DNNL_BLOCK8 ?
+	    8 : d->layout == WH_DNNL_BLOCK16 ? 16 : 0;
+	d->btag = d->layout == WH_DNNL_NHWC ? dnnl_nhwc :
+	    d->layout == WH_DNNL_BLOCK8 ? dnnl_nChw8c : dnnl_nChw16c;
+	d->op = xcalloc(g->nops ? g->nops : 1, sizeof *d->op);
+	for (q = 0; q < g->nops; q++) {
+		d->op[q].mode = op_mode(g, &g->ops[q]);
+		pthread_mutex_init(&d->op[q].mu, NULL);
+	}
+	d->blocked = xcalloc(g->nt ? g->nt : 1, sizeof *d->blocked);
+	d->floats = xcalloc(g->nt ? g->nt : 1, sizeof *d->floats);
+	plan_fusion(d);
+	plan_layouts(d);
+	for (t = 0; t < g->nt; t++) {
+		d->floats[t] = g->t[t].ss;
+		if (d->blocked[troot(g, t)] && !g->t[t].is_const) {
+			dnnl_memory_desc_t md;
+
+			act_md(d, t, 1, &md);
+			d->floats[t] = dnnl_memory_desc_get_size(&md) /
+			    sizeof(float);
+		}
+	}
+	d->gen = xcalloc(g->nlayers ? g->nlayers : 1, sizeof *d->gen);
+	d->threads = threads < 1 ? 1 : threads;
+	d->thr = xcalloc(d->threads, sizeof *d->thr);
+	for (i = 0; i < d->threads; i++) {
+		check(dnnl_stream_create(&d->thr[i].stream, d->eng,
+		    dnnl_stream_default_flags), "stream");
+		d->thr[i].tbuf = xcalloc(g->nt ? g->nt : 1,
+		    sizeof *d->thr[i].tbuf);
+	}
+	pthread_mutex_init(&d->mu, NULL);
+	return d;
+}
+
+static void
+prim_release(struct prim *p, int threads)
+{
+	int i, k;
+
+	if (p->tm != NULL)
+		for (i = 0; i < threads; i++) {
+			if (p->tm[i].src)
+				dnnl_memory_destroy(p->tm[i].src);
+			if (p->tm[i].dst)
+				dnnl_memory_destroy(p->tm[i].dst);
+			if (p->tm[i].pad)
+				dnnl_memory_destroy(p->tm[i].pad);
+		}
+	free(p->tm);
+	if (p->wei && p->wei_owned)
+		dnnl_memory_destroy(p->wei);
+	if (p->bias)
+		dnnl_memory_destroy(p->bias);
+	for (k = 0; k < p->npost; k++)
+		dnnl_memory_destroy(p->post[k]);
+	if (p->p)
+		dnnl_primitive_destroy(p->p);
+	memset(p, 0, sizeof *p);
+}
+
+/* Frees the op's insts, or only those for a setting of the layer. */
+static void
+insts_free(struct wh_dnnl *d, struct dop *p, int keep_orig)
+{
+	struct inst *i, *next, **link = &p->insts;
+	int k;
+
+	for (i = p->insts; i != NULL; i = next) {
+		next = i->next;
+		if (keep_orig && i->orig) {
+			*link = i;
+			link = &i->next;
+			continue;
+		}
+		for (k = 0; k < i->nprim; k++)
+			prim_release(&i->pr[k], d->threads);
+		if (i->rin)
+			dnnl_primitive_destroy(i->rin);
+		if (i->rout)
+			dnnl_primitive_destroy(i->rout);
+		free(i);
+	}
+	*link = NULL;
+}
+
+void
+wh_dnnl_free(struct wh_dnnl *d)
+{
+	struct conv *c, *next;
+	int q, i;
+
+	if (d == NULL)
+		return;
+	for (q = 0; q < d->g->nops; q++) {
+		insts_free(d, &d->op[q], 0);
+		pthread_mutex_destroy(&d->op[q].mu);
+	}
+	for (c = d->convs; c != NULL; c = next) {
+		next = c->next;
+		dnnl_primitive_destroy(c->to_plain);
+		dnnl_primitive_destroy(c->to_plan);
+		free(c);
+	}
+	for (i = 0; i < d->threads; i++) {
+		dnnl_stream_destroy(d->thr[i].stream);
+		free(d->thr[i].mem);
+		free(d->thr[i].tbuf);
+	}
+	pthread_mutex_destroy(&d->mu);
+	dnnl_engine_destroy(d->eng);
+	free(d->thr);
+	free(d->gen);
+	free(d->floats);
+	free(d->blocked);
+	free(d->op);
+	free(d);
+}
+
+size_t
+wh_dnnl_tensor_floats(const struct wh_dnnl *d, int t)
+{
+	return d->floats[t];
+}
+
+int
+wh_dnnl_tensor_blocked(const struct wh_dnnl *d, int t)
+{
+	return d->blocked[troot(d->g, t)];
+}
+
+int
+wh_dnnl_layout(const struct wh_dnnl *d)
+{
+	return d->layout;
+}
+
+void
+wh_dnnl_set_omp(struct wh_dnnl *d, int threads)
+{
+	d->omp = threads;
+}
+
+int
+wh_dnnl_fused(const struct wh_dnnl *d, int q)
+{
+	return d->op[q].act != NULL;
+}
+
+void
+wh_dnnl_set_layer(struct wh_dnnl *d, int i)
+{
+	d->gen[i]++;
+}
+
+/* ---- building primitives ---- */
+
+static dnnl_memory_t
+mem_view(dnnl_engine_t eng, const dnnl_memory_desc_t *md, const void *data)
+{
+	dnnl_memory_t m;
+
+	check(dnnl_memory_create(&m, md, eng, (void *)data), "memory");
+	return m;
+}
+
+/* Runs a one-off reorder src -> dst on stream s (the calling thread's). */
+static int
+reorder_once(dnnl_engine_t eng, dnnl_stream_t s, dnnl_memory_t src,
+    dnnl_memory_t dst)
+{
+	const dnnl_memory_desc_t *smd, *dmd;
+	dnnl_primitive_desc_t pd;
+	dnnl_primitive_t r;
+	dnnl_exec_arg_t args[2];
+
+	dnnl_memory_get_memory_desc(src, &smd);
+	dnnl_memory_get_memory_desc(dst, &dmd);
+	if (dnnl_reorder_primitive_desc_create(&pd, smd, eng, dmd, eng,
+	    NULL) != dnnl_success)
+		return -1;
+	check(dnnl_primitive_create(&r, pd), "reorder");
+	dnnl_primitive_desc_destroy(pd);
+	args[0].arg = DNNL_ARG_FROM;
+	args[0].memory = src;
+	args[1].arg = DNNL_ARG_TO;
+	args[1].memory = dst;
+	check(dnnl_primitive_execute(r, s, 2, args), "reorder");
+	check(dnnl_stream_wait(s), "stream");
+	dnnl_primitive_destroy(r);
+	return 0;
+}
+
+/* The epilogue after the bias as post-ops: scale, shift, relu, then the
+ * activation fused from the next op (act, or NULL). */
+static void
+post_ops(dnnl_primitive_attr_t attr, const struct wh_op *o,
+    const struct wh_op *act, int last, int nd)
+{
+	dnnl_post_ops_t po;
+	dnnl_memory_desc_t cmd;
+	int64_t dims[4] = { 1, o->oc, 1, 1 };
+
+	check(dnnl_post_ops_create(&po), "post-ops");
+	if (last && o->ep_scale != NULL) {
+		md_dims(&cmd, nd, dims, nd == 4 ? dnnl_abcd : dnnl_ab);
+		check(dnnl_post_ops_append_binary(po, dnnl_binary_mul, &cmd),
+		    "post-ops");
+		check(dnnl_post_ops_append_binary(po, dnnl_binary_add, &cmd),
+		    "post-ops");
+	}
+	if (last && o->ep_relu)
+		check(dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu,
+		    0.0f, 0.0f), "post-ops");
+	if (last && act != NULL && act->unary == U_RELU)
+		check(dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu,
+		    0.0f, 0.0f), "post-ops");
+	if (last && act != NULL && act->unary == U_LEAKY)
+		check(dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu,
+		    act->alpha, 0.0f), "post-ops");
+	if (last && act != NULL && act->unary == U_CLIP)
+		check(dnnl_post_ops_append_eltwise(po, 1.0f,
+		    dnnl_eltwise_clip_v2, act->alpha, act->beta), "post-ops");
+	check(dnnl_primitive_attr_set_post_ops(attr, po), "post-ops");
+	dnnl_post_ops_destroy(po);
+}
+
+/*
+ * Makes a primitive from an op descriptor: weights (user layout wmd, data
+ * w) reordered into the layout the primitive picks, unless an earlier
+ * batch size's already are (share).  bias and the epilogue only when last.
+ */
+static int
+prim_make(struct wh_dnnl *d, struct prim *p, const void *desc,
+    const struct wh_op *o, int last, int nd_post,
+    const dnnl_memory_desc_t *wmd, const float *w, const float *bias,
+    int64_t nbias, const struct prim *share, dnnl_stream_t s)
+{
+	dnnl_primitive_attr_t attr;
+	dnnl_primitive_desc_t pd;
+	const dnnl_memory_desc_t *q;
+	const char *name = NULL;
+
+	check(dnnl_primitive_attr_create(&attr), "attributes");
+	check(dnnl_primitive_attr_set_scratchpad_mode(attr,
+	    dnnl_scratchpad_mode_user), "attributes");
+	if (o != NULL)
+		post_ops(attr, o, d->op[o - d->g->ops].act, last, nd_post);
+	if (dnnl_primitive_desc_create(&pd, desc, attr, d->eng, NULL) !=
+	    dnnl_success) {
+		dnnl_primitive_attr_destroy(attr);
+		return -1;
+	}
+	dnnl_primitive_attr_destroy(attr);
+	if (dnnl_primitive_create(&p->p, pd) != dnnl_success) {
+		dnnl_primitive_desc_destroy(pd);
+		return -1;
+	}
+	p->src = *dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0);
+	p->dst = *dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0);
+	q = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
+	p->pad = q != NULL ? dnnl_memory_desc_get_size(q) : 0;
+	dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &name);
+	snprintf(p->name, sizeof p->name, "%s", name ? name : "?");
+	if (wmd != NULL) {
+		q = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+		if (share != NULL && share->wei != NULL) {
+			const dnnl_memory_desc_t *smd;
+
+			dnnl_memory_get_memory_desc(share->wei, &smd);
+			if (dnnl_memory_desc_equal(smd, q)) {
+				p->wei = share->wei;
+				p->wei_owned = 0;
+			}
+		}
+		if (p->wei == NULL && dnnl_memory_desc_equal(q, wmd)) {
+			p->wei = mem_view(d->eng, wmd, w);
+			p->wei_owned = 1;
+		} else if (p->wei == NULL) {
+			dnnl_memory_t user = mem_view(d->eng, wmd, w);
+
+			check(dnnl_memory_create(&p->wei, q, d->eng,
+			    DNNL_MEMORY_ALLOCATE), "memory");
+			p->wei_owned = 1;
+			if (reorder_once(d->eng, s, user, p->wei) != 0) {
+				dnnl_memory_destroy(user);
+				dnnl_primitive_desc_destroy(pd);
+				return -1;
+			}
+			dnnl_memory_destroy(user);
+		}
+	}
+	if (last && bias != NULL) {
+		dnnl_memory_desc_t bmd;
+
+		q = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 1);
+		if (q == NULL || q->ndims == 0) {
+			md_dims(&bmd, 1, &nbias, dnnl_a);
+			q = &bmd;
+		}
+		p->bias = mem_view(d->eng, q, bias);
+	}
+	if (last && o != NULL && o->ep_scale != NULL) {
+		dnnl_memory_desc_t cmd;
+		int64_t dims[4] = { 1, o->oc, 1, 1 };
+
+		md_dims(&cmd, nd_post, dims, nd_post == 4 ? dnnl_abcd : dnnl_ab);
+		p->post[0] = mem_view(d->eng, &cmd, o->ep_scale);
+		p->post[1] = mem_view(d->eng, &cmd, o->ep_shift);
+		p->npost = 2;
+	}
+	p->tm = xcalloc(d->threads, sizeof *p->tm);
+	dnnl_primitive_desc_destroy(pd);
+	return 0;
+}
+
+/*
+ * A convolution x: (n, c, h, w) -> y: (n, oc, oh, ow) with weights
+ * w: (oc, c / group, kh, kw), as a descriptor with src and dst mds given.
+ */
+static int
+conv_prim(struct wh_dnnl *d, struct prim *p, const struct wh_op *o, int last,
+    const dnnl_memory_desc_t *src, const dnnl_memory_desc_t *dst,
+    int64_t c, int64_t oc, int64_t kh, int64_t kw, const int64_t *st,
+    const int64_t *dil, const int64_t *pl, const int64_t *pr, int group,
+    const float *w, const float *bias, const struct prim *share,
+    dnnl_stream_t s)
+{
+	dnnl_convolution_desc_t cd;
+	dnnl_memory_desc_t wmd, wany, bmd;
+	dnnl_dims_t dst_, dil_, pl_, pr_;
+	int i;
+
+	if (group == 1) {
+		md_dims(&wmd, 4, (int64_t[]){ oc, c, kh, kw }, dnnl_oihw);
+		md_any(&wany, 4, (int64_t[]){ oc, c, kh, kw });
+	} else {
+		int64_t gd[5] = { group, oc / group, c / group, kh, kw };
+
+		md_dims(&wmd, 5, gd, dnnl_goihw);
+		md_any(&wany, 5, gd);
+	}
+	if (last && bias != NULL)
+		md_any(&bmd, 1, &oc);
+	for (i = 0; i < 2; i++) {
+		dst_[i] = st[i];
+		dil_[i] = dil[i] - 1;
+		pl_[i] = pl[i];
+		pr_[i] = pr[i];
+	}
+	if (dnnl_dilated_convolution_forward_desc_init(&cd,
+	    dnnl_forward_inference, dnnl_convolution_direct, src, &wany,
+	    last && bias != NULL ? &bmd : NULL, dst, dst_, dil_, pl_, pr_) !=
+	    dnnl_success)
+		return -1;
+	return prim_make(d, p, &cd, o, last, 4, &wmd, w, bias, oc, share, s);
+}
+
+/* The first inst of the same op and weights, to share weights with. */
+static const struct prim *
+share_of(const struct dop *p, const struct inst *in, int k)
+{
+	const struct inst *i;
+
+	for (i = p->insts; i != NULL && i->orig != in->orig; i = i->next)
+		;
+	return i != NULL && i->nprim > k ? &i->pr[k] : NULL;
+}
+
+static int
+build_conv(struct wh_dnnl *d, const struct dop *dp, struct inst *in,
+    const struct wh_op *o, const struct wh_layer_weights *lw,
+    const float *aux, dnnl_stream_t s)
+{
+	const struct wh_graph *g = d->g;
+	const struct wh_layer *l = &g->layers[o->layer];
+	dnnl_memory_desc_t src, dst, mid;
+	int64_t st[2] = { o->sh, o->sw }, dil[2] = { o->dh, o->dw };
+	int64_t pl[2] = { o->pt, o->pl }, pr[2] = { o->pb, o->pr };
+	int64_t one[2] = { 1, 1 }, zero[2] = { 0, 0 };
+	size_t n = in->n;
+
+	if (in->nprim < 0) {
+		/* the second try: the layouts the primitive likes best */
+		md_any(&src, 4, (int64_t[]){ (int64_t)n, o->c, o->h, o->w });
+		md_any(&dst, 4, (int64_t[]){ (int64_t)n, o->oc, o->oh, o->ow });
+	} else {
+		act_md(d, o->in[0], n, &src);
+		act_md(d, dp->out, n, &dst);
+	}
+	in->nprim = 0;
+	if (lw == NULL || lw->rank == 0) {
+		if (conv_prim(d, &in->pr[0], o, 1, &src, &dst, o->c, o->oc,
+		    o->kh, o->kw, st, dil, pl, pr, o->group, lw && lw->w ?
+		    lw->w : l->w, l->bias, share_of(dp, in, 0), s) != 0)
+			return -1;
+		in->nprim = 1;
+		return 0;
+	}
+	if (!lw->spatial) {
+		/* x -> vt: (r, c, kh, kw) -> u: (oc, r, 1, 1) */
+		md_any(&mid, 4, (int64_t[]){ (int64_t)n, lw->rank, o->oh, o->ow });
+		if (conv_prim(d, &in->pr[0], o, 0, &src, &mid, o->c, lw->rank,
+		    o->kh, o->kw, st, dil, pl, pr, 1, lw->vt, NULL,
+		    share_of(dp, in, 0), s) != 0)
+			return -1;
+		in->nprim = 1;
+		if (conv_prim(d, &in->pr[1], o, 1, &in->pr[0].dst, &dst,
+		    lw->rank, o->oc, 1, 1, one, one, zero, zero, 1, lw->u,
+		    l->bias, share_of(dp, in, 1), s) != 0)
+			return -1;
+		in->nprim = 2;
+		return 0;
+	}
+	/* 1 x kw to r channels over rows padded top and bottom, vt:
+	 * (r, c, 1, kw); then kh x 1, aux: (oc, r, kh, 1) */
+	{
+		int64_t th = o->h + o->pt + o->pb;
+		int64_t st0[2] = { 1, o->sw }, dil0[2] = { 1, o->dw };
+		int64_t st1[2] = { o->sh, 1 }, dil1[2] = { o->dh, 1 };
+
+		md_any(&mid, 4, (int64_t[]){ (int64_t)n, lw->rank, th, o->ow });
+		if (conv_prim(d, &in->pr[0], o, 0, &src, &mid, o->c, lw->rank,
+		    1, o->kw, st0, dil0, pl, pr, 1, lw->vt, NULL,
+		    share_of(dp, in, 0), s) != 0)
+			return -1;
+		in->nprim = 1;
+		if (conv_prim(d, &in->pr[1], o, 1, &in->pr[0].dst, &dst,
+		    lw->rank, o->oc, o->kh, 1, st1, dil1, zero, zero, 1, aux,
+		    l->bias, share_of(dp, in, 1), s) != 0)
+			return -1;
+		in->nprim = 2;
+		return 0;
+	}
+}
+
+/*
+ * x: (m, k) -> y: (m, nout) = x . w^T (+ bias, epilogue), w: (nout, k):
+ * an inner product for one row per sample, a matmul otherwise.
+ */
+static int
+linear_prim(struct wh_dnnl *d, struct prim *p, const struct wh_op *o,
+    int last, const dnnl_memory_desc_t *src, const dnnl_memory_desc_t *dst,
+    int64_t k, int64_t nout, const float *w, const float *bias,
+    const struct prim *share, dnnl_stream_t s)
+{
+	dnnl_memory_desc_t wmd, wany, bmd;
+
+	if (o->rows == 1) {
+		dnnl_inner_product_desc_t ip;
+
+		md_dims(&wmd, 2, (int64_t[]){ nout, k }, dnnl_oi);
+		md_any(&wany, 2, (int64_t[]){ nout, k });
+		if (last && bias != NULL)
+			md_any(&bmd, 1, &nout);
+		if (dnnl_inner_product_forward_desc_init(&ip,
+		    dnnl_forward_inference, src, &wany, last && bias ? &bmd :
+		    NULL, dst) != dnnl_success)
+			return -1;
+		return prim_make(d, p, &ip, o, last, 2, &wmd, w, bias, nout,
+		    share, s);
+	} else {
+		dnnl_matmul_desc_t mm;
+		dnnl_dims_t wd = { k, nout }, ws = { 1, k };
+
+		/* w: (nout, k) row-major is w^T: (k, nout) with strides (1, k) */
+		check(dnnl_memory_desc_init_by_strides(&wmd, 2, wd, dnnl_f32, ws),
+		    "memory descriptor");
+		md_any(&wany, 2, (int64_t[]){ k, nout });
+		if (last && bias != NULL)
+			md_dims(&bmd, 2, (int64_t[]){ 1, nout }, dnnl_ab);
+		if (dnnl_matmul_desc_init(&mm, src, &wany, last && bias ? &bmd :
+		    NULL, dst) != dnnl_success)
+			return -1;
+		if (prim_make(d, p, &mm, o, last, 2, &wmd, w, NULL, nout, share,
+		    s) != 0)
+			return -1;
+		if (last && bias != NULL)
+			p->bias = mem_view(d->eng, &bmd, bias);
+		return 0;
+	}
+}
+
+static int
+build_linear(struct wh_dnnl *d, const struct dop *dp, struct inst *in,
+    const struct wh_op *o, const struct wh_layer_weights *lw,
+    dnnl_stream_t s)
+{
+	const struct wh_layer *l = &d->g->layers[o->layer];
+	int64_t m = (int64_t)in->n * o->rows;
+	dnnl_memory_desc_t src, dst, mid;
+
+	md_dims(&src, 2, (int64_t[]){ m, o->c }, dnnl_ab);
+	md_dims(&dst, 2, (int64_t[]){ m, o->oc }, dnnl_ab);
+	if (lw == NULL || lw->rank == 0) {
+		if (linear_prim(d, &in->pr[0], o, 1, &src, &dst, o->c, o->oc,
+		    lw && lw->w ? lw->w : l->w, l->bias, share_of(dp, in, 0),
+		    s) != 0)
+			return -1;
+		in->nprim = 1;
+		return 0;
+	}
+	/* t: (m, r) = x . vt^T; y = t . u^T */
+	md_dims(&mid, 2, (int64_t[]){ m, lw->rank }, dnnl_ab);
+	if (linear_prim(d, &in->pr[0], o, 0, &src, &mid, o->c, lw->rank, lw->vt,
+	    NULL, share_of(dp, in, 0), s) != 0)
+		return -1;
+	in->nprim = 1;
+	if (linear_prim(d, &in->pr[1], o, 1, &mid, &dst, lw->rank, o->oc, lw->u,
+	    l->bias, share_of(dp, in, 1), s) != 0)
+		return -1;
+	in->nprim = 2;
+	return 0;
+}
+
+static int
+build_pool(struct wh_dnnl *d, struct inst *in, const struct wh_op *o)
+{
+	dnnl_pooling_v2_desc_t pd;
+	dnnl_memory_desc_t src, dst;
+	dnnl_alg_kind_t alg;
+	dnnl_dims_t st, k, dil, pl, pr;
+	int64_t pb, prr;
+
+	if (in->nprim < 0) {
+		act_md(d, o->in[0], in->n, &src);
+		md_any(&dst, 4, (int64_t[]){ (int64_t)in->n, o->oc, o->oh,
+		    o->ow });
+	} else {
+		act_md(d, o->in[0], in->n, &src);
+		act_md(d, o->out, in->n, &dst);
+	}
+	in->nprim = 0;
+	if (o->kind == OP_GAP) {
+		alg = dnnl_pooling_avg_exclude_padding;
+		st[0] = st[1] = 1;
+		k[0] = o->h;
+		k[1] = o->w;
+		dil[0] = dil[1] = pl[0] = pl[1] = pr[0] = pr[1] = 0;
+	} else {
+		alg = o->kind == OP_MAXPOOL ? dnnl_pooling_max :
+		    o->count_pad ? dnnl_pooling_avg_include_padding :
+		    dnnl_pooling_avg_exclude_padding;
+		end_pads(o, &pb, &prr);
+		st[0] = o->sh;
+		st[1] = o->sw;
+		k[0] = o->kh;
+		k[1] = o->kw;
+		dil[0] = o->dh - 1;
+		dil[1] = o->dw - 1;
+		pl[0] = o->pt;
+		pl[1] = o->pl;
+		pr[0] = pb;
+		pr[1] = prr;
+	}
+	if (dnnl_pooling_v2_forward_desc_init(&pd, dnnl_forward_inference, alg,
+	    &src, &dst, st, k, dil, pl, pr) != dnnl_success)
+		return -1;
+	if (prim_make(d, &in->pr[0], &pd, NULL, 0, 0, NULL, NULL, NULL, 0, NULL,
+	    NULL) != 0)
+		return -1;
+	in->nprim = 1;
+	return 0;
+}
+
+static dnnl_primitive_t
+reorder_prim(struct wh_dnnl *d, const dnnl_memory_desc_t *from,
+    const dnnl_memory_desc_t *to)
+{
+	dnnl_primitive_desc_t pd;
+	dnnl_primitive_t r;
+
+	check(dnnl_reorder_primitive_desc_create(&pd, from, d->eng, to, d->eng,
+	    NULL), "reorder");
+	check(dnnl_primitive_create(&r, pd), "reorder");
+	dnnl_primitive_desc_destroy(pd);
+	return r;
+}
+
+/* The reorders between the plan's layouts and the primitives', and the
+ * description of what runs. */
+static void
+inst_layouts(struct wh_dnnl *d, struct inst *in, const struct wh_op *o)
+{
+	const struct prim *last = &in->pr[in->nprim - 1];
+	size_t l;
+	int k;
+
+	in->impl[0] = '\0';
+	if (o->kind != OP_LINEAR) {
+		act_md(d, o->in[0], in->n, &in->in_md);
+		act_md(d, d->op[o - d->g->ops].out, in->n, &in->out_md);
+		if (!dnnl_memory_desc_equal(&in->in_md, &in->pr[0].src))
+			in->rin = reorder_prim(d, &in->in_md, &in->pr[0].src);
+		if (!dnnl_memory_desc_equal(&in->out_md, &last->dst))
+			in->rout = reorder_prim(d, &last->dst, &in->out_md);
+	}
+	if (in->rin)
+		snprintf(in->impl, sizeof in->impl, "reorder + ");
+	for (k = 0; k < in->nprim; k++) {
+		l = strlen(in->impl);
+		snprintf(in->impl + l, sizeof in->impl - l, "%s%s", k ? " + " :
+		    "", in->pr[k].name);
+	}
+	l = strlen(in->impl);
+	if (in->rout)
+		snprintf(in->impl + l, sizeof in->impl - l, " + reorder");
+}
+
+/* Op q's primitives for batch n, made now if need be. */
+static struct inst *
+inst_get(struct wh_dnnl *d, int q, const struct wh_layer_weights *lw,
+    const float *aux, size_t n, dnnl_stream_t s)
+{
+	const struct wh_op *o = &d->g->ops[q];
+	struct dop *p = &d->op[q];
+	unsigned gen = o->layer >= 0 ? d->gen[o->layer] : 0;
+	struct inst *in;
+	int r = -1, k;
+
+	pthread_mutex_lock(&p->mu);
+	if (p->insts != NULL && p->gen != gen)
+		insts_free(d, p, 1);
+	p->gen = gen;
+	for (in = p->insts; in != NULL && (in->n != n ||
+	    in->orig != (lw == NULL)); in = in->next)
+		;
+	if (in == NULL) {
+		int try;
+
+		in = xcalloc(1, sizeof *in);
+		in->n = n;
+		in->orig = lw == NULL;
+		for (try = 0; try < 2; try++) {
+			if (p->mode == M_CONV)
+				r = build_conv(d, p, in, o, lw, aux, s);
+			else if (p->mode == M_LINEAR)
+				r = build_linear(d, p, in, o, lw, s);
+			else if (p->mode == M_POOL)
+				r = build_pool(d, in, o);
+			/* oneDNN's reference kernels are slow, and its gemm
+			 * convolutions (im2col) slower than its direct ones
+			 * with a reorder on either side: on the plan's
+			 * layouts, take them only when the primitive's own
+			 * choice of layout has none better */
+			for (k = 0; k < in->nprim && r == 0; k++)
+				if (strncmp(in->pr[k].name, "ref", 3) == 0 ||
+				    (p->mode == M_CONV &&
+				    strstr(in->pr[k].name, "gemm:") != NULL))
+					r = 1;
+			if (r == 0 || try == 1 || p->mode == M_LINEAR)
+				break;
+			for (k = 0; k < in->nprim; k++)
+				prim_release(&in->pr[k], d->threads);
+			in->nprim = -1;
+		}
+		if (r < 0) {
+			/* oneDNN declined: the reference kernel runs */
+			for (k = 0; k < in->nprim; k++)
+				prim_release(&in->pr[k], d->threads);
+			in->nprim = 0;
+		}
+		if (in->nprim > 0)
+			inst_layouts(d, in, o);
+		/* appended, so that the first stays the one others share */
+		if (p->insts == NULL)
+			p->insts = in;
+		else {
+			struct inst *t = p->insts;
+
+			while (t->next != NULL)
+				t = t->next;
+			t->next = in;
+		}
+	}
+	pthread_mutex_unlock(&p->mu);
+	return in;
+}
+
+/* ---- running ---- */
+
+/* At least n floats of thread th's arena, 64-byte aligned. */
+static float *
+arena(struct thr *th, size_t n)
+{
+	n += 16;
+	if (th->cap < n) {
+		free(th->mem);
+		th->mem = xmalloc(n * sizeof *th->mem);
+		th->cap = n;
+	}
+	return (float *)(((uintptr_t)th->mem + 63) & ~(uintptr_t)63);
+}
+
+static size_t
+up16(size_t n)
+{
+	return (n + 15) / 16 * 16;
+}
+
+static dnnl_memory_t
+tmem(dnnl_engine_t eng, dnnl_memory_t *m, const dnnl_memory_desc_t *md,
+    const void *data)
+{
+	if (*m == NULL)
+		check(dnnl_memory_create(m, md, eng, (void *)data), "memory");
+	else
+		check(dnnl_memory_set_data_handle(*m, (void *)data), "memory");
+	return *m;
+}
+
+static void
+prim_exec(struct wh_dnnl *d, struct prim *p, int thread, const float *src,
+    float *dst, void *pad)
+{
+	struct pmem *tm = &p->tm[thread];
+	dnnl_exec_arg_t a[8];
+	int na = 0, k;
+
+	a[na].arg = DNNL_ARG_SRC;
+	a[na++].memory = tmem(d->eng, &tm->src, &p->src, src);
+	a[na].arg = DNNL_ARG_DST;
+	a[na++].memory = tmem(d->eng, &tm->dst, &p->dst, dst);
+	if (p->wei != NULL) {
+		a[na].arg = DNNL_ARG_WEIGHTS;
+		a[na++].memory = p->wei;
+	}
+	if (p->bias != NULL) {
+		a[na].arg = DNNL_ARG_BIAS;
+		a[na++].memory = p->bias;
+	}
+	for (k = 0; k < p->npost; k++) {
+		a[na].arg = DNNL_ARG_ATTR_MULTIPLE_POST_OP(k) | DNNL_ARG_SRC_1;
+		a[na++].memory = p->post[k];
+	}
+	if (p->pad > 0) {
+		dnnl_memory_desc_t md;
+		int64_t bytes = (int64_t)p->pad;
+
+		if (tm->pad == NULL) {
+			check(dnnl_memory_desc_init_by_tag(&md, 1,
+			    (dnnl_dims_t){ bytes }, dnnl_u8, dnnl_a), "memory");
+			tmem(d->eng, &tm->pad, &md, pad);
+		} else
+			tmem(d->eng, &tm->pad, NULL, pad);
+		a[na].arg = DNNL_ARG_SCRATCHPAD;
+		a[na++].memory = tm->pad;
+	}
+	check(dnnl_primitive_execute(p->p, d->thr[thread].stream, na, a),
+	    "execute");
+}
+
+/* The reorders of tensor t at batch n, made now if need be. */
+static struct conv *
+conv_get(struct wh_dnnl *d, int t, size_t n)
+{
+	struct conv *c;
+	dnnl_primitive_desc_t pd;
+
+	pthread_mutex_lock(&d->mu);
+	for (c = d->convs; c != NULL && (c->t != t || c->n != n); c = c->next)
+		;
+	if (c == NULL) {
+		c = xcalloc(1, sizeof *c);
+		c->t = t;
+		c->n = n;
+		act_md(d, t, n, &c->plan_md);
+		plain_md(d->g, t, n, &c->plain_md);
+		check(dnnl_reorder_primitive_desc_create(&pd, &c->plan_md,
+		    d->eng, &c->plain_md, d->eng, NULL), "reorder");
+		check(dnnl_primitive_create(&c->to_plain, pd), "reorder");
+		dnnl_primitive_desc_destroy(pd);
+		check(dnnl_reorder_primitive_desc_create(&pd, &c->plain_md,
+		    d->eng, &c->plan_md, d->eng, NULL), "reorder");
+		check(dnnl_primitive_create(&c->to_plan, pd), "reorder");
+		dnnl_primitive_desc_destroy(pd);
+		c->next = d->convs;
+		d->convs = c;
+	}
+	pthread_mutex_unlock(&d->mu);
+	return c;
+}
+
+static void
+reorder_exec(struct wh_dnnl *d, int thread, dnnl_primitive_t r,
+    const dnnl_memory_desc_t *smd, const float *src,
+    const dnnl_memory_desc_t *dmd, float *dst)
+{
+	dnnl_memory_t ms, md;
+	dnnl_exec_arg_t a[2];
+
+	check(dnnl_memory_create(&ms, smd, d->eng, (void *)src), "memory");
+	check(dnnl_memory_create(&md, dmd, d->eng, dst), "memory");
+	a[0].arg = DNNL_ARG_FROM;
+	a[0].memory = ms;
+	a[1].arg = DNNL_ARG_TO;
+	a[1].memory = md;
+	check(dnnl_primitive_execute(r, d->thr[thread].stream, 2, a),
+	    "reorder");
+	dnnl_memory_destroy(ms);
+	dnnl_memory_destroy(md);
+}
+
+/* n samples of tensor t between the plan's layout and NCHW. */
+static void
+convert(struct wh_dnnl *d, int t, const float *src, float *dst, size_t n,
+    int thread, int to_plain)
+{
+	struct conv *c = conv_get(d, t, n);
+
+	if (to_plain)
+		reorder_exec(d, thread, c->to_plain, &c->plan_md, src,
+		    &c->plain_md, dst);
+	else
+		reorder_exec(d, thread, c->to_plan, &c->plain_md, src,
+		    &c->plan_md, dst);
+	check(dnnl_stream_wait(d->thr[thread].stream), "stream");
+}
+
+int
+wh_dnnl_to_plain(struct wh_dnnl *d, int t, const float *src, float *dst,
+    size_t n, int thread, char **err)
+{
+	(void)err;
+	thread_enter(d);
+	if (!d->blocked[troot(d->g, t)]) {
+		memcpy(dst, src, n * d->g->t[t].ss * sizeof *dst);
+		return 0;
+	}
+	convert(d, t, src, dst, n, thread, 1);
+	return 0;
+}
+
+/*
+ * The reference kernel for op q, on NCHW copies of whatever blocked
+ * tensors it touches (none, as planned, unless oneDNN declined an op).
+ */
+static int
+run_ref(struct wh_dnnl *d, int q, const struct wh_layer_weights *lw,
+    const float *aux, float **buf, size_t n, float *scratch, int thread,
+    int blind)
+{
+	const struct wh_graph *g = d->g;
+	const struct wh_op *o = &g->ops[q];
+	struct thr *th = &d->thr[thread];
+	int fused = wh_op_fused(g, o, lw), outs[2], nout = 0, ts[5], nts, i, k;
+	size_t need = 0;
+	float *mem;
+
+	outs[nout++] = o->out;
+	if (fused)
+		outs[nout++] = g->ops[q + 1].out;
+	nts = 0;
+	for (i = 0; i < o->nin; i++)
+		if (o->in[i] >= 0 && !g->t[o->in[i]].is_const)
+			ts[nts++] = o->in[i];
+	for (k = 0; k < nout; k++)
+		ts[nts++] = outs[k];
+	for (k = 0; k < nts && !blind; k++)
+		if (d->blocked[troot(g, ts[k])])
+			need += up16(n * g->t[ts[k]].ss);
+	if (need == 0) {
+		wh_op_run(g, o, lw, aux, buf, n, scratch);
+		return fused;
+	}
+	mem = arena(th, need);
+	memcpy(th->tbuf, buf, g->nt * sizeof *buf);
+	for (k = 0; k < nts; k++) {
+		int t = ts[k];
+
+		if (!d->blocked[troot(g, t)])
+			continue;
+		th->tbuf[t] = mem;
+		mem += up16(n * g->t[t].ss);
+		if (k < nts - nout)
+			convert(d, t, buf[t], th->tbuf[t], n, thread, 1);
+	}
+	wh_op_run(g, o, lw, aux, th->tbuf, n, scratch);
+	for (k = 0; k < nout; k++)
+		if (d->blocked[troot(g, outs[k])])
+			convert(d, outs[k], th->tbuf[outs[k]], buf[outs[k]], n,
+			    thread, 0);
+	return fused;
+}
+
+/*
+ * QuantizeLinear then DequantizeLinear to uint8, as ONNX defines them:
+ * q = saturate(round_half_even(x / scale) + zero), y = (q - zero) * scale.
+ * Zero stays zero, so any layout will do.
+ */
+static void
+fake_quant(const float *x, float *y, size_t n, float scale, int zero)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		float q = nearbyintf(x[i] / scale) + (float)zero;
+
+		q = q < 0 ? 0 : q > 255 ? 255 : q;
+		y[i] = (float)((int)q - zero) * scale;
+	}
+}
+
+int
+wh_dnnl_run(struct wh_dnnl *d, int q, const struct wh_layer_weights *lw,
+    const float *aux, float **buf, size_t n, float *scratch, int thread)
+{
+	const struct wh_graph *g = d->g;
+	const struct wh_op *o = &g->ops[q];
+	struct dop *p = &d->op[q];
+	struct thr *th = &d->thr[thread];
+	struct inst *in;
+	const float *x;
+	float *mem, *fq = NULL, *mid = NULL, *xr = NULL, *yr = NULL, *y;
+	size_t nfq = 0, nmid = 0, npad = 0, nxr = 0, nyr = 0;
+	int k;
+
+	thread_enter(d);
+	if (p->mode == M_REF || p->mode == M_BLIND || p->mode == M_FUSED)
+		return run_ref(d, q, lw, aux, buf, n, scratch, thread,
+		    p->mode == M_BLIND);
+	in = inst_get(d, q, lw, aux, n, th->stream);
+	if (in->nprim == 0) {
+		k = run_ref(d, q, lw, aux, buf, n, scratch, thread, 0);
+		if (p->act == NULL)
+			return k;
+		run_ref(d, q + 1, NULL, NULL, buf, n, scratch, thread, 0);
+		return 1;
+	}
+	x = buf[o->in[0]];
+	if (lw != NULL && lw->act_bits)
+		nfq = up16(n * d->floats[troot(g, o->in[0])]);
+	if (in->nprim == 2)
+		nmid = up16(dnnl_memory_desc_get_size(&in->pr[0].dst) /
+		    sizeof(float));
+	if (in->rin)
+		nxr = up16(dnnl_memory_desc_get_size(&in->pr[0].src) /
+		    sizeof(float));
+	if (in->rout)
+		nyr = up16(dnnl_memory_desc_get_size(&in->pr[in->nprim -
+		    1].dst) / sizeof(float));
+	for (k = 0; k < in->nprim; k++)
+		if (up16(in->pr[k].pad / sizeof(float) + 1) > npad)
+			npad = up16(in->pr[k].pad / sizeof(float) + 1);
+	mem = arena(th, nfq + nxr + nmid + nyr + npad);
+	fq = mem;
+	xr = fq + nfq;
+	mid = xr + nxr;
+	yr = mid + nmid;
+	if (nfq) {
+		fake_quant(x, fq, n * d->floats[troot(g, o->in[0])],
+		    lw->act_scale, lw->act_zero);
+		x = fq;
+	}
+	if (in->rin) {
+		reorder_exec(d, thread, in->rin, &in->in_md, x, &in->pr[0].src,
+		    xr);
+		x = xr;
+	}
+	y = in->rout ? yr : buf[p->out];
+	if (in->nprim == 1)
+		prim_exec(d, &in->pr[0], thread, x, y, yr + nyr);
+	else {
+		prim_exec(d, &in->pr[0], thread, x, mid, yr + nyr);
+		prim_exec(d, &in->pr[1], thread, mid, y, yr + nyr);
+	}
+	if (in->rout)
+		reorder_exec(d, thread, in->rout, &in->pr[in->nprim - 1].dst, y,
+		    &in->out_md, buf[p->out]);
+	check(dnnl_stream_wait(th->stream), "stream");
+	return p->act != NULL;
+}
+
+void
+wh_dnnl_prepare(struct wh_dnnl *d, size_t n)
+{
+	int q;
+
+	thread_enter(d);
+	for (q = 0; q < d->g->nops; q++)
+		if (d->op[q].mode == M_CONV || d->op[q].mode == M_LINEAR ||
+		    d->op[q].mode == M_POOL)
+			inst_get(d, q, NULL, NULL, n, d->thr[0].stream);
+}
+
+const char *
+wh_dnnl_impl(struct wh_dnnl *d, int q, size_t n)
+{
+	struct inst *in;
+
+	if (d->op[q].mode == M_REF || d->op[q].mode == M_BLIND ||
+	    d->op[q].mode == M_FUSED)
+		return "";
+	for (in = d->op[q].insts; in != NULL && in->n != n; in = in->next)
+		;
+	return in != NULL ? in->impl : "";
+}
