@@ -1,4 +1,5 @@
-/* graph-int.h - the compiled graph, shared by graph.c, ops.c and eval.c */
+/* graph-int.h - the compiled graph, shared by the compiler (graph.c, op-*.c),
+ * the kernels and eval.c */
 #ifndef WHITTLE_GRAPH_INT_H
 #define WHITTLE_GRAPH_INT_H
 
@@ -47,8 +48,13 @@ struct wh_tinfo {
 	int last;		/* last reading op; nops for graph outputs */
 };
 
+struct wh_kernel;
+
 struct wh_op {
 	enum wh_opkind kind;
+	const struct wh_kernel *kern;	/* what runs it (op.h) */
+	void *priv;		/* a backend's state for this op, or NULL */
+	void (*priv_free)(void *);
 	int node;
 	int in[4];		/* activation tensors (-1 where unused) */
 	int nin;

@@ -1,0 +1,172 @@
+/*
+ * op-table.c - the operators whittle runs: the one list of them, and the
+ * dispatch of compiled ops to their kernels
+ *
+ * Each operator has one definition (struct wh_opdef, op.h) in the file of
+ * its family: op-conv.c, op-pool.c, op-gemm.c, op-elementwise.c, op-norm.c,
+ * op-shape.c, op-quant.c.  To add an operator:
+ *
+ *   1. Write its definition in the family's file: the name, the opsets
+ *      whose semantics it implements (since, until; one definition per
+ *      range where the semantics differ, as Softmax before and after 13),
+ *      the input and output counts, a fold function for constant inputs
+ *      and/or a compile function for activations (each parses the
+ *      attributes and infers the shapes, checking sizes with wh_mul_i64
+ *      and wh_dims_elems), and the kernel its ops run.  Document the shapes
+ *      (x: (n, c, h, w) -> ...) above each function.
+ *   2. Declare it below and add its row to ops[], in name order (then by
+ *      opset); tests/unit/test-optable checks the order and the ranges.
+ *
+ * Nothing else names operators: the compiler looks each node up here,
+ * checks its counts here, and reports every operator missing here at once.
+ * A kernel backend hooks in through backends[] below (struct wh_backend).
+ */
+#include <string.h>
+
+#include "op.h"
+
+extern const struct wh_opdef wh_def_abs, wh_def_add, wh_def_averagepool,
+    wh_def_batchnormalization, wh_def_cast, wh_def_clip, wh_def_concat,
+    wh_def_constant, wh_def_constantofshape, wh_def_conv,
+    wh_def_dequantizelinear, wh_def_div, wh_def_dropout, wh_def_erf, wh_def_exp,
+    wh_def_flatten, wh_def_gather, wh_def_gelu, wh_def_gemm,
+    wh_def_globalaveragepool, wh_def_identity, wh_def_leakyrelu,
+    wh_def_logsoftmax_1, wh_def_logsoftmax_13, wh_def_matmul, wh_def_maxpool,
+    wh_def_mul, wh_def_neg, wh_def_quantizelinear, wh_def_relu, wh_def_reshape,
+    wh_def_shape, wh_def_sigmoid, wh_def_slice, wh_def_softmax_1,
+    wh_def_softmax_13, wh_def_sqrt, wh_def_squeeze, wh_def_sub, wh_def_tanh,
+    wh_def_transpose, wh_def_unsqueeze;
+
+static const struct wh_opdef *const ops[] = {
+	&wh_def_abs,			/* op-elementwise.c */
+	&wh_def_add,			/* op-elementwise.c */
+	&wh_def_averagepool,		/* op-pool.c */
+	&wh_def_batchnormalization,	/* op-norm.c */
+	&wh_def_cast,			/* op-shape.c */
+	&wh_def_clip,			/* op-elementwise.c */
+	&wh_def_concat,			/* op-shape.c */
+	&wh_def_constant,		/* op-shape.c */
+	&wh_def_constantofshape,		/* op-shape.c */
+	&wh_def_conv,			/* op-conv.c */
+	&wh_def_dequantizelinear,	/* op-quant.c */
+	&wh_def_div,			/* op-elementwise.c */
+	&wh_def_dropout,			/* op-shape.c */
+	&wh_def_erf,			/* op-elementwise.c */
+	&wh_def_exp,			/* op-elementwise.c */
+	&wh_def_flatten,			/* op-shape.c */
+	&wh_def_gather,			/* op-shape.c */
+	&wh_def_gelu,			/* op-elementwise.c */
+	&wh_def_gemm,			/* op-gemm.c */
+	&wh_def_globalaveragepool,	/* op-pool.c */
+	&wh_def_identity,		/* op-shape.c */
+	&wh_def_leakyrelu,		/* op-elementwise.c */
+	&wh_def_logsoftmax_1,		/* op-elementwise.c */
+	&wh_def_logsoftmax_13,		/* op-elementwise.c */
+	&wh_def_matmul,			/* op-gemm.c */
+	&wh_def_maxpool,			/* op-pool.c */
+	&wh_def_mul,			/* op-elementwise.c */
+	&wh_def_neg,			/* op-elementwise.c */
+	&wh_def_quantizelinear,		/* op-quant.c */
+	&wh_def_relu,			/* op-elementwise.c */
+	&wh_def_reshape,			/* op-shape.c */
+	&wh_def_shape,			/* op-shape.c */
+	&wh_def_sigmoid,			/* op-elementwise.c */
+	&wh_def_slice,			/* op-shape.c */
+	&wh_def_softmax_1,		/* op-elementwise.c */
+	&wh_def_softmax_13,		/* op-elementwise.c */
+	&wh_def_sqrt,			/* op-elementwise.c */
+	&wh_def_squeeze,			/* op-shape.c */
+	&wh_def_sub,			/* op-elementwise.c */
+	&wh_def_tanh,			/* op-elementwise.c */
+	&wh_def_transpose,		/* op-shape.c */
+	&wh_def_unsqueeze,		/* op-shape.c */
+};
+
+/*
+ * Kernel backends, asked in order for every compiled op after the whole
+ * graph is compiled (so that a backend sees the final fused epilogues).
+ * The reference kernels above run whatever no backend takes.
+ */
+static const struct wh_backend *const backends[] = {
+	NULL
+};
+
+const struct wh_opdef *const *
+wh_op_table(size_t *n)
+{
+	*n = sizeof ops / sizeof ops[0];
+	return ops;
+}
+
+const struct wh_opdef *
+wh_op_find(const char *op, int64_t opset, int *known)
+{
+	size_t lo = 0, hi = sizeof ops / sizeof ops[0];
+
+	if (known != NULL)
+		*known = 0;
+	/* the first row with the name */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(ops[mid]->name, op) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < sizeof ops / sizeof ops[0] &&
+	    strcmp(ops[lo]->name, op) == 0; lo++) {
+		if (known != NULL)
+			*known = 1;
+		if (opset >= ops[lo]->since && (ops[lo]->until == 0 ||
+		    opset <= ops[lo]->until))
+			return ops[lo];
+	}
+	return NULL;
+}
+
+int
+wh_backends_bind(struct wh_graph *g, char **err)
+{
+	size_t b;
+	int i;
+
+	for (i = 0; i < g->nops; i++)
+		for (b = 0; backends[b] != NULL; b++) {
+			int r = backends[b]->bind(g, &g->ops[i], err);
+
+			if (r < 0)
+				return -1;
+			if (r > 0)
+				break;
+		}
+	return 0;
+}
+
+size_t
+wh_op_scratch(const struct wh_graph *g, const struct wh_op *o,
+    const struct wh_layer_weights *lw, size_t n)
+{
+	size_t need = 0;
+
+	if (lw != NULL && lw->act_bits)
+		need += n * g->t[o->in[0]].ss;
+	if (o->kern->scratch != NULL)
+		need += o->kern->scratch(g, o, lw, n);
+	return need;
+}
+
+void
+wh_op_run(const struct wh_graph *g, const struct wh_op *o,
+    const struct wh_layer_weights *lw, const float *lwaux, float **buf,
+    size_t n, float *scratch)
+{
+	o->kern->run(g, o, lw, lwaux, buf, n, scratch);
+}
+
+int
+wh_op_fused(const struct wh_graph *g, const struct wh_op *o,
+    const struct wh_layer_weights *lw)
+{
+	return o->kern->fused != NULL ? o->kern->fused(g, o, lw) : 0;
+}
