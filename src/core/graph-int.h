@@ -40,6 +40,7 @@ struct wh_tinfo {
 	int is_const;
 	struct wh_tensor *cval;	/* constants: borrowed initializer or owned folded */
 	int cval_owned;
+	int param;		/* a float constant counted in params */
 	int ndim;		/* activations: per-sample dims */
 	int64_t dims[WH_MAX_DIMS];
 	size_t ss;		/* activations: values per sample */

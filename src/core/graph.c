@@ -632,7 +632,22 @@ compile_node(struct wh_compiler *c, int node, const struct wh_opdef *d)
 		return wh_fail(c, node, "whittle runs this operator on constants "
 		    "only, and an input is the model's input or computed from "
 		    "it%s", "");
-	return d->compile(c, node, wh_in_id(c, node, 0));
+	if (d->compile(c, node, wh_in_id(c, node, 0)) != 0)
+		return -1;
+	/* parameters: the float constants that ops read, once each, as
+	 * they read them (a weight dequantized from int4 counts as the
+	 * float tensor it became) */
+	for (i = 0; i < n->ninputs; i++) {
+		int id = n->inputs[i][0] != '\0' ?
+		    tensor_find(c, n->inputs[i]) : -1;
+
+		if (id >= 0 && g->t[id].is_const && !g->t[id].param &&
+		    g->t[id].cval->dtype == WH_FLOAT) {
+			g->t[id].param = 1;
+			g->params += g->t[id].cval->count;
+		}
+	}
+	return 0;
 }
 
 static int
@@ -793,11 +808,6 @@ wh_graph_new(const struct wh_model *m, char **err)
 				g->t[root(g, o->in[i])].last = k;
 	}
 	g->t[root(g, g->output)].last = g->nops;
-	/* parameters: float initializers some node reads */
-	for (j = 0; j < m->ninits; j++)
-		if (m->inits[j].dtype == WH_FLOAT &&
-		    wh_readers(&c, m->inits[j].name) > 0)
-			g->params += m->inits[j].count;
 	for (i = 0; i < g->nlayers; i++)
 		if (__builtin_add_overflow(g->macs, g->layers[i].macs,
 		    &g->macs)) {

@@ -377,6 +377,8 @@ compile_conv(struct wh_compiler *c, int node, int x)
 	o->layer = c->g->nlayers - 1;
 	l->weight_name = n->inputs[1];
 	l->bias_name = B != NULL ? n->inputs[2] : NULL;
+	l->wndim = W->ndim;
+	memcpy(l->wdims, W->dims, sizeof l->wdims);
 	l->out = o->oc;
 	l->cin = W->dims[1];
 	l->kh = o->kh;

@@ -166,6 +166,8 @@ compile_linear(struct wh_compiler *c, int node, int x)
 	o->layer = c->g->nlayers - 1;
 	l->weight_name = n->inputs[1];
 	l->bias_name = C != NULL ? n->inputs[2] : NULL;
+	l->wndim = B->ndim;
+	memcpy(l->wdims, B->dims, sizeof l->wdims);
 	l->out = N;
 	l->in = K;
 	l->rows = o->rows;
