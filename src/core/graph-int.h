@@ -26,7 +26,8 @@ enum wh_opkind {
 	OP_LOGSOFTMAX,
 	OP_AFFINE,	/* unfused BatchNormalization: x * scale[c] + shift[c] */
 	OP_TRANSPOSE,
-	OP_CONCAT
+	OP_CONCAT,
+	OP_PAD
 };
 
 enum wh_unary { U_RELU, U_LEAKY, U_SIGMOID, U_TANH, U_ERF, U_GELU, U_GELU_TANH,
@@ -99,6 +100,12 @@ struct wh_op {
 	int tnd;
 	int64_t tdims[WH_MAX_DIMS];	/* input per-sample dims */
 	int tperm[WH_MAX_DIMS];
+
+	/* OP_PAD: per-sample input dims in tdims (tnd of them), output
+	 * dims, what each axis starts with (negative: cropped) */
+	int64_t pad_odims[WH_MAX_DIMS], pad_lo[WH_MAX_DIMS];
+	int pad_mode;		/* 0 constant, 1 reflect, 2 edge */
+	float pad_value;
 
 	/* OP_CONCAT: outer, per-input axis block sizes */
 	int64_t cat_outer;

@@ -1,5 +1,5 @@
 /* op-shape.c - shapes and tensor manipulation: Constant, Shape, Identity,
- * Dropout, Cast, Reshape, Flatten, Squeeze, Unsqueeze, Transpose, Concat,
+ * Dropout, Cast, Reshape, Flatten, Squeeze, Unsqueeze, Transpose, Concat, Pad,
  * and the constant-only Gather, Slice and ConstantOfShape that fold the
  * shape arithmetic torch exports */
 #include <string.h>
@@ -631,6 +631,160 @@ run_transpose(const struct wh_graph *g, const struct wh_op *o,
 	}
 }
 
+/*
+ * Pad of an activation: x: (n, d1, ..., dk) -> (n, d1 + lo1 + hi1, ...),
+ * pads (and the value and axes) as inputs from opset 11, as attributes
+ * before; mode constant, reflect or edge; the batch is never padded.
+ */
+static int
+compile_pad(struct wh_compiler *c, int node, int x)
+{
+	const struct wh_node *n = &c->m->nodes[node];
+	const struct wh_tensor *tp = wh_in_const(c, node, 1);
+	const struct wh_tensor *tv = wh_in_const(c, node, 2);
+	const struct wh_tensor *ta = wh_in_const(c, node, 3);
+	const struct wh_attr *a;
+	int64_t in[WH_MAX_DIMS], out[WH_MAX_DIMS], pads[2 * WH_MAX_DIMS];
+	int64_t axes[WH_MAX_DIMS], lo[WH_MAX_DIMS] = { 0 }, hi[WH_MAX_DIMS] = { 0 };
+	int nd, np, naxes, i, mode = 0;
+	struct wh_op *o;
+
+	wh_full_dims(&c->g->t[x], &nd, in);
+	if (wh_in_id(c, node, 1) >= 0) {
+		if (tp == NULL)
+			return wh_fail(c, node, "the pads must be a constant%s",
+			    "");
+		np = wh_ints_of(tp, pads, 2 * WH_MAX_DIMS);
+	} else if ((a = wh_node_attr(n, "pads")) != NULL &&
+	    a->n <= 2 * WH_MAX_DIMS) {
+		np = (int)a->n;
+		memcpy(pads, a->ints, a->n * sizeof *pads);
+	} else
+		np = -1;
+	naxes = nd;
+	for (i = 0; i < nd; i++)
+		axes[i] = i;
+	if (wh_in_id(c, node, 3) >= 0) {
+		if (ta == NULL || (naxes = wh_ints_of(ta, axes, WH_MAX_DIMS)) < 0)
+			return wh_fail(c, node, "the axes must be a constant "
+			    "list%s", "");
+	}
+	if (np != 2 * naxes)
+		return wh_fail(c, node, "the pads must hold two values per "
+		    "axis%s", "");
+	for (i = 0; i < naxes; i++) {
+		int ax = wh_norm_axis(axes[i], nd);
+
+		if (ax < 0)
+			return wh_fail(c, node, "bad axis%s", "");
+		lo[ax] = pads[i];
+		hi[ax] = pads[naxes + i];
+	}
+	if (lo[0] != 0 || hi[0] != 0)
+		return wh_fail(c, node, "padding the batch axis is not "
+		    "supported%s", "");
+	for (i = 0; i < nd; i++) {
+		if (lo[i] < -WH_MAX_ELEMS || lo[i] > WH_MAX_ELEMS ||
+		    hi[i] < -WH_MAX_ELEMS || hi[i] > WH_MAX_ELEMS)
+			return wh_fail(c, node, "pads larger than whittle's "
+			    "limit of %s", WH_MAX_ELEMS_STR);
+		out[i] = in[i] + lo[i] + hi[i];
+		if (out[i] < 0)
+			return wh_fail(c, node, "the pads crop more than the "
+			    "input holds%s", "");
+	}
+	if ((a = wh_node_attr(n, "mode")) != NULL && a->s != NULL) {
+		if (strcmp(a->s, "reflect") == 0)
+			mode = 1;
+		else if (strcmp(a->s, "edge") == 0)
+			mode = 2;
+		else if (strcmp(a->s, "constant") != 0)
+			return wh_fail(c, node, "mode '%s' is not supported",
+			    a->s);
+	}
+	for (i = 1; i < nd && mode != 0; i++)
+		if (in[i] == 0 && out[i] > 0)
+			return wh_fail(c, node, "reflect or edge padding of an "
+			    "empty axis%s", "");
+	o = wh_op_add(c, OP_PAD, node);
+	o->in[0] = x;
+	o->nin = 1;
+	o->tnd = nd - 1;
+	for (i = 1; i < nd; i++) {
+		o->tdims[i - 1] = in[i];
+		o->pad_odims[i - 1] = out[i];
+		o->pad_lo[i - 1] = lo[i];
+	}
+	o->pad_mode = mode;
+	o->pad_value = tv != NULL && tv->count > 0 ? (float)wh_cget(tv, 0) :
+	    wh_node_attr_float(n, "value", 0);
+	if ((o->out = wh_act_add(c, node, wh_out_name(c, node), nd, out,
+	    c->g->nops - 1)) < 0)
+		return -1;
+	return 0;
+}
+
+/* The source index along an axis of size d for padded position i - lo;
+ * -1 for the constant. */
+static int64_t
+pad_src(int64_t i, int64_t d, int mode)
+{
+	int64_t period;
+
+	if (i >= 0 && i < d)
+		return i;
+	if (mode == 0)
+		return -1;
+	if (mode == 2 || d == 1)
+		return i < 0 ? 0 : d - 1;
+	/* reflect, without repeating the edge: period 2 (d - 1) */
+	period = 2 * (d - 1);
+	i %= period;
+	if (i < 0)
+		i += period;
+	return i < d ? i : period - i;
+}
+
+/* x: (n, tdims) -> y: (n, pad_odims) */
+static void
+run_pad(const struct wh_graph *g, const struct wh_op *o,
+    const struct wh_layer_weights *lw, const float *lwaux, float **buf,
+    size_t n, float *scratch)
+{
+	const float *x = buf[o->in[0]];
+	float *y = buf[o->out];
+	size_t iss = g->t[o->in[0]].ss, oss = g->t[o->out].ss, s, k;
+	int64_t idx[WH_MAX_DIMS], istr[WH_MAX_DIMS], st = 1;
+	int nd = o->tnd, i;
+
+	(void)lw;
+	(void)lwaux;
+	(void)scratch;
+	for (i = nd - 1; i >= 0; i--) {
+		istr[i] = st;
+		st *= o->tdims[i];
+	}
+	for (s = 0; s < n; s++) {
+		memset(idx, 0, sizeof idx);
+		for (k = 0; k < oss; k++) {
+			int64_t src = 0, j;
+
+			for (i = 0; i < nd && src >= 0; i++) {
+				j = pad_src(idx[i] - o->pad_lo[i], o->tdims[i],
+				    o->pad_mode);
+				src = j < 0 ? -1 : src + j * istr[i];
+			}
+			y[s * oss + k] = src < 0 ? o->pad_value :
+			    x[s * iss + (size_t)src];
+			for (i = nd - 1; i >= 0; i--) {
+				if (++idx[i] < o->pad_odims[i])
+					break;
+				idx[i] = 0;
+			}
+		}
+	}
+}
+
 /* ys: per sample, for each outer index, each input's block in turn */
 static void
 run_concat(const struct wh_graph *g, const struct wh_op *o,
@@ -665,6 +819,7 @@ static const struct wh_kernel kernel_transpose = { "transpose",
     run_transpose, NULL, NULL };
 static const struct wh_kernel kernel_concat = { "concat", run_concat, NULL,
     NULL };
+static const struct wh_kernel kernel_pad = { "pad", run_pad, NULL, NULL };
 
 const struct wh_opdef wh_def_cast = {
 	"Cast", 1, 0, 1, 1, 1, 1, fold_cast, compile_cast, NULL, 0
@@ -693,6 +848,11 @@ const struct wh_opdef wh_def_gather = {
 };
 const struct wh_opdef wh_def_identity = {
 	"Identity", 1, 0, 1, 1, 1, 1, fold_identity, compile_identity, NULL, 0
+};
+/* pads and value as attributes before opset 11, inputs after; axes from
+ * opset 18 */
+const struct wh_opdef wh_def_pad = {
+	"Pad", 2, 0, 1, 4, 1, 1, NULL, compile_pad, &kernel_pad, 0
 };
 /* the shape as an input: opset 5 on */
 const struct wh_opdef wh_def_reshape = {

@@ -1,0 +1,99 @@
+/* test-ops.c - operators on activations against numpy's references
+ * (tools/op_refs.py writes them from the ONNX definitions) */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fixtures.h"
+#include "mini.h"
+
+/* The max |a - b| over n values, or -1 when a count differs. */
+static double
+max_diff(const float *a, const float *b, size_t n)
+{
+	double m = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		double d = a[i] > b[i] ? a[i] - b[i] : b[i] - a[i];
+
+		if (d > m || a[i] != a[i])
+			m = a[i] != a[i] ? 1e30 : d;
+	}
+	return m;
+}
+
+/* Pad in every mode on x: (2, 2, 3, 4), pads from the second input. */
+static void
+test_pad(void)
+{
+	static const struct {
+		const char *name, *mode;
+		int64_t pads[8];
+		float value;
+	} cases[] = {
+		{ "constant", "constant", { 0, 0, 1, 2, 0, 0, 2, 1 }, 0.5f },
+		{ "reflect", "reflect", { 0, 0, 2, 3, 0, 0, 1, 2 }, 0 },
+		{ "edge", "edge", { 0, 0, 3, 1, 0, 0, 0, 2 }, 0 },
+		{ "crop", "constant", { 0, 0, -1, 1, 0, 0, 1, -2 }, -1.0f },
+	};
+	size_t xb, rb, i, os;
+	float *x = fx_npy("tests/fixtures/ref/op-pad-x.npy", &xb), *ref, *y;
+	char rel[128], *err = NULL;
+	int r;
+
+	if (!ok(x != NULL && xb == 2 * 24 * sizeof(float),
+	    "the Pad input reference is there"))
+		return;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct wh_model *m = mini_new(13, 3, (int64_t[]){ 2, 3, 4 });
+		struct wh_node *n;
+
+		snprintf(rel, sizeof rel, "tests/fixtures/ref/op-pad-%s.npy",
+		    cases[i].name);
+		ref = fx_npy(rel, &rb);
+		mini_init_ints(m, "pads", 8, cases[i].pads);
+		mini_init(m, "value", 0, (int64_t[]){ 1 }, cases[i].value);
+		n = mini_node(m, "Pad", "pad", strcmp(cases[i].mode,
+		    "constant") == 0 ? "x,pads,value" : "x,pads", "y");
+		mini_attr_str(n, "mode", cases[i].mode);
+		mini_output(m, "y");
+		y = NULL;
+		os = 0;
+		r = ref != NULL ? mini_run(m, x, 2, &y, &os, &err) : -1;
+		if (ok(r == 0 && os * 2 * sizeof(float) == rb, "Pad %s compiles "
+		    "and runs, %zu values per sample%s%s", cases[i].name, os,
+		    err ? ": " : "", err ? err : ""))
+			ok(max_diff(y, ref, 2 * os) == 0, "Pad %s equals numpy's "
+			    "(max difference %g)", cases[i].name,
+			    max_diff(y, ref, 2 * os));
+		free(err);
+		err = NULL;
+		free(y);
+		free(ref);
+		wh_model_free(m);
+	}
+	{
+		struct wh_model *m = mini_new(13, 3, (int64_t[]){ 2, 3, 4 });
+
+		mini_init_ints(m, "pads", 8, (int64_t[]){ 1, 0, 0, 0, 0, 0, 0,
+		    0 });
+		mini_node(m, "Pad", "pad", "x,pads", "y");
+		mini_output(m, "y");
+		y = NULL;
+		r = mini_run(m, x, 2, &y, &os, &err);
+		ok(r != 0 && err != NULL && strstr(err, "batch") != NULL,
+		    "padding the batch is refused: %s", err ? err : "");
+		free(y);
+		free(err);
+		err = NULL;
+		wh_model_free(m);
+	}
+	free(x);
+}
+
+int
+main(void)
+{
+	test_pad();
+	return tap_done();
+}

@@ -1,0 +1,52 @@
+#!/usr/bin/python3
+"""Write numpy references for the operator unit tests.
+
+Each operator test in tests/unit builds a one-node model in memory, runs
+it through whittle's evaluator and compares the outputs with the arrays
+written here, which numpy computes from the operator's ONNX definition:
+
+  tests/fixtures/ref/op-pad-x.npy          the input, (2, 2, 3, 4) float32
+  tests/fixtures/ref/op-pad-<case>.npy     Pad of it, for each case below
+
+Run:  /usr/bin/python3 tools/op_refs.py
+"""
+import os
+
+import numpy as np
+
+REF = os.path.join(os.path.dirname(__file__), "..", "tests", "fixtures", "ref")
+
+# name: (ONNX pads, begins then ends over (n, c, h, w); mode; value)
+PAD_CASES = {
+    "constant": ([0, 0, 1, 2, 0, 0, 2, 1], "constant", 0.5),
+    "reflect": ([0, 0, 2, 3, 0, 0, 1, 2], "reflect", 0.0),
+    "edge": ([0, 0, 3, 1, 0, 0, 0, 2], "edge", 0.0),
+    "crop": ([0, 0, -1, 1, 0, 0, 1, -2], "constant", -1.0),
+}
+
+
+def onnx_pad(x, pads, mode, value):
+    """ONNX Pad: negative pads crop, then numpy pads the rest."""
+    nd = x.ndim
+    lo, hi = pads[:nd], pads[nd:]
+    crop = tuple(slice(max(-b, 0), x.shape[i] - max(-e, 0))
+                 for i, (b, e) in enumerate(zip(lo, hi)))
+    x = x[crop]
+    width = [(max(b, 0), max(e, 0)) for b, e in zip(lo, hi)]
+    if mode == "constant":
+        return np.pad(x, width, mode="constant", constant_values=value)
+    return np.pad(x, width, mode=mode)
+
+
+def main():
+    x = (0.1 + 2 * np.cos(np.arange(2 * 2 * 3 * 4))).astype(np.float32)
+    x = x.reshape(2, 2, 3, 4)
+    np.save(os.path.join(REF, "op-pad-x.npy"), x)
+    for name, (pads, mode, value) in PAD_CASES.items():
+        y = onnx_pad(x, pads, mode, np.float32(value)).astype(np.float32)
+        np.save(os.path.join(REF, "op-pad-%s.npy" % name), y)
+        print(name, y.shape)
+
+
+if __name__ == "__main__":
+    main()
