@@ -7,6 +7,10 @@ written here, which numpy computes from the operator's ONNX definition:
 
   tests/fixtures/ref/op-pad-x.npy          the input, (2, 2, 3, 4) float32
   tests/fixtures/ref/op-pad-<case>.npy     Pad of it, for each case below
+  tests/fixtures/ref/op-<name>.npy         an elementwise operator of it
+                                           (HardSigmoid with alpha 0.3 and
+                                           beta 0.4; Pow to [2, 3, -2, 1]
+                                           along the last axis)
 
 Run:  /usr/bin/python3 tools/op_refs.py
 """
@@ -45,6 +49,16 @@ def main():
     for name, (pads, mode, value) in PAD_CASES.items():
         y = onnx_pad(x, pads, mode, np.float32(value)).astype(np.float32)
         np.save(os.path.join(REF, "op-pad-%s.npy" % name), y)
+        print(name, y.shape)
+    f = np.float32
+    elementwise = {
+        "hardsigmoid": np.clip(f(0.3) * x + f(0.4), f(0), f(1)),
+        "hardswish": x * np.clip(x * f(1.0 / 6) + f(0.5), f(0), f(1)),
+        "reciprocal": f(1) / x,
+        "pow": np.power(x, np.array([2, 3, -2, 1], dtype=np.float32)),
+    }
+    for name, y in elementwise.items():
+        np.save(os.path.join(REF, "op-%s.npy" % name), y.astype(np.float32))
         print(name, y.shape)
 
 

@@ -32,9 +32,12 @@ enum wh_opkind {
 
 enum wh_unary { U_RELU, U_LEAKY, U_SIGMOID, U_TANH, U_ERF, U_GELU, U_GELU_TANH,
 	U_NEG, U_EXP, U_SQRT, U_ABS, U_CLIP,
+	U_HARDSIGMOID,		/* clip(alpha x + beta, 0, 1) */
+	U_HARDSWISH,		/* x clip(x / 6 + 1 / 2, 0, 1) */
+	U_RECIPROCAL,
 	U_QUANT_U8, U_QUANT_I8,	/* QuantizeLinear: alpha scale, beta zero point */
 	U_DEQUANT };		/* DequantizeLinear of such codes */
-enum wh_binary { B_ADD, B_SUB, B_MUL, B_DIV };
+enum wh_binary { B_ADD, B_SUB, B_MUL, B_DIV, B_POW };
 
 struct wh_tinfo {
 	char *name;

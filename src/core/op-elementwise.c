@@ -1,6 +1,7 @@
 /* op-elementwise.c - elementwise operators and activations: the unary
- * functions (Relu, Sigmoid, Tanh, Erf, Gelu, Clip, ...), the binary
- * arithmetic with numpy broadcasting, Softmax and LogSoftmax */
+ * functions (Relu, Sigmoid, Tanh, Erf, Gelu, Clip, HardSigmoid, HardSwish,
+ * Reciprocal, ...), the binary arithmetic with numpy broadcasting (Add,
+ * Sub, Mul, Div, Pow), Softmax and LogSoftmax */
 #include <math.h>
 #include <string.h>
 
@@ -20,6 +21,10 @@ binop(enum wh_binary op, double a, double b, int integer)
 		if (integer)
 			return b == 0 ? 0 : (double)((int64_t)a / (int64_t)b);
 		return a / b;
+	case B_POW:
+		if (integer)
+			return (double)(int64_t)pow(a, b);
+		return (double)powf((float)a, (float)b);
 	}
 	return 0;
 }
@@ -86,6 +91,17 @@ wh_unary_apply(enum wh_unary u, float x, float alpha, float beta)
 	case U_SQRT: return sqrtf(x);
 	case U_ABS: return fabsf(x);
 	case U_CLIP: return x < alpha ? alpha : x > beta ? beta : x;
+	case U_HARDSIGMOID: {
+		float v = alpha * x + beta;
+
+		return v < 0 ? 0 : v > 1 ? 1 : v;
+	}
+	case U_HARDSWISH: {
+		float v = x * (1.0f / 6) + 0.5f;
+
+		return x * (v < 0 ? 0 : v > 1 ? 1 : v);
+	}
+	case U_RECIPROCAL: return 1.0f / x;
 	case U_QUANT_U8:
 	case U_QUANT_I8: {
 		/* ONNX QuantizeLinear: round half to even, then saturate */
@@ -114,6 +130,7 @@ bapply(enum wh_binary op, float a, float b)
 	case B_SUB: return a - b;
 	case B_MUL: return a * b;
 	case B_DIV: return a / b;
+	case B_POW: return powf(a, b);
 	}
 	return 0;
 }
@@ -135,6 +152,10 @@ wh_compile_unary(struct wh_compiler *c, int node, int x, enum wh_unary u)
 	o->unary = u;
 	if (u == U_LEAKY)
 		o->alpha = wh_node_attr_float(n, "alpha", 0.01f);
+	if (u == U_HARDSIGMOID) {
+		o->alpha = wh_node_attr_float(n, "alpha", 0.2f);
+		o->beta = wh_node_attr_float(n, "beta", 0.5f);
+	}
 	if (u == U_CLIP) {
 		const struct wh_tensor *lo = wh_in_const(c, node, 1);
 		const struct wh_tensor *hi = wh_in_const(c, node, 2);
@@ -429,6 +450,9 @@ const struct wh_opdef wh_def_##id = {					\
 UNARY(abs, "Abs", 1, fold_unary, U_ABS);
 UNARY(erf, "Erf", 9, fold_unary, U_ERF);
 UNARY(exp, "Exp", 1, fold_unary, U_EXP);
+UNARY(hardsigmoid, "HardSigmoid", 6, NULL, U_HARDSIGMOID);
+UNARY(hardswish, "HardSwish", 14, fold_unary, U_HARDSWISH);
+UNARY(reciprocal, "Reciprocal", 6, fold_unary, U_RECIPROCAL);
 UNARY(leakyrelu, "LeakyRelu", 1, NULL, U_LEAKY);
 UNARY(neg, "Neg", 1, fold_unary, U_NEG);
 UNARY(relu, "Relu", 1, fold_unary, U_RELU);
@@ -451,6 +475,7 @@ const struct wh_opdef wh_def_##id = {					\
 BINARY(add, "Add", B_ADD);
 BINARY(div, "Div", B_DIV);
 BINARY(mul, "Mul", B_MUL);
+BINARY(pow, "Pow", B_POW);
 BINARY(sub, "Sub", B_SUB);
 
 const struct wh_opdef wh_def_softmax_1 = {

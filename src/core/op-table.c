@@ -29,10 +29,11 @@ extern const struct wh_opdef wh_def_abs, wh_def_add, wh_def_averagepool,
     wh_def_batchnormalization, wh_def_cast, wh_def_clip, wh_def_concat,
     wh_def_constant, wh_def_constantofshape, wh_def_conv,
     wh_def_dequantizelinear, wh_def_div, wh_def_dropout, wh_def_erf, wh_def_exp,
-    wh_def_flatten, wh_def_gather, wh_def_gelu, wh_def_gemm,
+    wh_def_flatten, wh_def_gather, wh_def_gelu, wh_def_gemm, wh_def_hardsigmoid, wh_def_hardswish,
     wh_def_globalaveragepool, wh_def_identity, wh_def_leakyrelu,
     wh_def_logsoftmax_1, wh_def_logsoftmax_13, wh_def_matmul, wh_def_maxpool,
-    wh_def_mul, wh_def_neg, wh_def_pad, wh_def_quantizelinear, wh_def_relu, wh_def_reshape,
+    wh_def_mul, wh_def_neg, wh_def_pad, wh_def_pow, wh_def_quantizelinear,
+    wh_def_reciprocal, wh_def_relu, wh_def_reshape,
     wh_def_shape, wh_def_sigmoid, wh_def_slice, wh_def_softmax_1,
     wh_def_softmax_13, wh_def_sqrt, wh_def_squeeze, wh_def_sub, wh_def_tanh,
     wh_def_transpose, wh_def_unsqueeze;
@@ -58,6 +59,8 @@ static const struct wh_opdef *const ops[] = {
 	&wh_def_gelu,			/* op-elementwise.c */
 	&wh_def_gemm,			/* op-gemm.c */
 	&wh_def_globalaveragepool,	/* op-pool.c */
+	&wh_def_hardsigmoid,		/* op-elementwise.c */
+	&wh_def_hardswish,		/* op-elementwise.c */
 	&wh_def_identity,		/* op-shape.c */
 	&wh_def_leakyrelu,		/* op-elementwise.c */
 	&wh_def_logsoftmax_1,		/* op-elementwise.c */
@@ -67,7 +70,9 @@ static const struct wh_opdef *const ops[] = {
 	&wh_def_mul,			/* op-elementwise.c */
 	&wh_def_neg,			/* op-elementwise.c */
 	&wh_def_pad,			/* op-shape.c */
+	&wh_def_pow,			/* op-elementwise.c */
 	&wh_def_quantizelinear,		/* op-quant.c */
+	&wh_def_reciprocal,		/* op-elementwise.c */
 	&wh_def_relu,			/* op-elementwise.c */
 	&wh_def_reshape,			/* op-shape.c */
 	&wh_def_shape,			/* op-shape.c */

@@ -1,5 +1,6 @@
 /* test-ops.c - operators on activations against numpy's references
  * (tools/op_refs.py writes them from the ONNX definitions) */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -91,9 +92,83 @@ test_pad(void)
 	free(x);
 }
 
+static void
+mini_attr_float(struct wh_node *n, const char *name, float v)
+{
+	struct wh_attr *a;
+
+	n->attrs = xreallocarray(n->attrs, n->nattrs + 1, sizeof *n->attrs);
+	a = &n->attrs[n->nattrs++];
+	memset(a, 0, sizeof *a);
+	a->name = xstrdup(name);
+	a->type = WH_ATTR_FLOAT;
+	a->f = v;
+}
+
+/* Elementwise operators on x: (2, 2, 3, 4), within a few float32 ulps
+ * of numpy's float32 results. */
+static void
+test_elementwise(void)
+{
+	static const char *const names[] = { "HardSigmoid", "HardSwish",
+		"Reciprocal", "Pow" };
+	size_t xb, rb, i, os, k;
+	float *x = fx_npy("tests/fixtures/ref/op-pad-x.npy", &xb), *ref, *y;
+	char rel[128], lower[32], *err = NULL;
+	int r;
+
+	if (x == NULL)
+		return;
+	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+		struct wh_model *m = mini_new(14, 3, (int64_t[]){ 2, 3, 4 });
+		struct wh_node *n;
+		double worst = 0;
+
+		for (k = 0; names[i][k] != '\0'; k++)
+			lower[k] = (char)(names[i][k] | 0x20);
+		lower[k] = '\0';
+		snprintf(rel, sizeof rel, "tests/fixtures/ref/op-%s.npy", lower);
+		ref = fx_npy(rel, &rb);
+		if (strcmp(names[i], "Pow") == 0) {
+			static const float e[4] = { 2, 3, -2, 1 };
+
+			mini_init(m, "e", 1, (int64_t[]){ 4 }, 0);
+			memcpy(m->inits[0].f, e, sizeof e);
+			n = mini_node(m, names[i], "op", "x,e", "y");
+		} else
+			n = mini_node(m, names[i], "op", "x", "y");
+		if (strcmp(names[i], "HardSigmoid") == 0) {
+			mini_attr_float(n, "alpha", 0.3f);
+			mini_attr_float(n, "beta", 0.4f);
+		}
+		mini_output(m, "y");
+		y = NULL;
+		os = 0;
+		r = ref != NULL ? mini_run(m, x, 2, &y, &os, &err) : -1;
+		if (ok(r == 0 && os * 2 * sizeof(float) == rb, "%s compiles and "
+		    "runs%s%s", names[i], err ? ": " : "", err ? err : "")) {
+			for (k = 0; k < 2 * os; k++) {
+				double d = fabs((double)y[k] - ref[k]) /
+				    (fabs(ref[k]) > 1 ? fabs(ref[k]) : 1);
+
+				worst = d > worst || y[k] != y[k] ? d : worst;
+			}
+			ok(worst <= 4e-7, "%s equals numpy's within 4e-7 "
+			    "(relative max difference %g)", names[i], worst);
+		}
+		free(err);
+		err = NULL;
+		free(y);
+		free(ref);
+		wh_model_free(m);
+	}
+	free(x);
+}
+
 int
 main(void)
 {
 	test_pad();
+	test_elementwise();
 	return tap_done();
 }
