@@ -11,6 +11,8 @@ written here, which numpy computes from the operator's ONNX definition:
                                            (HardSigmoid with alpha 0.3 and
                                            beta 0.4; Pow to [2, 3, -2, 1]
                                            along the last axis)
+  tests/fixtures/ref/op-reducemean-<case>.npy  ReduceMean of it, below,
+                                           computed in double
 
 Run:  /usr/bin/python3 tools/op_refs.py
 """
@@ -21,6 +23,14 @@ import numpy as np
 REF = os.path.join(os.path.dirname(__file__), "..", "tests", "fixtures", "ref")
 
 # name: (ONNX pads, begins then ends over (n, c, h, w); mode; value)
+# name: (axes, or None for every axis but the batch; keepdims)
+REDUCE_CASES = {
+    "hw": ((2, 3), 1),
+    "c": ((1,), 0),
+    "last": ((-1,), 1),
+    "all": (None, 0),
+}
+
 PAD_CASES = {
     "constant": ([0, 0, 1, 2, 0, 0, 2, 1], "constant", 0.5),
     "reflect": ([0, 0, 2, 3, 0, 0, 1, 2], "reflect", 0.0),
@@ -57,6 +67,12 @@ def main():
         "reciprocal": f(1) / x,
         "pow": np.power(x, np.array([2, 3, -2, 1], dtype=np.float32)),
     }
+    for name, (axes, keep) in REDUCE_CASES.items():
+        ax = axes if axes is not None else (1, 2, 3)
+        y = x.astype(np.float64).mean(axis=ax, keepdims=bool(keep))
+        np.save(os.path.join(REF, "op-reducemean-%s.npy" % name),
+                y.astype(np.float32))
+        print("reducemean", name, y.shape)
     for name, y in elementwise.items():
         np.save(os.path.join(REF, "op-%s.npy" % name), y.astype(np.float32))
         print(name, y.shape)

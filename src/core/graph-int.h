@@ -27,7 +27,8 @@ enum wh_opkind {
 	OP_AFFINE,	/* unfused BatchNormalization: x * scale[c] + shift[c] */
 	OP_TRANSPOSE,
 	OP_CONCAT,
-	OP_PAD
+	OP_PAD,
+	OP_REDUCE
 };
 
 enum wh_unary { U_RELU, U_LEAKY, U_SIGMOID, U_TANH, U_ERF, U_GELU, U_GELU_TANH,
@@ -109,6 +110,11 @@ struct wh_op {
 	int64_t pad_odims[WH_MAX_DIMS], pad_lo[WH_MAX_DIMS];
 	int pad_mode;		/* 0 constant, 1 reflect, 2 edge */
 	float pad_value;
+
+	/* OP_REDUCE: per-sample input dims in tdims (tnd of them), the axes
+	 * reduced, and how many values each output averages */
+	int red_axis[WH_MAX_DIMS];
+	int64_t red_count;
 
 	/* OP_CONCAT: outer, per-input axis block sizes */
 	int64_t cat_outer;

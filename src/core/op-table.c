@@ -4,7 +4,7 @@
  *
  * Each operator has one definition (struct wh_opdef, op.h) in the file of
  * its family: op-conv.c, op-pool.c, op-gemm.c, op-elementwise.c, op-norm.c,
- * op-shape.c, op-quant.c.  To add an operator:
+ * op-reduce.c, op-shape.c, op-quant.c.  To add an operator:
  *
  *   1. Write its definition in the family's file: the name, the opsets
  *      whose semantics it implements (since, until; one definition per
@@ -33,7 +33,7 @@ extern const struct wh_opdef wh_def_abs, wh_def_add, wh_def_averagepool,
     wh_def_globalaveragepool, wh_def_identity, wh_def_leakyrelu,
     wh_def_logsoftmax_1, wh_def_logsoftmax_13, wh_def_matmul, wh_def_maxpool,
     wh_def_mul, wh_def_neg, wh_def_pad, wh_def_pow, wh_def_quantizelinear,
-    wh_def_reciprocal, wh_def_relu, wh_def_reshape,
+    wh_def_reciprocal, wh_def_reducemean_1, wh_def_reducemean_18, wh_def_relu, wh_def_reshape,
     wh_def_shape, wh_def_sigmoid, wh_def_slice, wh_def_softmax_1,
     wh_def_softmax_13, wh_def_sqrt, wh_def_squeeze, wh_def_sub, wh_def_tanh,
     wh_def_transpose, wh_def_unsqueeze;
@@ -73,6 +73,8 @@ static const struct wh_opdef *const ops[] = {
 	&wh_def_pow,			/* op-elementwise.c */
 	&wh_def_quantizelinear,		/* op-quant.c */
 	&wh_def_reciprocal,		/* op-elementwise.c */
+	&wh_def_reducemean_1,		/* op-reduce.c */
+	&wh_def_reducemean_18,		/* op-reduce.c */
 	&wh_def_relu,			/* op-elementwise.c */
 	&wh_def_reshape,			/* op-shape.c */
 	&wh_def_shape,			/* op-shape.c */

@@ -165,10 +165,99 @@ test_elementwise(void)
 	free(x);
 }
 
+/* ReduceMean on x: (2, 2, 3, 4), axes as the attribute (opset 13) and
+ * as the input (opset 18), against numpy's mean in double */
+static void
+test_reduce_mean(void)
+{
+	static const struct {
+		const char *name;
+		int naxes, keep;
+		int64_t axes[3];
+	} cases[] = {
+		{ "hw", 2, 1, { 2, 3 } },
+		{ "c", 1, 0, { 1 } },
+		{ "last", 1, 1, { -1 } },
+		{ "all", 0, 0, { 0 } },
+	};
+	size_t xb, rb, i, os, k;
+	float *x = fx_npy("tests/fixtures/ref/op-pad-x.npy", &xb), *ref, *y;
+	char rel[128], *err = NULL;
+	int r, opset;
+
+	if (x == NULL)
+		return;
+	for (opset = 13; opset <= 18; opset += 5)
+		for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+			struct wh_model *m = mini_new(opset, 3,
+			    (int64_t[]){ 2, 3, 4 });
+			struct wh_node *n;
+			struct wh_attr *a;
+			double worst = 0;
+
+			snprintf(rel, sizeof rel, "tests/fixtures/ref/"
+			    "op-reducemean-%s.npy", cases[i].name);
+			ref = fx_npy(rel, &rb);
+			if (opset >= 18 && cases[i].naxes > 0) {
+				mini_init_ints(m, "axes", (size_t)cases[i].naxes,
+				    cases[i].axes);
+				n = mini_node(m, "ReduceMean", "rm", "x,axes",
+				    "y");
+			} else
+				n = mini_node(m, "ReduceMean", "rm", "x", "y");
+			if (opset < 18 && cases[i].naxes > 0) {
+				mini_attr_ints(n, "axes", cases[i].naxes, 0);
+				a = &n->attrs[n->nattrs - 1];
+				memcpy(a->ints, cases[i].axes,
+				    cases[i].naxes * sizeof *a->ints);
+			}
+			mini_attr_ints(n, "keepdims", 0, 0);
+			a = &n->attrs[n->nattrs - 1];
+			a->type = WH_ATTR_INT;
+			a->i = cases[i].keep;
+			mini_output(m, "y");
+			y = NULL;
+			os = 0;
+			r = ref != NULL ? mini_run(m, x, 2, &y, &os, &err) : -1;
+			if (ok(r == 0 && os * 2 * sizeof(float) == rb,
+			    "ReduceMean %s at opset %d compiles and runs, %zu "
+			    "values per sample%s%s", cases[i].name, opset, os,
+			    err ? ": " : "", err ? err : "")) {
+				for (k = 0; k < 2 * os; k++)
+					if (fabs((double)y[k] - ref[k]) > worst)
+						worst = fabs((double)y[k] - ref[k]);
+				ok(worst == 0, "ReduceMean %s at opset %d equals "
+				    "numpy's (max difference %g)", cases[i].name,
+				    opset, worst);
+			}
+			free(err);
+			err = NULL;
+			free(y);
+			free(ref);
+			wh_model_free(m);
+		}
+	{
+		struct wh_model *m = mini_new(13, 3, (int64_t[]){ 2, 3, 4 });
+
+		mini_attr_ints(mini_node(m, "ReduceMean", "rm", "x", "y"),
+		    "axes", 1, 0);
+		mini_output(m, "y");
+		y = NULL;
+		r = mini_run(m, x, 2, &y, &os, &err);
+		ok(r != 0 && err != NULL && strstr(err, "batch") != NULL,
+		    "a mean over the batch is refused: %s", err ? err : "");
+		free(y);
+		free(err);
+		wh_model_free(m);
+	}
+	free(x);
+}
+
 int
 main(void)
 {
 	test_pad();
 	test_elementwise();
+	test_reduce_mean();
 	return tap_done();
 }
