@@ -13,6 +13,12 @@ written here, which numpy computes from the operator's ONNX definition:
                                            along the last axis)
   tests/fixtures/ref/op-reducemean-<case>.npy  ReduceMean of it, below,
                                            computed in double
+  tests/fixtures/ref/op-layernorm-<axis>.npy  LayerNormalization of it
+                                           from that axis, scale
+                                           0.5 + i / 8, bias -1/4 + i / 16
+                                           over the normalized values
+  tests/fixtures/ref/op-slice-<case>.npy   Slice of it, below
+  tests/fixtures/ref/op-gather-<case>.npy  Gather of it, below
 
 Run:  /usr/bin/python3 tools/op_refs.py
 """
@@ -73,6 +79,34 @@ def main():
         np.save(os.path.join(REF, "op-reducemean-%s.npy" % name),
                 y.astype(np.float32))
         print("reducemean", name, y.shape)
+    for axis in (-1, 2):
+        xd = x.astype(np.float64)
+        ax = tuple(range(axis % 4, 4))
+        m = int(np.prod([x.shape[a] for a in ax]))
+        scale = (0.5 + np.arange(m) / 8).reshape(x.shape[axis % 4:])
+        bias = (-0.25 + np.arange(m) / 16).reshape(x.shape[axis % 4:])
+        mean = xd.mean(axis=ax, keepdims=True)
+        var = ((xd - mean) ** 2).mean(axis=ax, keepdims=True)
+        y = (xd - mean) / np.sqrt(var + np.float32(1e-5)) * scale + bias
+        np.save(os.path.join(REF, "op-layernorm-%d.npy" % (axis % 4)),
+                y.astype(np.float32))
+        print("layernorm", axis, y.shape)
+    # the numpy views of the ONNX Slices in tests/unit/test-ops.c
+    slices = {
+        "steps": (x[:, :, 1:3, ::2]),
+        "negative": (x[:, ::-1, :, 3:0:-2]),
+    }
+    for name, y in slices.items():
+        np.save(os.path.join(REF, "op-slice-%s.npy" % name),
+                np.ascontiguousarray(y).astype(np.float32))
+        print("slice", name, y.shape)
+    gathers = {
+        "c": np.take(x, [1, 0, 1], axis=1),
+        "w2d": np.take(x, np.array([[3, -1], [0, 2]]) % 4, axis=3),
+    }
+    for name, y in gathers.items():
+        np.save(os.path.join(REF, "op-gather-%s.npy" % name), y)
+        print("gather", name, y.shape)
     for name, y in elementwise.items():
         np.save(os.path.join(REF, "op-%s.npy" % name), y.astype(np.float32))
         print(name, y.shape)

@@ -28,7 +28,10 @@ enum wh_opkind {
 	OP_TRANSPOSE,
 	OP_CONCAT,
 	OP_PAD,
-	OP_REDUCE
+	OP_REDUCE,
+	OP_LAYERNORM,
+	OP_SLICE,
+	OP_GATHER
 };
 
 enum wh_unary { U_RELU, U_LEAKY, U_SIGMOID, U_TANH, U_ERF, U_GELU, U_GELU_TANH,
@@ -111,10 +114,28 @@ struct wh_op {
 	int pad_mode;		/* 0 constant, 1 reflect, 2 edge */
 	float pad_value;
 
+	/* OP_SLICE: per-sample input dims in tdims (tnd of them), output
+	 * dims in pad_odims, the first index and the step along each axis */
+	int64_t sl_start[WH_MAX_DIMS], sl_step[WH_MAX_DIMS];
+
+	/* OP_GATHER: per sample (outer, axis, inner) -> (outer, nidx, inner),
+	 * the indices borrowed from their constant (int64, or float holding
+	 * integers) */
+	const int64_t *ga_idx;
+	const float *ga_fidx;
+	int64_t ga_nidx, ga_outer, ga_axis, ga_inner;
+
 	/* OP_REDUCE: per-sample input dims in tdims (tnd of them), the axes
 	 * reduced, and how many values each output averages */
 	int red_axis[WH_MAX_DIMS];
 	int64_t red_count;
+
+	/* OP_LAYERNORM: outer x inner per sample, normalized over inner;
+	 * scale and bias (inner) or (1) values, borrowed constants */
+	const float *ln_scale, *ln_bias;
+	int64_t ln_outer, ln_inner;
+	int ln_sc1, ln_b1;	/* scale, bias: one value for all */
+	float ln_eps;
 
 	/* OP_CONCAT: outer, per-input axis block sizes */
 	int64_t cat_outer;

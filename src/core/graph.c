@@ -326,6 +326,19 @@ wh_cget(const struct wh_tensor *t, size_t i)
 	return t->dtype == WH_FLOAT ? t->f[i] : (double)t->i[i];
 }
 
+int64_t
+wh_cget_int(const struct wh_tensor *t, size_t i)
+{
+	double v;
+
+	if (t->dtype != WH_FLOAT)
+		return t->i[i];
+	/* a float holding an index: saturate rather than overflow */
+	v = t->f[i];
+	return v >= 9.2e18 ? INT64_MAX : v <= -9.2e18 ? INT64_MIN : v != v ? 0 :
+	    (int64_t)v;
+}
+
 void
 wh_cset(struct wh_tensor *t, size_t i, double v)
 {
@@ -388,7 +401,7 @@ wh_ints_of(const struct wh_tensor *t, int64_t *out, int max)
 	if (t->count > (size_t)max)
 		return -1;
 	for (i = 0; i < t->count; i++)
-		out[i] = (int64_t)wh_cget(t, i);
+		out[i] = wh_cget_int(t, i);
 	return (int)t->count;
 }
 

@@ -1,7 +1,7 @@
 /* op-shape.c - shapes and tensor manipulation: Constant, Shape, Identity,
  * Dropout, Cast, Reshape, Flatten, Squeeze, Unsqueeze, Transpose, Concat, Pad,
- * and the constant-only Gather, Slice and ConstantOfShape that fold the
- * shape arithmetic torch exports */
+ * Slice, Gather, and the constant-only ConstantOfShape; on constants they
+ * fold the shape arithmetic torch exports */
 #include <string.h>
 
 #include "op.h"
@@ -171,7 +171,7 @@ fold_gather(struct wh_compiler *c, int node)
 		return NULL;
 	for (int64_t p = 0; p < outer; p++)
 		for (k = 0; k < b->count; k++) {
-			int64_t ix = (int64_t)wh_cget(b, k);
+			int64_t ix = wh_cget_int(b, k);
 
 			if (ix < 0)
 				ix += a->dims[axis];
@@ -303,10 +303,10 @@ fold_slice(struct wh_compiler *c, int node)
 		    "constants%s", "");
 	if (ts == NULL || te == NULL || ts->count != 1 || te->count != 1)
 		return wh_fold_fail(c, node, "unsupported Slice form%s", "");
-	st = (int64_t)wh_cget(ts, 0);
-	en = (int64_t)wh_cget(te, 0);
+	st = wh_cget_int(ts, 0);
+	en = wh_cget_int(te, 0);
 	if (tp != NULL && tp->count == 1)
-		stp = (int64_t)wh_cget(tp, 0);
+		stp = wh_cget_int(tp, 0);
 	if (stp != 1)
 		return wh_fold_fail(c, node, "Slice with a step is not "
 		    "supported%s", "");
@@ -785,6 +785,201 @@ run_pad(const struct wh_graph *g, const struct wh_op *o,
 	}
 }
 
+/*
+ * Slice of an activation: x: (n, ...) -> along each listed axis the
+ * indices start, start + step, ... before end (clamped as ONNX does);
+ * the batch axis, if listed, must be taken whole.
+ */
+static int
+compile_slice(struct wh_compiler *c, int node, int x)
+{
+	const struct wh_tensor *ts = wh_in_const(c, node, 1);
+	const struct wh_tensor *te = wh_in_const(c, node, 2);
+	const struct wh_tensor *ta = wh_in_const(c, node, 3);
+	const struct wh_tensor *tp = wh_in_const(c, node, 4);
+	int64_t in[WH_MAX_DIMS], out[WH_MAX_DIMS], st[WH_MAX_DIMS];
+	int64_t en[WH_MAX_DIMS], ax[WH_MAX_DIMS], sp[WH_MAX_DIMS];
+	int64_t start[WH_MAX_DIMS], step[WH_MAX_DIMS];
+	int nd, ns, i;
+	struct wh_op *o;
+
+	wh_full_dims(&c->g->t[x], &nd, in);
+	if (ts == NULL || te == NULL || (wh_in_id(c, node, 3) >= 0 &&
+	    ta == NULL) || (wh_in_id(c, node, 4) >= 0 && tp == NULL))
+		return wh_fail(c, node, "starts, ends, axes and steps must be "
+		    "constants%s", "");
+	ns = wh_ints_of(ts, st, WH_MAX_DIMS);
+	if (ns < 0 || wh_ints_of(te, en, WH_MAX_DIMS) != ns ||
+	    (ta != NULL && wh_ints_of(ta, ax, WH_MAX_DIMS) != ns) ||
+	    (tp != NULL && wh_ints_of(tp, sp, WH_MAX_DIMS) != ns))
+		return wh_fail(c, node, "starts, ends, axes and steps differ in "
+		    "length%s", "");
+	for (i = 0; i < nd; i++) {
+		start[i] = 0;
+		step[i] = 1;
+		out[i] = in[i];
+	}
+	for (i = 0; i < ns; i++) {
+		int a = wh_norm_axis(ta != NULL ? ax[i] : i, nd);
+		int64_t d, s, e, p = tp != NULL ? sp[i] : 1;
+
+		if (a < 0 || p == 0)
+			return wh_fail(c, node, "bad axis or step%s", "");
+		d = in[a];
+		s = st[i] < 0 ? st[i] + d : st[i];
+		e = en[i] < 0 ? (en[i] < -d ? -1 : en[i] + d) : en[i];
+		if (p > 0) {
+			s = s < 0 ? 0 : s > d ? d : s;
+			e = e < 0 ? 0 : e > d ? d : e;
+			out[a] = e > s ? (e - s + p - 1) / p : 0;
+		} else {
+			s = s < 0 ? 0 : s > d - 1 ? d - 1 : s;
+			e = e < -1 ? -1 : e > d - 1 ? d - 1 : e;
+			out[a] = s > e ? (s - e - p - 1) / -p : 0;
+		}
+		if (a == 0 && (s != 0 || p != 1 || out[0] != d))
+			return wh_fail(c, node, "slicing the batch axis is not "
+			    "supported%s", "");
+		start[a] = s;
+		step[a] = p;
+	}
+	o = wh_op_add(c, OP_SLICE, node);
+	o->in[0] = x;
+	o->nin = 1;
+	o->tnd = nd - 1;
+	for (i = 1; i < nd; i++) {
+		o->tdims[i - 1] = in[i];
+		o->pad_odims[i - 1] = out[i];
+		o->sl_start[i - 1] = start[i];
+		o->sl_step[i - 1] = step[i];
+	}
+	if ((o->out = wh_act_add(c, node, wh_out_name(c, node), nd, out,
+	    c->g->nops - 1)) < 0)
+		return -1;
+	return 0;
+}
+
+/* x: (n, tdims) -> y: (n, pad_odims), y[j] = x[sl_start + j * sl_step] */
+static void
+run_slice(const struct wh_graph *g, const struct wh_op *o,
+    const struct wh_layer_weights *lw, const float *lwaux, float **buf,
+    size_t n, float *scratch)
+{
+	size_t iss = g->t[o->in[0]].ss, oss = g->t[o->out].ss, s, k;
+	int64_t idx[WH_MAX_DIMS], istr[WH_MAX_DIMS], st = 1;
+	int nd = o->tnd, i;
+
+	(void)lw;
+	(void)lwaux;
+	(void)scratch;
+	for (i = nd - 1; i >= 0; i--) {
+		istr[i] = st;
+		st *= o->tdims[i];
+	}
+	for (s = 0; s < n; s++) {
+		const float *xs = buf[o->in[0]] + s * iss;
+		float *ys = buf[o->out] + s * oss;
+
+		memset(idx, 0, sizeof idx);
+		for (k = 0; k < oss; k++) {
+			int64_t src = 0;
+
+			for (i = 0; i < nd; i++)
+				src += (o->sl_start[i] + idx[i] * o->sl_step[i]) *
+				    istr[i];
+			ys[k] = xs[src];
+			for (i = nd - 1; i >= 0; i--) {
+				if (++idx[i] < o->pad_odims[i])
+					break;
+				idx[i] = 0;
+			}
+		}
+	}
+}
+
+/*
+ * Gather along an axis of an activation with constant indices:
+ * x: (n, outer..., d, inner...) -> (n, outer..., indices..., inner...)
+ */
+static int
+compile_gather(struct wh_compiler *c, int node, int x)
+{
+	const struct wh_node *n = &c->m->nodes[node];
+	const struct wh_tensor *ti = wh_in_const(c, node, 1);
+	int64_t in[WH_MAX_DIMS], out[WH_MAX_DIMS], outer = 1, inner = 1;
+	int nd, axis, nout = 0, i;
+	size_t k;
+	struct wh_op *o;
+
+	wh_full_dims(&c->g->t[x], &nd, in);
+	axis = wh_norm_axis(wh_node_attr_int(n, "axis", 0), nd);
+	if (ti == NULL)
+		return wh_fail(c, node, "the indices must be a constant%s", "");
+	if (axis < 1)
+		return wh_fail(c, node, "gathering along the batch axis is not "
+		    "supported%s", "");
+	if (nd - 1 + ti->ndim > WH_MAX_DIMS)
+		return wh_fail(c, node, "too many dims%s", "");
+	for (k = 0; k < ti->count; k++) {
+		int64_t ix = wh_cget_int(ti, k);
+
+		if (ix < -in[axis] || ix >= in[axis])
+			return wh_fail(c, node, "Gather index out of range%s", "");
+	}
+	for (i = 0; i < axis; i++) {
+		out[nout++] = in[i];
+		if (i > 0)
+			outer *= in[i];
+	}
+	for (i = 0; i < ti->ndim; i++)
+		out[nout++] = ti->dims[i];
+	for (i = axis + 1; i < nd; i++) {
+		out[nout++] = in[i];
+		inner *= in[i];
+	}
+	o = wh_op_add(c, OP_GATHER, node);
+	o->in[0] = x;
+	o->nin = 1;
+	o->ga_idx = ti->dtype == WH_INT64 ? ti->i : NULL;
+	o->ga_fidx = ti->dtype == WH_FLOAT ? ti->f : NULL;
+	o->ga_nidx = (int64_t)ti->count;
+	o->ga_outer = outer;
+	o->ga_axis = in[axis];
+	o->ga_inner = inner;
+	if ((o->out = wh_act_add(c, node, wh_out_name(c, node), nout, out,
+	    c->g->nops - 1)) < 0)
+		return -1;
+	return 0;
+}
+
+/* x: (n, outer, axis, inner) -> y: (n, outer, nidx, inner) */
+static void
+run_gather(const struct wh_graph *g, const struct wh_op *o,
+    const struct wh_layer_weights *lw, const float *lwaux, float **buf,
+    size_t n, float *scratch)
+{
+	size_t iss = g->t[o->in[0]].ss, oss = g->t[o->out].ss, s;
+	size_t blk = (size_t)o->ga_inner;
+	int64_t p, k;
+
+	(void)lw;
+	(void)lwaux;
+	(void)scratch;
+	for (s = 0; s < n; s++)
+		for (p = 0; p < o->ga_outer; p++)
+			for (k = 0; k < o->ga_nidx; k++) {
+				int64_t ix = o->ga_idx != NULL ? o->ga_idx[k] :
+				    (int64_t)o->ga_fidx[k];
+
+				if (ix < 0)
+					ix += o->ga_axis;
+				memcpy(buf[o->out] + s * oss + (size_t)(p *
+				    o->ga_nidx + k) * blk, buf[o->in[0]] + s *
+				    iss + (size_t)(p * o->ga_axis + ix) * blk,
+				    blk * sizeof(float));
+			}
+}
+
 /* ys: per sample, for each outer index, each input's block in turn */
 static void
 run_concat(const struct wh_graph *g, const struct wh_op *o,
@@ -820,6 +1015,10 @@ static const struct wh_kernel kernel_transpose = { "transpose",
 static const struct wh_kernel kernel_concat = { "concat", run_concat, NULL,
     NULL };
 static const struct wh_kernel kernel_pad = { "pad", run_pad, NULL, NULL };
+static const struct wh_kernel kernel_slice = { "slice", run_slice, NULL,
+    NULL };
+static const struct wh_kernel kernel_gather = { "gather", run_gather, NULL,
+    NULL };
 
 const struct wh_opdef wh_def_cast = {
 	"Cast", 1, 0, 1, 1, 1, 1, fold_cast, compile_cast, NULL, 0
@@ -844,7 +1043,8 @@ const struct wh_opdef wh_def_flatten = {
 	SH_FLATTEN
 };
 const struct wh_opdef wh_def_gather = {
-	"Gather", 1, 0, 2, 2, 1, 1, fold_gather, NULL, NULL, 0
+	"Gather", 1, 0, 2, 2, 1, 1, fold_gather, compile_gather,
+	&kernel_gather, 0
 };
 const struct wh_opdef wh_def_identity = {
 	"Identity", 1, 0, 1, 1, 1, 1, fold_identity, compile_identity, NULL, 0
@@ -864,7 +1064,8 @@ const struct wh_opdef wh_def_shape = {
 };
 /* starts, ends (and axes, steps) as inputs: opset 10 on */
 const struct wh_opdef wh_def_slice = {
-	"Slice", 10, 0, 3, 5, 1, 1, fold_slice, NULL, NULL, 0
+	"Slice", 10, 0, 3, 5, 1, 1, fold_slice, compile_slice, &kernel_slice,
+	0
 };
 const struct wh_opdef wh_def_squeeze = {
 	"Squeeze", 1, 0, 1, 2, 1, 1, fold_squeeze, compile_reshape, NULL,

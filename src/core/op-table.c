@@ -14,8 +14,8 @@
  *      attributes and infers the shapes, checking sizes with wh_mul_i64
  *      and wh_dims_elems), and the kernel its ops run.  Document the shapes
  *      (x: (n, c, h, w) -> ...) above each function.
- *   2. Declare it below and add its row to ops[], in name order (then by
- *      opset); tests/unit/test-optable checks the order and the ranges.
+ *   2. Declare it below and add its row to ops[], both in name order (then
+ *      by opset); tests/unit/test-optable checks the order and the ranges.
  *
  * Nothing else names operators: the compiler looks each node up here,
  * checks its counts here, and reports every operator missing here at once.
@@ -25,18 +25,56 @@
 
 #include "op.h"
 
-extern const struct wh_opdef wh_def_abs, wh_def_add, wh_def_averagepool,
-    wh_def_batchnormalization, wh_def_cast, wh_def_clip, wh_def_concat,
-    wh_def_constant, wh_def_constantofshape, wh_def_conv,
-    wh_def_dequantizelinear, wh_def_div, wh_def_dropout, wh_def_erf, wh_def_exp,
-    wh_def_flatten, wh_def_gather, wh_def_gelu, wh_def_gemm, wh_def_hardsigmoid, wh_def_hardswish,
-    wh_def_globalaveragepool, wh_def_identity, wh_def_leakyrelu,
-    wh_def_logsoftmax_1, wh_def_logsoftmax_13, wh_def_matmul, wh_def_maxpool,
-    wh_def_mul, wh_def_neg, wh_def_pad, wh_def_pow, wh_def_quantizelinear,
-    wh_def_reciprocal, wh_def_reducemean_1, wh_def_reducemean_18, wh_def_relu, wh_def_reshape,
-    wh_def_shape, wh_def_sigmoid, wh_def_slice, wh_def_softmax_1,
-    wh_def_softmax_13, wh_def_sqrt, wh_def_squeeze, wh_def_sub, wh_def_tanh,
-    wh_def_transpose, wh_def_unsqueeze;
+extern const struct wh_opdef wh_def_abs;
+extern const struct wh_opdef wh_def_add;
+extern const struct wh_opdef wh_def_averagepool;
+extern const struct wh_opdef wh_def_batchnormalization;
+extern const struct wh_opdef wh_def_cast;
+extern const struct wh_opdef wh_def_clip;
+extern const struct wh_opdef wh_def_concat;
+extern const struct wh_opdef wh_def_constant;
+extern const struct wh_opdef wh_def_constantofshape;
+extern const struct wh_opdef wh_def_conv;
+extern const struct wh_opdef wh_def_dequantizelinear;
+extern const struct wh_opdef wh_def_div;
+extern const struct wh_opdef wh_def_dropout;
+extern const struct wh_opdef wh_def_erf;
+extern const struct wh_opdef wh_def_exp;
+extern const struct wh_opdef wh_def_flatten;
+extern const struct wh_opdef wh_def_gather;
+extern const struct wh_opdef wh_def_gelu;
+extern const struct wh_opdef wh_def_gemm;
+extern const struct wh_opdef wh_def_globalaveragepool;
+extern const struct wh_opdef wh_def_hardsigmoid;
+extern const struct wh_opdef wh_def_hardswish;
+extern const struct wh_opdef wh_def_identity;
+extern const struct wh_opdef wh_def_layernormalization;
+extern const struct wh_opdef wh_def_leakyrelu;
+extern const struct wh_opdef wh_def_logsoftmax_1;
+extern const struct wh_opdef wh_def_logsoftmax_13;
+extern const struct wh_opdef wh_def_matmul;
+extern const struct wh_opdef wh_def_maxpool;
+extern const struct wh_opdef wh_def_mul;
+extern const struct wh_opdef wh_def_neg;
+extern const struct wh_opdef wh_def_pad;
+extern const struct wh_opdef wh_def_pow;
+extern const struct wh_opdef wh_def_quantizelinear;
+extern const struct wh_opdef wh_def_reciprocal;
+extern const struct wh_opdef wh_def_reducemean_1;
+extern const struct wh_opdef wh_def_reducemean_18;
+extern const struct wh_opdef wh_def_relu;
+extern const struct wh_opdef wh_def_reshape;
+extern const struct wh_opdef wh_def_shape;
+extern const struct wh_opdef wh_def_sigmoid;
+extern const struct wh_opdef wh_def_slice;
+extern const struct wh_opdef wh_def_softmax_1;
+extern const struct wh_opdef wh_def_softmax_13;
+extern const struct wh_opdef wh_def_sqrt;
+extern const struct wh_opdef wh_def_squeeze;
+extern const struct wh_opdef wh_def_sub;
+extern const struct wh_opdef wh_def_tanh;
+extern const struct wh_opdef wh_def_transpose;
+extern const struct wh_opdef wh_def_unsqueeze;
 
 static const struct wh_opdef *const ops[] = {
 	&wh_def_abs,			/* op-elementwise.c */
@@ -62,6 +100,7 @@ static const struct wh_opdef *const ops[] = {
 	&wh_def_hardsigmoid,		/* op-elementwise.c */
 	&wh_def_hardswish,		/* op-elementwise.c */
 	&wh_def_identity,		/* op-shape.c */
+	&wh_def_layernormalization,	/* op-norm.c */
 	&wh_def_leakyrelu,		/* op-elementwise.c */
 	&wh_def_logsoftmax_1,		/* op-elementwise.c */
 	&wh_def_logsoftmax_13,		/* op-elementwise.c */

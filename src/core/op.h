@@ -144,6 +144,8 @@ struct wh_tensor *wh_ctensor_new(struct wh_compiler *c, int node,
     enum wh_dtype dtype, int ndim, const int64_t *dims);
 void wh_ctensor_free(struct wh_tensor *t);
 double wh_cget(const struct wh_tensor *t, size_t i);
+/* An int64 value exactly (a float one saturated), for shapes and indices. */
+int64_t wh_cget_int(const struct wh_tensor *t, size_t i);
 void wh_cset(struct wh_tensor *t, size_t i, double v);
 /* Reads a constant int64 list; its length, -1 past max. */
 int wh_ints_of(const struct wh_tensor *t, int64_t *out, int max);

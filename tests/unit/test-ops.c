@@ -1,6 +1,7 @@
 /* test-ops.c - operators on activations against numpy's references
  * (tools/op_refs.py writes them from the ONNX definitions) */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -253,11 +254,183 @@ test_reduce_mean(void)
 	free(x);
 }
 
+/* LayerNormalization (opset 17) over the last axis and over the last
+ * two, against numpy's in double */
+static void
+test_layernorm(void)
+{
+	size_t xb, rb, os, k, inner;
+	float *x = fx_npy("tests/fixtures/ref/op-pad-x.npy", &xb), *ref, *y;
+	char rel[128], *err = NULL;
+	int axis, r;
+
+	if (x == NULL)
+		return;
+	for (axis = 3; axis >= 2; axis--) {
+		struct wh_model *m = mini_new(17, 3, (int64_t[]){ 2, 3, 4 });
+		int64_t sd[2] = { 3, 4 };
+		struct wh_node *n;
+		struct wh_attr *a;
+		double worst = 0;
+
+		inner = axis == 3 ? 4 : 12;
+		snprintf(rel, sizeof rel, "tests/fixtures/ref/op-layernorm-%d.npy",
+		    axis);
+		ref = fx_npy(rel, &rb);
+		mini_init(m, "scale", 4 - axis, axis == 3 ? sd + 1 : sd, 0);
+		mini_init(m, "bias", 4 - axis, axis == 3 ? sd + 1 : sd, 0);
+		for (k = 0; k < inner; k++) {
+			m->inits[0].f[k] = 0.5f + (float)k / 8;
+			m->inits[1].f[k] = -0.25f + (float)k / 16;
+		}
+		n = mini_node(m, "LayerNormalization", "ln", "x,scale,bias", "y");
+		mini_attr_ints(n, "axis", 0, 0);
+		a = &n->attrs[n->nattrs - 1];
+		a->type = WH_ATTR_INT;
+		a->i = axis == 3 ? -1 : 2;
+		mini_output(m, "y");
+		y = NULL;
+		os = 0;
+		r = ref != NULL ? mini_run(m, x, 2, &y, &os, &err) : -1;
+		if (ok(r == 0 && os * 2 * sizeof(float) == rb, "LayerNormalization "
+		    "from axis %d compiles and runs%s%s", axis, err ? ": " : "",
+		    err ? err : "")) {
+			for (k = 0; k < 2 * os; k++)
+				if (fabs((double)y[k] - ref[k]) > worst)
+					worst = fabs((double)y[k] - ref[k]);
+			ok(worst <= 1e-6, "LayerNormalization from axis %d equals "
+			    "numpy's within 1e-6 (max difference %g)", axis,
+			    worst);
+		}
+		free(err);
+		err = NULL;
+		free(y);
+		free(ref);
+		wh_model_free(m);
+	}
+	free(x);
+}
+
+/* Compares y with the reference in rel exactly: 0, or -1 and a message */
+static int
+same_as(const char *what, struct wh_model *m, const float *x, const char *rel)
+{
+	size_t rb, os = 0, k;
+	float *ref = fx_npy(rel, &rb), *y = NULL;
+	char *err = NULL;
+	int r, same = 0;
+
+	r = ref != NULL ? mini_run(m, x, 2, &y, &os, &err) : -1;
+	if (ok(r == 0 && os * 2 * sizeof(float) == rb, "%s compiles and runs, "
+	    "%zu values per sample%s%s", what, os, err ? ": " : "",
+	    err ? err : "")) {
+		for (k = 0; k < 2 * os && y[k] == ref[k]; k++)
+			;
+		same = k == 2 * os;
+		ok(same, "%s equals numpy's", what);
+	}
+	free(err);
+	free(y);
+	free(ref);
+	return same ? 0 : -1;
+}
+
+/* Slice and Gather of an activation: x: (2, 2, 3, 4) */
+static void
+test_slice_gather(void)
+{
+	size_t xb;
+	float *x = fx_npy("tests/fixtures/ref/op-pad-x.npy", &xb);
+	struct wh_model *m;
+
+	if (x == NULL)
+		return;
+	/* x[:, :, 1:3, ::2] */
+	m = mini_new(13, 3, (int64_t[]){ 2, 3, 4 });
+	mini_init_ints(m, "st", 2, (int64_t[]){ 1, 0 });
+	mini_init_ints(m, "en", 2, (int64_t[]){ 3, INT64_MAX });
+	mini_init_ints(m, "ax", 2, (int64_t[]){ 2, 3 });
+	mini_init_ints(m, "sp", 2, (int64_t[]){ 1, 2 });
+	mini_node(m, "Slice", "sl", "x,st,en,ax,sp", "y");
+	mini_output(m, "y");
+	same_as("Slice [:, :, 1:3, ::2]", m, x,
+	    "tests/fixtures/ref/op-slice-steps.npy");
+	wh_model_free(m);
+	/* x[:, ::-1, :, 3:0:-2] */
+	m = mini_new(13, 3, (int64_t[]){ 2, 3, 4 });
+	mini_init_ints(m, "st", 2, (int64_t[]){ -1, 3 });
+	mini_init_ints(m, "en", 2, (int64_t[]){ INT64_MIN, 0 });
+	mini_init_ints(m, "ax", 2, (int64_t[]){ 1, -1 });
+	mini_init_ints(m, "sp", 2, (int64_t[]){ -1, -2 });
+	mini_node(m, "Slice", "sl", "x,st,en,ax,sp", "y");
+	mini_output(m, "y");
+	same_as("Slice [:, ::-1, :, 3:0:-2]", m, x,
+	    "tests/fixtures/ref/op-slice-negative.npy");
+	wh_model_free(m);
+	/* x[:, [1, 0, 1]] */
+	m = mini_new(13, 3, (int64_t[]){ 2, 3, 4 });
+	mini_init_ints(m, "ix", 3, (int64_t[]){ 1, 0, 1 });
+	mini_attr_ints(mini_node(m, "Gather", "ga", "x,ix", "y"), "axis", 0,
+	    0);
+	m->nodes[0].attrs[0].type = WH_ATTR_INT;
+	m->nodes[0].attrs[0].i = 1;
+	mini_output(m, "y");
+	same_as("Gather along the channels", m, x,
+	    "tests/fixtures/ref/op-gather-c.npy");
+	wh_model_free(m);
+	/* take(x, [[3, -1], [0, 2]], axis=3) */
+	m = mini_new(13, 3, (int64_t[]){ 2, 3, 4 });
+	mini_init_ints(m, "ix", 4, (int64_t[]){ 3, -1, 0, 2 });
+	m->inits[0].ndim = 2;
+	m->inits[0].dims[0] = m->inits[0].dims[1] = 2;
+	mini_attr_ints(mini_node(m, "Gather", "ga", "x,ix", "y"), "axis", 0,
+	    0);
+	m->nodes[0].attrs[0].type = WH_ATTR_INT;
+	m->nodes[0].attrs[0].i = -1;
+	mini_output(m, "y");
+	same_as("Gather of a 2-D index along the last axis", m, x,
+	    "tests/fixtures/ref/op-gather-w2d.npy");
+	wh_model_free(m);
+	free(x);
+}
+
+/* A constant sliced to the end with INT64_MAX, as torch writes x[1:]: the
+ * end read through a double overflowed and the slice came out empty */
+static void
+test_slice_to_end(void)
+{
+	struct wh_model *m = mini_new(13, 1, (int64_t[]){ 4 });
+	float x[8] = { 1, 2, 3, 4, 5, 6, 7, 8 }, *y = NULL;
+	size_t os = 0, k;
+	char *err = NULL;
+	int r, same = 1;
+
+	mini_init(m, "c", 1, (int64_t[]){ 5 }, 0);
+	for (k = 0; k < 5; k++)
+		m->inits[0].f[k] = 0.5f * (float)k;
+	mini_init_ints(m, "st", 1, (int64_t[]){ 1 });
+	mini_init_ints(m, "en", 1, (int64_t[]){ INT64_MAX });
+	mini_node(m, "Slice", "sl", "c,st,en", "tail");
+	mini_node(m, "Add", "add", "x,tail", "y");
+	mini_output(m, "y");
+	r = mini_run(m, x, 2, &y, &os, &err);
+	for (k = 0; r == 0 && k < 8; k++)
+		same &= y[k] == x[k] + 0.5f * (float)(k % 4 + 1);
+	ok(r == 0 && os == 4 && same, "a constant sliced from 1 to INT64_MAX "
+	    "keeps its tail%s%s", err ? ": " : "", err ? err : "");
+	free(err);
+	free(y);
+	wh_model_free(m);
+}
+
 int
 main(void)
 {
 	test_pad();
 	test_elementwise();
 	test_reduce_mean();
+	test_layernorm();
+	test_slice_gather();
+	test_slice_to_end();
 	return tap_done();
 }
