@@ -49,6 +49,8 @@ struct wh_tinfo {
 	struct wh_tensor *cval;	/* constants: borrowed initializer or owned folded */
 	int cval_owned;
 	int param;		/* a float constant counted in params */
+	int learned;		/* an initializer, or folded from one (not
+				 * only from Constant nodes) */
 	int ndim;		/* activations: per-sample dims */
 	int64_t dims[WH_MAX_DIMS];
 	size_t ss;		/* activations: values per sample */

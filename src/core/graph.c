@@ -618,12 +618,10 @@ compile_node(struct wh_compiler *c, int node, const struct wh_opdef *d)
 	const struct wh_node *n = &c->m->nodes[node];
 	struct wh_graph *g = c->g;
 	struct wh_tensor *t;
-	int allconst = 1, i;
+	int allconst = 1, i, id;
 
 	c->def = d;
 	for (i = 0; i < n->ninputs; i++) {
-		int id;
-
 		if (n->inputs[i][0] == '\0')
 			continue;
 		if ((id = tensor_find(c, n->inputs[i])) < 0)
@@ -638,7 +636,14 @@ compile_node(struct wh_compiler *c, int node, const struct wh_opdef *d)
 			    "constants%s", "");
 		if ((t = d->fold(c, node)) == NULL)
 			return -1;
-		wh_const_add(c, wh_out_name(c, node), t, 1);
+		id = wh_const_add(c, wh_out_name(c, node), t, 1);
+		for (i = 0; i < n->ninputs; i++) {
+			int k = n->inputs[i][0] != '\0' ?
+			    tensor_find(c, n->inputs[i]) : -1;
+
+			if (k >= 0 && g->t[k].learned)
+				g->t[id].learned = 1;
+		}
 		return 0;
 	}
 	if (d->compile == NULL)
@@ -647,15 +652,15 @@ compile_node(struct wh_compiler *c, int node, const struct wh_opdef *d)
 		    "it%s", "");
 	if (d->compile(c, node, wh_in_id(c, node, 0)) != 0)
 		return -1;
-	/* parameters: the float constants that ops read, once each, as
-	 * they read them (a weight dequantized from int4 counts as the
-	 * float tensor it became) */
+	/* parameters: the float constants from initializers that ops
+	 * read, once each, as they read them (a weight dequantized from
+	 * int4 counts as the float tensor it became) */
 	for (i = 0; i < n->ninputs; i++) {
 		int id = n->inputs[i][0] != '\0' ?
 		    tensor_find(c, n->inputs[i]) : -1;
 
-		if (id >= 0 && g->t[id].is_const && !g->t[id].param &&
-		    g->t[id].cval->dtype == WH_FLOAT) {
+		if (id >= 0 && g->t[id].is_const && g->t[id].learned &&
+		    !g->t[id].param && g->t[id].cval->dtype == WH_FLOAT) {
 			g->t[id].param = 1;
 			g->params += g->t[id].cval->count;
 		}
@@ -777,8 +782,10 @@ wh_graph_new(const struct wh_model *m, char **err)
 	for (j = 0; j < m->nnodes; j++)
 		if (check_arity(&c, (int)j, defs[j]) != 0)
 			goto fail;
-	for (j = 0; j < m->ninits; j++)
-		wh_const_add(&c, m->inits[j].name, &m->inits[j], 0);
+	for (j = 0; j < m->ninits; j++) {
+		k = wh_const_add(&c, m->inits[j].name, &m->inits[j], 0);
+		g->t[k].learned = 1;
+	}
 	if (m->ninputs < 1) {
 		wh_error(err, "%s: the graph has no input", m->path);
 		goto fail;

@@ -391,6 +391,38 @@ test_sizes(void)
 	wh_model_free(m);
 }
 
+/*
+ * Parameters are the float constants from initializers that ops read, as
+ * they read them: a weight stored as int codes, cast and scaled, counts as
+ * the float weight (4), not as its scale (1) as when initializers were
+ * counted.
+ */
+static void
+test_params(void)
+{
+	struct wh_model *m = mini_new(13, 1, (int64_t[]){ 4 });
+	struct wh_graph *g;
+	struct wh_node *n;
+	char *err = NULL;
+
+	mini_init_ints(m, "q", 4, (int64_t[]){ -3, 1, 2, 7 });
+	mini_init(m, "s", 1, (int64_t[]){ 1 }, 0.25f);
+	n = mini_node(m, "Cast", "cast", "q", "qf");
+	mini_attr_ints(n, "to", 0, 0);
+	n->attrs[0].type = WH_ATTR_INT;
+	n->attrs[0].i = 1;
+	mini_node(m, "Mul", "deq", "qf,s", "w");
+	mini_node(m, "Mul", "mul", "x,w", "y");
+	mini_output(m, "y");
+	g = wh_graph_new(m, &err);
+	ok(g != NULL && wh_graph_params(g) == 4, "a dequantized weight counts "
+	    "as its 4 float values (%llu)%s%s", g ? (unsigned long long)
+	    wh_graph_params(g) : 0, err ? ": " : "", err ? err : "");
+	free(err);
+	wh_graph_free(g);
+	wh_model_free(m);
+}
+
 int
 main(void)
 {
@@ -401,5 +433,6 @@ main(void)
 	test_unsupported();
 	test_long_chain();
 	test_sizes();
+	test_params();
 	return tap_done();
 }
