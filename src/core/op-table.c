@@ -85,14 +85,14 @@ static const struct wh_opdef *const ops[] = {
 	&wh_def_clip,			/* op-elementwise.c */
 	&wh_def_concat,			/* op-shape.c */
 	&wh_def_constant,		/* op-shape.c */
-	&wh_def_constantofshape,		/* op-shape.c */
+	&wh_def_constantofshape,	/* op-shape.c */
 	&wh_def_conv,			/* op-conv.c */
 	&wh_def_dequantizelinear,	/* op-quant.c */
 	&wh_def_div,			/* op-elementwise.c */
-	&wh_def_dropout,			/* op-shape.c */
+	&wh_def_dropout,		/* op-shape.c */
 	&wh_def_erf,			/* op-elementwise.c */
 	&wh_def_exp,			/* op-elementwise.c */
-	&wh_def_flatten,			/* op-shape.c */
+	&wh_def_flatten,		/* op-shape.c */
 	&wh_def_gather,			/* op-shape.c */
 	&wh_def_gelu,			/* op-elementwise.c */
 	&wh_def_gemm,			/* op-gemm.c */
@@ -105,7 +105,7 @@ static const struct wh_opdef *const ops[] = {
 	&wh_def_logsoftmax_1,		/* op-elementwise.c */
 	&wh_def_logsoftmax_13,		/* op-elementwise.c */
 	&wh_def_matmul,			/* op-gemm.c */
-	&wh_def_maxpool,			/* op-pool.c */
+	&wh_def_maxpool,		/* op-pool.c */
 	&wh_def_mul,			/* op-elementwise.c */
 	&wh_def_neg,			/* op-elementwise.c */
 	&wh_def_pad,			/* op-shape.c */
@@ -115,14 +115,14 @@ static const struct wh_opdef *const ops[] = {
 	&wh_def_reducemean_1,		/* op-reduce.c */
 	&wh_def_reducemean_18,		/* op-reduce.c */
 	&wh_def_relu,			/* op-elementwise.c */
-	&wh_def_reshape,			/* op-shape.c */
+	&wh_def_reshape,		/* op-shape.c */
 	&wh_def_shape,			/* op-shape.c */
-	&wh_def_sigmoid,			/* op-elementwise.c */
+	&wh_def_sigmoid,		/* op-elementwise.c */
 	&wh_def_slice,			/* op-shape.c */
 	&wh_def_softmax_1,		/* op-elementwise.c */
 	&wh_def_softmax_13,		/* op-elementwise.c */
 	&wh_def_sqrt,			/* op-elementwise.c */
-	&wh_def_squeeze,			/* op-shape.c */
+	&wh_def_squeeze,		/* op-shape.c */
 	&wh_def_sub,			/* op-elementwise.c */
 	&wh_def_tanh,			/* op-elementwise.c */
 	&wh_def_transpose,		/* op-shape.c */
