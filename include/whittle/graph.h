@@ -24,6 +24,8 @@ struct wh_layer {
 	int op;			/* index in the compiled op list (execution order) */
 	const char *weight_name;	/* initializer names, owned by the model */
 	const char *bias_name;	/* NULL when the layer has no bias */
+	int wndim;		/* the weight's dims as the node reads it: the */
+	int64_t wdims[WH_MAX_DIMS];	/* initializer's, or what folding made */
 	int64_t out, in;	/* matrix view */
 	int64_t cin, kh, kw;	/* Conv: input channels per group and kernel; 1 otherwise */
 	int group;		/* Conv groups; 1 otherwise */

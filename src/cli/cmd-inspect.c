@@ -142,11 +142,10 @@ cmd_inspect(int argc, char **argv)
 	/* compute everything first: an error prints nothing partial */
 	for (i = 0; i < n; i++) {
 		const struct wh_layer *l = wh_graph_layer(s.graph, i);
-		const struct wh_tensor *w = wh_model_init(s.model, l->weight_name);
 		struct layer_info *li = &info[i];
 
 		wh_wstats_compute(l->w, (size_t)(l->out * l->in), &li->st);
-		wh_dims_str(w->dims, w->ndim, li->shape, sizeof li->shape);
+		wh_dims_str(l->wdims, l->wndim, li->shape, sizeof li->shape);
 		li->k = (int)(l->out < l->in ? l->out : l->in);
 		li->sv = xcalloc(li->k ? li->k : 1, sizeof *li->sv);
 		if (wh_svals(l->w, l->out, l->in, li->sv, &err) != 0) {
@@ -173,17 +172,15 @@ cmd_inspect(int argc, char **argv)
 		arr = cJSON_AddArrayToObject(o, "layers");
 		for (i = 0; i < n; i++) {
 			const struct wh_layer *l = wh_graph_layer(s.graph, i);
-			const struct wh_tensor *w = wh_model_init(s.model,
-			    l->weight_name);
 			struct layer_info *li = &info[i];
 			cJSON *lo = cJSON_CreateObject(), *a;
 
 			cJSON_AddStringToObject(lo, "name", l->name);
 			cJSON_AddStringToObject(lo, "op", op_name(l));
 			a = cJSON_AddArrayToObject(lo, "shape");
-			for (j = 0; j < w->ndim; j++)
+			for (j = 0; j < l->wndim; j++)
 				cJSON_AddItemToArray(a, cJSON_CreateNumber(
-				    (double)w->dims[j]));
+				    (double)l->wdims[j]));
 			cJSON_AddNumberToObject(lo, "rows", (double)l->out);
 			cJSON_AddNumberToObject(lo, "cols", (double)l->in);
 			cJSON_AddNumberToObject(lo, "params", (double)li->st.n);

@@ -1,4 +1,5 @@
-/* graph-int.h - the compiled graph, shared by graph.c, ops.c and eval.c */
+/* graph-int.h - the compiled graph, shared by the compiler (graph.c, op-*.c),
+ * the kernels and eval.c */
 #ifndef WHITTLE_GRAPH_INT_H
 #define WHITTLE_GRAPH_INT_H
 
@@ -25,20 +26,31 @@ enum wh_opkind {
 	OP_LOGSOFTMAX,
 	OP_AFFINE,	/* unfused BatchNormalization: x * scale[c] + shift[c] */
 	OP_TRANSPOSE,
-	OP_CONCAT
+	OP_CONCAT,
+	OP_PAD,
+	OP_REDUCE,
+	OP_LAYERNORM,
+	OP_SLICE,
+	OP_GATHER
 };
 
 enum wh_unary { U_RELU, U_LEAKY, U_SIGMOID, U_TANH, U_ERF, U_GELU, U_GELU_TANH,
 	U_NEG, U_EXP, U_SQRT, U_ABS, U_CLIP,
+	U_HARDSIGMOID,		/* clip(alpha x + beta, 0, 1) */
+	U_HARDSWISH,		/* x clip(x / 6 + 1 / 2, 0, 1) */
+	U_RECIPROCAL,
 	U_QUANT_U8, U_QUANT_I8,	/* QuantizeLinear: alpha scale, beta zero point */
 	U_DEQUANT };		/* DequantizeLinear of such codes */
-enum wh_binary { B_ADD, B_SUB, B_MUL, B_DIV };
+enum wh_binary { B_ADD, B_SUB, B_MUL, B_DIV, B_POW };
 
 struct wh_tinfo {
 	char *name;
 	int is_const;
 	struct wh_tensor *cval;	/* constants: borrowed initializer or owned folded */
 	int cval_owned;
+	int param;		/* a float constant counted in params */
+	int learned;		/* an initializer, or folded from one (not
+				 * only from Constant nodes) */
 	int ndim;		/* activations: per-sample dims */
 	int64_t dims[WH_MAX_DIMS];
 	size_t ss;		/* activations: values per sample */
@@ -47,8 +59,13 @@ struct wh_tinfo {
 	int last;		/* last reading op; nops for graph outputs */
 };
 
+struct wh_kernel;
+
 struct wh_op {
 	enum wh_opkind kind;
+	const struct wh_kernel *kern;	/* what runs it (op.h) */
+	void *priv;		/* a backend's state for this op, or NULL */
+	void (*priv_free)(void *);
 	int node;
 	int in[4];		/* activation tensors (-1 where unused) */
 	int nin;
@@ -92,6 +109,35 @@ struct wh_op {
 	int tnd;
 	int64_t tdims[WH_MAX_DIMS];	/* input per-sample dims */
 	int tperm[WH_MAX_DIMS];
+
+	/* OP_PAD: per-sample input dims in tdims (tnd of them), output
+	 * dims, what each axis starts with (negative: cropped) */
+	int64_t pad_odims[WH_MAX_DIMS], pad_lo[WH_MAX_DIMS];
+	int pad_mode;		/* 0 constant, 1 reflect, 2 edge */
+	float pad_value;
+
+	/* OP_SLICE: per-sample input dims in tdims (tnd of them), output
+	 * dims in pad_odims, the first index and the step along each axis */
+	int64_t sl_start[WH_MAX_DIMS], sl_step[WH_MAX_DIMS];
+
+	/* OP_GATHER: per sample (outer, axis, inner) -> (outer, nidx, inner),
+	 * the indices borrowed from their constant (int64, or float holding
+	 * integers) */
+	const int64_t *ga_idx;
+	const float *ga_fidx;
+	int64_t ga_nidx, ga_outer, ga_axis, ga_inner;
+
+	/* OP_REDUCE: per-sample input dims in tdims (tnd of them), the axes
+	 * reduced, and how many values each output averages */
+	int red_axis[WH_MAX_DIMS];
+	int64_t red_count;
+
+	/* OP_LAYERNORM: outer x inner per sample, normalized over inner;
+	 * scale and bias (inner) or (1) values, borrowed constants */
+	const float *ln_scale, *ln_bias;
+	int64_t ln_outer, ln_inner;
+	int ln_sc1, ln_b1;	/* scale, bias: one value for all */
+	float ln_eps;
 
 	/* OP_CONCAT: outer, per-input axis block sizes */
 	int64_t cat_outer;

@@ -140,7 +140,6 @@ tui_init_state(struct tui *t, const struct tui_opts *o)
 	for (i = 0; i < t->n; i++) {
 		struct tui_layer *L = &t->L[i];
 		const struct wh_layer *l = wh_graph_layer(t->g, i);
-		const struct wh_tensor *wt = wh_model_init(o->model, l->weight_name);
 		struct wh_wstats st;
 		size_t n = (size_t)(l->out * l->in);
 
@@ -151,11 +150,7 @@ tui_init_state(struct tui *t, const struct tui_opts *o)
 		wh_histogram(l->w, n, L->lo, L->hi, TUI_NBINS, L->hist);
 		tui_prefs_init(&L->prefs);
 		wh_cost_layer_orig(l, &L->orig);
-		if (wt != NULL)
-			wh_dims_str(wt->dims, wt->ndim, L->shape, sizeof L->shape);
-		else
-			snprintf(L->shape, sizeof L->shape, "(%lld, %lld)",
-			    (long long)l->out, (long long)l->in);
+		wh_dims_str(l->wdims, l->wndim, L->shape, sizeof L->shape);
 		wh_layer_cfg_init(&t->cfg[i]);
 		t->saved[i] = t->cfg[i];
 	}

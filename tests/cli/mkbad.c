@@ -325,6 +325,43 @@ main(int argc, char **argv)
 	printf("model\tm-no-opset.onnx\tm-no-opset.onnx\n");
 	s.m.n_opset_import = 1;
 
+	/* every operator once with no input (Dropout was accepted) */
+	{
+		static const char *const ops[] = { "Relu", "Sigmoid", "Tanh",
+			"Gelu", "Clip", "LeakyRelu", "Softmax", "Transpose",
+			"Flatten", "Reshape", "Squeeze", "Unsqueeze", "Shape",
+			"Identity", "Dropout" };
+		char name[64];
+		size_t k;
+
+		s.flat.n_input = 0;
+		for (k = 0; k < sizeof ops / sizeof ops[0]; k++) {
+			s.flat.op_type = (char *)ops[k];
+			snprintf(name, sizeof name, "m-no-input-%s.onnx", ops[k]);
+			model_put(&s, name);
+			printf("model\t%s\thas 0 inputs; %s takes\n", name,
+			    ops[k]);
+		}
+		s.flat.n_input = 1;
+		s.flat.op_type = (char *)"Flatten";
+	}
+
+	s.flat.op_type = (char *)"FancyFlatten";
+	s.gemm.op_type = (char *)"FancyGemm";
+	model_put(&s, "m-unsupported-ops.onnx");
+	printf("model\tm-unsupported-ops.onnx\t2 unsupported operators: "
+	    "FancyFlatten at opset 13 (node 'flatten'), FancyGemm at opset 13 "
+	    "(node 'fc')\n");
+	s.flat.op_type = (char *)"Flatten";
+	s.gemm.op_type = (char *)"Gemm";
+
+	/* an input of 2^40 x 2^40 (was "0 MACs per sample") */
+	s.din[2].dim_value = s.din[3].dim_value = (int64_t)1 << 40;
+	model_put(&s, "m-huge-input.onnx");
+	printf("model\tm-huge-input.onnx\tinput 'input' would hold more "
+	    "than\n");
+	s.din[2].dim_value = s.din[3].dim_value = 28;
+
 	s.wdims[1] = 100;
 	s.w.raw_data.len = 1000 * sizeof(float);
 	model_put(&s, "m-shape-mismatch.onnx");

@@ -1,12 +1,32 @@
 /* test-graph.c - compiling real exported models: layers, shapes, costs, and
  * the errors for graphs whittle cannot run */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "whittle/eval.h"
 #include "whittle/graph.h"
 #include "whittle/model.h"
 #include "whittle/util.h"
 #include "fixtures.h"
+
+#include "mini.h"
+
+/* Compiles m, expecting failure with every one of the substrings. */
+static void
+expect_fail(struct wh_model *m, const char *what, const char *s1,
+    const char *s2)
+{
+	struct wh_graph *g;
+	char *err = NULL;
+
+	g = wh_graph_new(m, &err);
+	ok(g == NULL && err != NULL && strstr(err, s1) != NULL &&
+	    (s2 == NULL || strstr(err, s2) != NULL) && strchr(err, '\n') ==
+	    NULL, "%s: one line saying '%s': %s", what, s1, err ? err : "");
+	wh_graph_free(g);
+	free(err);
+}
 
 static struct wh_model *
 load(const char *name)
@@ -154,11 +174,265 @@ test_errors(void)
 	wh_model_free(m);
 }
 
+/* Each operator the hardening found reading a missing input, with none. */
+static void
+test_arity(void)
+{
+	static const char *const ops[] = { "Relu", "Sigmoid", "Tanh", "Gelu",
+		"Clip", "LeakyRelu", "Softmax", "Transpose", "Flatten",
+		"Reshape", "Squeeze", "Unsqueeze", "Shape", "Identity",
+		"Dropout", "Conv", "Gemm", "MatMul", "Add", "MaxPool",
+		"BatchNormalization", "Concat", "Cast", "DequantizeLinear" };
+	int64_t d[1] = { 4 }, w[4] = { 1, 1, 1, 1 };
+	struct wh_model *m;
+	size_t i;
+	char what[64];
+
+	for (i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+		m = mini_new(13, 1, d);
+		mini_node(m, ops[i], "n", "", "y");
+		mini_output(m, "y");
+		snprintf(what, sizeof what, "%s with no input", ops[i]);
+		expect_fail(m, what, "has 0 inputs", "node 'n'");
+		wh_model_free(m);
+	}
+	m = mini_new(13, 1, d);
+	mini_node(m, "Add", "add", "x", "y");
+	mini_output(m, "y");
+	expect_fail(m, "Add with one input", "has 1 input; Add takes 2 inputs",
+	    NULL);
+	wh_model_free(m);
+
+	m = mini_new(13, 1, d);
+	mini_node(m, "Relu", "r", "x,x", "y");
+	mini_output(m, "y");
+	expect_fail(m, "Relu with two inputs", "has 2 inputs; Relu takes 1 "
+	    "input", NULL);
+	wh_model_free(m);
+
+	d[0] = 1;
+	m = mini_new(13, 3, (int64_t[]){ 1, 4, 4 });
+	mini_init(m, "w", 4, w, 1);
+	mini_node(m, "Conv", "conv", ",w", "y");
+	mini_output(m, "y");
+	expect_fail(m, "Conv with its data input unnamed", "input 1 is "
+	    "required", "node 'conv'");
+	wh_model_free(m);
+
+	m = mini_new(13, 1, (int64_t[]){ 4 });
+	mini_node(m, "Relu", "r", "x", "y")->noutputs = 0;
+	mini_output(m, "x");
+	expect_fail(m, "Relu with no output", "has 0 outputs", NULL);
+	m->nodes[0].noutputs = 1;
+	wh_model_free(m);
+}
+
+/* Every unsupported operator at once, with the opset and a node. */
+static void
+test_unsupported(void)
+{
+	struct wh_model *m = mini_new(13, 1, (int64_t[]){ 4 });
+
+	mini_node(m, "FooA", "a1", "x", "t1");
+	mini_node(m, "Relu", "r", "t1", "t2");
+	mini_node(m, "FooB", "b1", "t2", "t3");
+	mini_node(m, "FooA", "a2", "t3", "y");
+	mini_output(m, "y");
+	expect_fail(m, "two unknown operators", "2 unsupported operators: "
+	    "FooA at opset 13 (node 'a1' and 1 more), FooB at opset 13 "
+	    "(node 'b1')", NULL);
+	wh_model_free(m);
+
+	m = mini_new(4, 1, (int64_t[]){ 4 });
+	mini_init(m, "s", 1, (int64_t[]){ 1 }, 4);
+	mini_node(m, "Reshape", "rs", "x,s", "y");
+	mini_output(m, "y");
+	expect_fail(m, "Reshape at opset 4", "1 unsupported operator: Reshape "
+	    "at opset 4, which whittle runs at other opsets", NULL);
+	wh_model_free(m);
+}
+
+/*
+ * 100,000 Tanh nodes in a chain stored last first: sorting is linear (the
+ * old pass-until-done sort took minutes on 4,000), and the result is tanh
+ * applied 100,000 times.
+ */
+static void
+test_long_chain(void)
+{
+	enum { N = 100000 };
+	struct wh_model *m = mini_new(13, 1, (int64_t[]){ 4 });
+	struct wh_dataset d = { 0 };
+	struct wh_preproc pre = { 0 };
+	struct wh_eval_opts opts = { 0 };
+	struct wh_eval *e;
+	struct wh_graph *g;
+	char in[32], out[32], name[32], *err = NULL;
+	float x[8] = { -2.0f, -0.5f, 0.25f, 3.0f, 1.0f, -1.0f, 0.0f, 0.125f };
+	float y[8], ref;
+	int32_t labels[2] = { 0, 0 };
+	int i, k, same = 1;
+
+	for (i = N - 1; i >= 0; i--) {
+		snprintf(in, sizeof in, i == 0 ? "x" : "t%d", i - 1);
+		snprintf(out, sizeof out, i == N - 1 ? "y" : "t%d", i);
+		snprintf(name, sizeof name, "tanh%d", i);
+		mini_node(m, "Tanh", name, in, out);
+	}
+	mini_output(m, "y");
+	g = wh_graph_new(m, &err);
+	if (!ok(g != NULL, "a reversed chain of %d nodes compiles%s%s", N,
+	    err ? ": " : "", err ? err : "")) {
+		free(err);
+		wh_model_free(m);
+		return;
+	}
+	d.images_path = (char *)"chain";
+	d.n = 2;
+	d.c = d.h = 1;
+	d.w = 4;
+	d.sample_ndim = 1;
+	d.f = x;
+	d.labels = labels;
+	d.nclasses = 1;
+	opts.batch = 2;
+	opts.threads = 1;
+	e = wh_eval_new(g, &d, &pre, 0, &opts, &err);
+	ok(e != NULL && wh_eval_outputs(e, 0, 2, y, &err) == 0,
+	    "it evaluates%s%s", err ? ": " : "", err ? err : "");
+	for (k = 0; k < 8 && e != NULL; k++) {
+		ref = x[k];
+		for (i = 0; i < N; i++)
+			ref = tanhf(ref);
+		if (y[k] != ref) {
+			same = 0;
+			tap_diag("value %d: %.9g, tanh^%d gives %.9g", k, y[k], N,
+			    ref);
+		}
+	}
+	ok(e != NULL && same, "every output is tanh applied %d times", N);
+	wh_eval_free(e);
+	free(err);
+	wh_graph_free(g);
+	wh_model_free(m);
+}
+
+/* Sizes past the limits, or past int64, are bad input, never an abort. */
+static void
+test_sizes(void)
+{
+	int64_t w[4] = { 1, 1, 1, 1 };
+	struct wh_model *m;
+
+	/* pads of 20,000: an output of 40,028 x 40,028 per channel */
+	m = mini_new(13, 3, (int64_t[]){ 1, 28, 28 });
+	mini_init(m, "w", 4, w, 1);
+	mini_attr_ints(mini_node(m, "Conv", "conv", "x,w", "y"), "pads", 4,
+	    20000);
+	mini_output(m, "y");
+	expect_fail(m, "Conv with pads of 20,000", "would hold more than",
+	    "node 'conv'");
+	wh_model_free(m);
+
+	m = mini_new(13, 3, (int64_t[]){ 1, 28, 28 });
+	mini_init(m, "w", 4, w, 1);
+	mini_attr_ints(mini_node(m, "Conv", "conv", "x,w", "y"), "pads", 4,
+	    (int64_t)1 << 62);
+	mini_output(m, "y");
+	expect_fail(m, "Conv with pads of 2^62", "larger than whittle's limit",
+	    "node 'conv'");
+	wh_model_free(m);
+
+	m = mini_new(13, 3, (int64_t[]){ 1, 28, 28 });
+	mini_init(m, "w", 4, (int64_t[]){ 1, 1, 3, 3 }, 1);
+	mini_attr_ints(mini_node(m, "Conv", "conv", "x,w", "y"), "dilations",
+	    2, (int64_t)1 << 62);
+	mini_output(m, "y");
+	expect_fail(m, "Conv with dilations of 2^62", "larger than whittle's "
+	    "limit", NULL);
+	wh_model_free(m);
+
+	m = mini_new(13, 2, (int64_t[]){ (int64_t)1 << 40, (int64_t)1 << 40 });
+	mini_node(m, "Relu", "r", "x", "y");
+	mini_output(m, "y");
+	expect_fail(m, "an input of 2^40 x 2^40", "input 'x' would hold more "
+	    "than", NULL);
+	wh_model_free(m);
+
+	/* within int64 but far past memory: 2^20 x 2^20 */
+	m = mini_new(13, 2, (int64_t[]){ (int64_t)1 << 20, (int64_t)1 << 20 });
+	mini_node(m, "Relu", "r", "x", "y");
+	mini_output(m, "y");
+	expect_fail(m, "an input of 2^20 x 2^20", "input 'x' would hold more "
+	    "than", NULL);
+	wh_model_free(m);
+
+	/* a constant folded to 2^62 values */
+	m = mini_new(13, 1, (int64_t[]){ 4 });
+	{
+		struct wh_tensor *t;
+
+		m->inits = xcalloc(1, sizeof *m->inits);
+		m->ninits = 1;
+		t = &m->inits[0];
+		t->name = xstrdup("shape");
+		t->dtype = WH_INT64;
+		t->ndim = 1;
+		t->dims[0] = 2;
+		t->count = 2;
+		t->i = xcalloc(2, sizeof *t->i);
+		t->i[0] = t->i[1] = (int64_t)1 << 31;
+	}
+	mini_node(m, "ConstantOfShape", "cos", "shape", "big");
+	mini_node(m, "Add", "add", "x,big", "y");
+	mini_output(m, "y");
+	expect_fail(m, "ConstantOfShape of 2^31 x 2^31", "would hold more than",
+	    "node 'cos'");
+	wh_model_free(m);
+}
+
+/*
+ * Parameters are the float constants from initializers that ops read, as
+ * they read them: a weight stored as int codes, cast and scaled, counts as
+ * the float weight (4), not as its scale (1) as when initializers were
+ * counted.
+ */
+static void
+test_params(void)
+{
+	struct wh_model *m = mini_new(13, 1, (int64_t[]){ 4 });
+	struct wh_graph *g;
+	struct wh_node *n;
+	char *err = NULL;
+
+	mini_init_ints(m, "q", 4, (int64_t[]){ -3, 1, 2, 7 });
+	mini_init(m, "s", 1, (int64_t[]){ 1 }, 0.25f);
+	n = mini_node(m, "Cast", "cast", "q", "qf");
+	mini_attr_ints(n, "to", 0, 0);
+	n->attrs[0].type = WH_ATTR_INT;
+	n->attrs[0].i = 1;
+	mini_node(m, "Mul", "deq", "qf,s", "w");
+	mini_node(m, "Mul", "mul", "x,w", "y");
+	mini_output(m, "y");
+	g = wh_graph_new(m, &err);
+	ok(g != NULL && wh_graph_params(g) == 4, "a dequantized weight counts "
+	    "as its 4 float values (%llu)%s%s", g ? (unsigned long long)
+	    wh_graph_params(g) : 0, err ? ": " : "", err ? err : "");
+	free(err);
+	wh_graph_free(g);
+	wh_model_free(m);
+}
+
 int
 main(void)
 {
 	test_cnn();
 	test_others();
 	test_errors();
+	test_arity();
+	test_unsupported();
+	test_long_chain();
+	test_sizes();
+	test_params();
 	return tap_done();
 }

@@ -1,0 +1,116 @@
+#!/usr/bin/python3
+"""Write numpy references for the operator unit tests.
+
+Each operator test in tests/unit builds a one-node model in memory, runs
+it through whittle's evaluator and compares the outputs with the arrays
+written here, which numpy computes from the operator's ONNX definition:
+
+  tests/fixtures/ref/op-pad-x.npy          the input, (2, 2, 3, 4) float32
+  tests/fixtures/ref/op-pad-<case>.npy     Pad of it, for each case below
+  tests/fixtures/ref/op-<name>.npy         an elementwise operator of it
+                                           (HardSigmoid with alpha 0.3 and
+                                           beta 0.4; Pow to [2, 3, -2, 1]
+                                           along the last axis)
+  tests/fixtures/ref/op-reducemean-<case>.npy  ReduceMean of it, below,
+                                           computed in double
+  tests/fixtures/ref/op-layernorm-<axis>.npy  LayerNormalization of it
+                                           from that axis, scale
+                                           0.5 + i / 8, bias -1/4 + i / 16
+                                           over the normalized values
+  tests/fixtures/ref/op-slice-<case>.npy   Slice of it, below
+  tests/fixtures/ref/op-gather-<case>.npy  Gather of it, below
+
+Run:  /usr/bin/python3 tools/op_refs.py
+"""
+import os
+
+import numpy as np
+
+REF = os.path.join(os.path.dirname(__file__), "..", "tests", "fixtures", "ref")
+
+# name: (ONNX pads, begins then ends over (n, c, h, w); mode; value)
+# name: (axes, or None for every axis but the batch; keepdims)
+REDUCE_CASES = {
+    "hw": ((2, 3), 1),
+    "c": ((1,), 0),
+    "last": ((-1,), 1),
+    "all": (None, 0),
+}
+
+PAD_CASES = {
+    "constant": ([0, 0, 1, 2, 0, 0, 2, 1], "constant", 0.5),
+    "reflect": ([0, 0, 2, 3, 0, 0, 1, 2], "reflect", 0.0),
+    "edge": ([0, 0, 3, 1, 0, 0, 0, 2], "edge", 0.0),
+    "crop": ([0, 0, -1, 1, 0, 0, 1, -2], "constant", -1.0),
+}
+
+
+def onnx_pad(x, pads, mode, value):
+    """ONNX Pad: negative pads crop, then numpy pads the rest."""
+    nd = x.ndim
+    lo, hi = pads[:nd], pads[nd:]
+    crop = tuple(slice(max(-b, 0), x.shape[i] - max(-e, 0))
+                 for i, (b, e) in enumerate(zip(lo, hi)))
+    x = x[crop]
+    width = [(max(b, 0), max(e, 0)) for b, e in zip(lo, hi)]
+    if mode == "constant":
+        return np.pad(x, width, mode="constant", constant_values=value)
+    return np.pad(x, width, mode=mode)
+
+
+def main():
+    x = (0.1 + 2 * np.cos(np.arange(2 * 2 * 3 * 4))).astype(np.float32)
+    x = x.reshape(2, 2, 3, 4)
+    np.save(os.path.join(REF, "op-pad-x.npy"), x)
+    for name, (pads, mode, value) in PAD_CASES.items():
+        y = onnx_pad(x, pads, mode, np.float32(value)).astype(np.float32)
+        np.save(os.path.join(REF, "op-pad-%s.npy" % name), y)
+        print(name, y.shape)
+    f = np.float32
+    elementwise = {
+        "hardsigmoid": np.clip(f(0.3) * x + f(0.4), f(0), f(1)),
+        "hardswish": x * np.clip(x * f(1.0 / 6) + f(0.5), f(0), f(1)),
+        "reciprocal": f(1) / x,
+        "pow": np.power(x, np.array([2, 3, -2, 1], dtype=np.float32)),
+    }
+    for name, (axes, keep) in REDUCE_CASES.items():
+        ax = axes if axes is not None else (1, 2, 3)
+        y = x.astype(np.float64).mean(axis=ax, keepdims=bool(keep))
+        np.save(os.path.join(REF, "op-reducemean-%s.npy" % name),
+                y.astype(np.float32))
+        print("reducemean", name, y.shape)
+    for axis in (-1, 2):
+        xd = x.astype(np.float64)
+        ax = tuple(range(axis % 4, 4))
+        m = int(np.prod([x.shape[a] for a in ax]))
+        scale = (0.5 + np.arange(m) / 8).reshape(x.shape[axis % 4:])
+        bias = (-0.25 + np.arange(m) / 16).reshape(x.shape[axis % 4:])
+        mean = xd.mean(axis=ax, keepdims=True)
+        var = ((xd - mean) ** 2).mean(axis=ax, keepdims=True)
+        y = (xd - mean) / np.sqrt(var + np.float32(1e-5)) * scale + bias
+        np.save(os.path.join(REF, "op-layernorm-%d.npy" % (axis % 4)),
+                y.astype(np.float32))
+        print("layernorm", axis, y.shape)
+    # the numpy views of the ONNX Slices in tests/unit/test-ops.c
+    slices = {
+        "steps": (x[:, :, 1:3, ::2]),
+        "negative": (x[:, ::-1, :, 3:0:-2]),
+    }
+    for name, y in slices.items():
+        np.save(os.path.join(REF, "op-slice-%s.npy" % name),
+                np.ascontiguousarray(y).astype(np.float32))
+        print("slice", name, y.shape)
+    gathers = {
+        "c": np.take(x, [1, 0, 1], axis=1),
+        "w2d": np.take(x, np.array([[3, -1], [0, 2]]) % 4, axis=3),
+    }
+    for name, y in gathers.items():
+        np.save(os.path.join(REF, "op-gather-%s.npy" % name), y)
+        print("gather", name, y.shape)
+    for name, y in elementwise.items():
+        np.save(os.path.join(REF, "op-%s.npy" % name), y.astype(np.float32))
+        print(name, y.shape)
+
+
+if __name__ == "__main__":
+    main()
