@@ -770,10 +770,47 @@ struct wh_dataset *
 wh_data_load(const char *images, const char *labels, int max_class,
     char **err)
 {
+	return wh_data_load_opts(images, labels, max_class, NULL, err);
+}
+
+/* (n, h, w, c) values become (n, c, h, w). */
+static void
+to_nchw(struct wh_dataset *d)
+{
+	size_t hw = (size_t)d->h * (size_t)d->w, ss = hw * (size_t)d->c;
+	size_t s, i, ch, esz = d->u8 != NULL ? 1 : sizeof(float);
+	unsigned char *src = d->u8 != NULL ? d->u8 : (unsigned char *)d->f;
+	unsigned char *dst = xmalloc(ss * esz), *p;
+
+	for (s = 0; s < d->n; s++) {
+		p = src + s * ss * esz;
+		for (i = 0; i < hw; i++)
+			for (ch = 0; ch < (size_t)d->c; ch++)
+				memcpy(dst + (ch * hw + i) * esz,
+				    p + (i * (size_t)d->c + ch) * esz, esz);
+		memcpy(p, dst, ss * esz);
+	}
+	free(dst);
+}
+
+struct wh_dataset *
+wh_data_load_opts(const char *images, const char *labels, int max_class,
+    const struct wh_data_opts *o, char **err)
+{
 	struct wh_dataset *d;
 	struct array ia, la;
 	unsigned char *buf;
+	struct stat st;
 
+	if (images != NULL && stat(images, &st) == 0 && S_ISDIR(st.st_mode)) {
+		if (labels != NULL) {
+			wh_error(err, "%s: an image folder takes its labels from "
+			    "its class folders, not from %s", images, labels);
+			return NULL;
+		}
+		return wh_data_open_folder(images, max_class,
+		    o != NULL ? &o->img : NULL, err);
+	}
 	if (images == NULL || labels == NULL) {
 		wh_error(err, "a data set needs both an images and a labels "
 		    "file");
@@ -786,6 +823,19 @@ wh_data_load(const char *images, const char *labels, int max_class,
 	if (load_array(images, IMAGES, &buf, &ia, err) != 0)
 		goto fail;
 	take_images(d, &ia, buf);
+	if (o != NULL && o->nhwc) {
+		if (ia.ndim != 4) {
+			wh_error(err, "%s: NHWC layout needs images of 4 "
+			    "dimensions (n, h, w, c), the file has %d", images,
+			    ia.ndim);
+			goto fail;
+		}
+		/* The file's dims were (n, h, w, c): c, h, w = h, w, c. */
+		d->c = (int)ia.dims[3];
+		d->h = (int)ia.dims[1];
+		d->w = (int)ia.dims[2];
+		to_nchw(d);
+	}
 
 	if (load_array(labels, LABELS, &buf, &la, err) != 0)
 		goto fail;
@@ -810,8 +860,18 @@ fail:
 void
 wh_data_free(struct wh_dataset *d)
 {
+	size_t i;
+
 	if (d == NULL)
 		return;
+	if (d->files != NULL)
+		for (i = 0; i < d->n; i++)
+			free(d->files[i]);
+	if (d->classes != NULL)
+		for (i = 0; i < (size_t)d->nclasses; i++)
+			free(d->classes[i]);
+	free(d->files);
+	free(d->classes);
 	free(d->images_path);
 	free(d->labels_path);
 	free(d->u8);
@@ -841,6 +901,16 @@ wh_data_batch(const struct wh_dataset *d, size_t start, size_t count,
 	float scale = 1.0f, m, sd, x;
 	int use_scale, ch;
 
+	if (d->files != NULL) {
+		/* Image folders read with wh_data_read; here an unreadable
+		 * image comes out as zeros. */
+		char *err = NULL;
+
+		if (wh_data_read(d, start, count, pre, scale_set, out, &err))
+			memset(out, 0, count * ss * sizeof *out);
+		free(err);
+		return;
+	}
 	have = start < d->n ? d->n - start : 0;
 	if (have > count)
 		have = count;
