@@ -166,6 +166,12 @@ wh_data_reader_get(struct wh_data_reader *r, size_t start, size_t count,
 	struct slot *s;
 	int i, ret = 0;
 
+	if (start > r->d->n || count > r->d->n - start)
+		return wh_error(err, "%s: samples %zu..%zu are beyond the %zu "
+		    "in the set", r->d->images_path, start, start + count,
+		    r->d->n);
+	if (count == 0)
+		return 0;
 	if (!r->running)
 		return wh_data_read(r->d, start, count, &r->pre, r->scale_set,
 		    out, err);

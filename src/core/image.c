@@ -156,6 +156,13 @@ decode_png(const unsigned char *buf, size_t n, int channels, const char *name,
 		png_destroy_read_struct(&png, &info, NULL);
 		return -1;
 	}
+	/* The rows are deflated: they cannot be over 1032 times the file. */
+	if ((double)png_get_rowbytes(png, info) * h > 1032.0 * n + 65536) {
+		png_destroy_read_struct(&png, &info, NULL);
+		return wh_error(err, "%s: corrupt PNG: %ux%u pixels cannot be "
+		    "held in a file of %zu bytes", name, (unsigned)w,
+		    (unsigned)h, n);
+	}
 
 	/* Everything to 8-bit gray or RGB, by libpng's transforms. */
 	if (type == PNG_COLOR_TYPE_PALETTE)
@@ -258,6 +265,19 @@ decode_jpeg(const unsigned char *buf, size_t n, int channels,
 	    err) != 0) {
 		jpeg_destroy_decompress(&cinfo);
 		return -1;
+	}
+	/*
+	 * Every 8x8 block of a full-resolution component codes its DC value
+	 * in at least one bit, progressive or not: a header promising more
+	 * blocks than the file has bits is refused before the buffers are.
+	 */
+	if ((double)cinfo.image_width * cinfo.image_height > 512.0 * n +
+	    65536) {
+		jpeg_destroy_decompress(&cinfo);
+		return wh_error(err, "%s: corrupt JPEG: %ux%u pixels cannot be "
+		    "held in a file of %zu bytes", name,
+		    (unsigned)cinfo.image_width, (unsigned)cinfo.image_height,
+		    n);
 	}
 	switch (cinfo.jpeg_color_space) {
 	case JCS_GRAYSCALE:

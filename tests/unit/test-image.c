@@ -11,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <zlib.h>
+
 #include "whittle/data.h"
 #include "whittle/image.h"
 #include "whittle/util.h"
@@ -70,6 +72,7 @@ static void
 compare(const char *ref, const struct wh_image_pre *ip,
     const struct wh_preproc *pre, const char *what)
 {
+	int rc;
 	char *folder = fix("folder"), *rp = xasprintf("%s.npy", ref);
 	char *rl = xasprintf("%s-labels.npy", ref), *rpath = fix(rp);
 	char *rlpath = fix(rl), *err = NULL;
@@ -100,7 +103,8 @@ compare(const char *ref, const struct wh_image_pre *ip,
 		goto out;
 	ss = wh_data_sample_size(d);
 	got = xmalloc(d->n * ss * sizeof *got);
-	if (ok(wh_data_read(d, 0, d->n, pre, 0, got, &err) == 0,
+	rc = wh_data_read(d, 0, d->n, pre, 0, got, &err);
+	if (ok(rc == 0,
 	    "%s: every image decodes: %s", what, err ? err : "ok")) {
 		for (i = 0; i < d->n * ss; i++) {
 			double e = fabs((double)got[i] - (double)r->f[i]);
@@ -151,6 +155,7 @@ test_torchvision(void)
 static void
 test_decode(void)
 {
+	int rc;
 	char *p = fix("gray16.png"), *hp = fix("gray16-high.npy");
 	char *err = NULL;
 	struct wh_image img;
@@ -161,7 +166,8 @@ test_decode(void)
 	b = read_bytes(p, &n);
 	hb = read_bytes(hp, &hn);
 	hl = 10 + (size_t)hb[8] + 256 * (size_t)hb[9];
-	if (ok(wh_image_decode(b, n, 0, "gray16.png", &img, &err) == 0 &&
+	rc = wh_image_decode(b, n, 0, "gray16.png", &img, &err);
+	if (ok(rc == 0 &&
 	    img.w == 5 && img.h == 6 && img.c == 1 && hn == hl + 30,
 	    "16-bit gray PNG decodes to 6x5 gray: %s", err ? err : "ok")) {
 		for (i = 0; i < 30; i++)
@@ -172,7 +178,8 @@ test_decode(void)
 	wh_image_release(&img);
 	free(err);
 	err = NULL;
-	if (ok(wh_image_decode(b, n, 3, "gray16.png", &img, &err) == 0 &&
+	rc = wh_image_decode(b, n, 3, "gray16.png", &img, &err);
+	if (ok(rc == 0 &&
 	    img.c == 3, "gray PNG asked for RGB: 3 channels"))
 		ok(img.px[0] == img.px[1] && img.px[1] == img.px[2] &&
 		    img.px[0] == hb[hl], "gray to RGB repeats the value");
@@ -184,12 +191,14 @@ test_decode(void)
 	free(p);
 	free(hp);
 
-	ok(wh_image_decode("", 0, 0, "empty.png", &img, &err) == -1 &&
+	rc = wh_image_decode("", 0, 0, "empty.png", &img, &err);
+	ok(rc == -1 &&
 	    err != NULL && strcmp(err, "empty.png: file is empty, not an "
 	    "image") == 0, "empty input: %s", err ? err : "(decoded)");
 	free(err);
 	err = NULL;
-	ok(wh_image_decode("GIF89a....", 10, 0, "x.gif", &img, &err) == -1 &&
+	rc = wh_image_decode("GIF89a....", 10, 0, "x.gif", &img, &err);
+	ok(rc == -1 &&
 	    err != NULL && strcmp(err, "x.gif: not a PNG or JPEG image") == 0,
 	    "other bytes: %s", err ? err : "(decoded)");
 	free(err);
@@ -200,14 +209,16 @@ test_decode(void)
 	b = read_bytes(p, &n);
 	cut = xmalloc(n / 2);
 	memcpy(cut, b, n / 2);
-	ok(wh_image_decode(cut, n / 2, 3, "cut.png", &img, &err) == -1 &&
+	rc = wh_image_decode(cut, n / 2, 3, "cut.png", &img, &err);
+	ok(rc == -1 &&
 	    err != NULL && strncmp(err, "cut.png: corrupt PNG: ", 22) == 0,
 	    "truncated PNG: %s", err ? err : "(decoded)");
 	free(err);
 	err = NULL;
 	free(cut);
 	b[40] ^= 0x40;
-	ok(wh_image_decode(b, n, 3, "crc.png", &img, &err) == -1 &&
+	rc = wh_image_decode(b, n, 3, "crc.png", &img, &err);
+	ok(rc == -1 &&
 	    err != NULL && strncmp(err, "crc.png: corrupt PNG: ", 22) == 0,
 	    "PNG with a damaged byte: %s", err ? err : "(decoded)");
 	free(err);
@@ -217,14 +228,74 @@ test_decode(void)
 
 	p = fix("folder/bird/e-photo.jpg");
 	b = read_bytes(p, &n);
-	ok(wh_image_decode(b, n / 2, 3, "cut.jpg", &img, &err) == -1 &&
+	rc = wh_image_decode(b, n / 2, 3, "cut.jpg", &img, &err);
+	ok(rc == -1 &&
 	    err != NULL && strncmp(err, "cut.jpg: corrupt JPEG: ", 23) == 0,
 	    "truncated JPEG: %s", err ? err : "(decoded)");
 	free(err);
 	err = NULL;
-	ok(wh_image_decode(b, 200, 3, "head.jpg", &img, &err) == -1 &&
+	rc = wh_image_decode(b, 200, 3, "head.jpg", &img, &err);
+	ok(rc == -1 &&
 	    err != NULL && strstr(err, "head.jpg: corrupt JPEG") != NULL,
 	    "JPEG cut in its header: %s", err ? err : "(decoded)");
+	free(err);
+	free(b);
+	free(p);
+}
+
+static void
+put_be32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
+}
+
+/*
+ * Headers promising more pixels than the file's bytes can code are refused
+ * before the pixel buffers are allocated: 8000x8000 is within the pixel
+ * limit, but not in a file of a few hundred bytes.
+ */
+static void
+test_bombs(void)
+{
+	int rc;
+	char *p = fix("folder/cat/b-gray.png"), *err = NULL;
+	struct wh_image img;
+	unsigned char *b;
+	size_t n, i;
+
+	b = read_bytes(p, &n);
+	put_be32(b + 16, 8000);		/* IHDR width, height */
+	put_be32(b + 20, 8000);
+	put_be32(b + 29, (uint32_t)crc32(0, b + 12, 17));
+	rc = wh_image_decode(b, n, 1, "big.png", &img, &err);
+	ok(rc == -1 &&
+	    err != NULL && strstr(err, "big.png: corrupt PNG: 8000x8000 pixels "
+	    "cannot be held in a file of") != NULL,
+	    "PNG header of 8000x8000 in %zu bytes: %s", n,
+	    err ? err : "(decoded)");
+	free(err);
+	err = NULL;
+	free(b);
+	free(p);
+
+	p = fix("folder/bird/e-photo.jpg");
+	b = read_bytes(p, &n);
+	for (i = 2; i + 9 < n; i++)
+		if (b[i] == 0xff && (b[i + 1] == 0xc0 || b[i + 1] == 0xc2))
+			break;
+	b[i + 5] = 8000 >> 8;		/* SOF height, width */
+	b[i + 6] = 8000 & 0xff;
+	b[i + 7] = 8000 >> 8;
+	b[i + 8] = 8000 & 0xff;
+	rc = wh_image_decode(b, n, 3, "big.jpg", &img, &err);
+	ok(rc == -1 &&
+	    err != NULL && strstr(err, "big.jpg: corrupt JPEG: 8000x8000 "
+	    "pixels cannot be held in a file of") != NULL,
+	    "JPEG header of 8000x8000 in %zu bytes: %s", n,
+	    err ? err : "(decoded)");
 	free(err);
 	free(b);
 	free(p);
@@ -297,6 +368,7 @@ put_fixture(const char *name, const char *rel)
 static void
 test_bad_folders(void)
 {
+	int rc;
 	struct wh_image_pre ip = { 0, 14, 12, 3 }, loose = { 16, 0, 0, 3 };
 	struct wh_preproc pre = { 1.0f / 255.0f, 0, 0, { 0 }, { 0 } };
 	struct wh_dataset *d;
@@ -373,7 +445,8 @@ test_bad_folders(void)
 	if (ok(d != NULL && d->n == 2, "a folder with a corrupt second image "
 	    "opens: %s", err ? err : "ok")) {
 		out = xmalloc(2 * wh_data_sample_size(d) * sizeof *out);
-		ok(wh_data_read(d, 0, 2, &pre, 0, out, &err) == -1 &&
+		rc = wh_data_read(d, 0, 2, &pre, 0, out, &err);
+		ok(rc == -1 &&
 		    err != NULL && strstr(err, "bad/a/2.png: corrupt PNG"),
 		    "the corrupt image is named: %s", err ? err : "(read)");
 		free(out);
@@ -393,7 +466,8 @@ test_bad_folders(void)
 	if (ok(d != NULL && d->h == 16 && d->w == 21,
 	    "resize only: the first image sets 16x21: %s", err ? err : "ok")) {
 		out = xmalloc(2 * wh_data_sample_size(d) * sizeof *out);
-		ok(wh_data_read(d, 0, 2, &pre, 0, out, &err) == -1 &&
+		rc = wh_data_read(d, 0, 2, &pre, 0, out, &err);
+		ok(rc == -1 &&
 		    err != NULL && strstr(err, "mixed/a/2.png: is 21x16 after "
 		    "the preprocessing") && strstr(err, "give --crop"),
 		    "a size the transforms cannot unify: %s",
@@ -521,6 +595,7 @@ main(void)
 		return 1;
 	}
 	test_decode();
+	test_bombs();
 	test_resize();
 	test_torchvision();
 	test_bad_folders();
