@@ -43,6 +43,7 @@ struct wh_dataset {
 	char **files;		/* image folders: the n image paths */
 	char **classes;		/* image folders: nclasses folder names */
 	struct wh_image_pre img;	/* image folders: as applied */
+	struct wh_folder_cache *cache;	/* image folders: transformed pixels */
 };
 
 /*
@@ -58,6 +59,9 @@ struct wh_dataset *wh_data_load(const char *images, const char *labels,
 struct wh_dataset *wh_data_load_opts(const char *images, const char *labels,
     int max_class, const struct wh_data_opts *o, char **err);
 
+/* Image folders keep this many bytes of transformed pixels for reuse. */
+#define WH_FOLDER_CACHE_BYTES	((size_t)256 << 20)
+
 /*
  * Opens an image folder in torchvision's ImageFolder layout: one
  * subfolder per class, class indices in sorted name order (bytewise, as
@@ -65,7 +69,10 @@ struct wh_dataset *wh_data_load_opts(const char *images, const char *labels,
  * the order of sorted(os.walk(...)) with sorted file names.  Hidden files
  * and folders are skipped.  Decodes the first image to settle the sample
  * shape: (channels or the image's, crop or the image's size after the
- * resize).  More classes than max_class (when > 0) is an error.
+ * resize).  More classes than max_class (when > 0) is an error.  The
+ * transformed pixels (c * h * w bytes a sample) of the first samples, up
+ * to WH_FOLDER_CACHE_BYTES, are kept once read, so that evaluating again
+ * decodes only the rest.
  */
 struct wh_dataset *wh_data_open_folder(const char *dir, int max_class,
     const struct wh_image_pre *ip, char **err);

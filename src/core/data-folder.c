@@ -8,12 +8,14 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "data-int.h"
 #include "whittle/data.h"
 #include "whittle/image.h"
 #include "whittle/util.h"
@@ -23,6 +25,13 @@
 /* Class folders and files below one: bounds on what a listing holds. */
 #define MAX_CLASSES	65536
 #define MAX_FILES	((size_t)1 << 26)
+
+/* Samples [0, n) once read: their bytes, and whether each is there yet. */
+struct wh_folder_cache {
+	size_t n;
+	unsigned char *px;		/* n * c * h * w */
+	atomic_uchar *have;		/* n flags: 0 empty, 1 writing, 2 there */
+};
 
 struct strv {
 	char **v;
@@ -294,6 +303,19 @@ wh_data_open_folder(const char *dir, int max_class,
 	d->img = pre;
 	d->img.channels = first.c;
 	wh_image_release(&first);
+	{
+		size_t ss = wh_data_sample_size(d), keep;
+
+		keep = WH_FOLDER_CACHE_BYTES / (ss ? ss : 1);
+		if (keep > d->n)
+			keep = d->n;
+		if (keep > 0) {
+			d->cache = xcalloc(1, sizeof *d->cache);
+			d->cache->n = keep;
+			d->cache->px = xmalloc(keep * ss);
+			d->cache->have = xcalloc(keep, sizeof *d->cache->have);
+		}
+	}
 	return d;
 
 fail:
@@ -326,9 +348,16 @@ wh_data_read(const struct wh_dataset *d, size_t start, size_t count,
 	one.w = d->w;
 	for (s = 0; s < count; s++) {
 		const char *path = d->files[start + s];
-		size_t i, hw = (size_t)d->h * (size_t)d->w;
+		size_t i, hw = (size_t)d->h * (size_t)d->w, k = start + s;
+		struct wh_folder_cache *fc = d->cache;
 		int ch;
 
+		if (fc != NULL && k < fc->n && atomic_load_explicit(&fc->have[k],
+		    memory_order_acquire) == 2) {
+			one.u8 = fc->px + k * ss;
+			wh_data_batch(&one, 0, 1, pre, scale_set, out + s * ss);
+			continue;
+		}
 		if (load_one(path, &d->img, &img, err) != 0)
 			return -1;
 		if (img.w != d->w || img.h != d->h || img.c != d->c) {
@@ -347,9 +376,30 @@ wh_data_read(const struct wh_dataset *d, size_t start, size_t count,
 				    img.px[i * (size_t)d->c + (size_t)ch];
 		wh_image_release(&img);
 		wh_data_batch(&one, 0, 1, pre, scale_set, out + s * ss);
+		if (fc != NULL && k < fc->n) {
+			unsigned char empty = 0;
+
+			/* one thread writes a sample, the others skip it */
+			if (atomic_compare_exchange_strong(&fc->have[k], &empty,
+			    1)) {
+				memcpy(fc->px + k * ss, one.u8, ss);
+				atomic_store_explicit(&fc->have[k], 2,
+				    memory_order_release);
+			}
+		}
 		free(one.u8);
 	}
 	return 0;
+}
+
+void
+wh_folder_cache_free(struct wh_folder_cache *fc)
+{
+	if (fc == NULL)
+		return;
+	free(fc->px);
+	free(fc->have);
+	free(fc);
 }
 
 /* A positive integer of at most 65536 from metadata. */

@@ -37,4 +37,7 @@ void wh_gz_release(struct wh_gz *g);
  */
 size_t wh_gz_bound(size_t inlen);
 
+struct wh_folder_cache;
+void wh_folder_cache_free(struct wh_folder_cache *fc);
+
 #endif

@@ -872,6 +872,7 @@ wh_data_free(struct wh_dataset *d)
 			free(d->classes[i]);
 	free(d->files);
 	free(d->classes);
+	wh_folder_cache_free(d->cache);
 	free(d->images_path);
 	free(d->labels_path);
 	free(d->u8);

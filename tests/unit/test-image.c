@@ -524,6 +524,44 @@ test_reader(void)
 	free(err);
 }
 
+/* Transformed pixels are kept: a second pass decodes nothing. */
+static void
+test_cache(void)
+{
+	struct wh_image_pre ip = { 16, 14, 12, 3 };
+	struct wh_preproc pre = { 1.0f / 255.0f, 0, 0, { 0 }, { 0 } };
+	struct wh_dataset *d;
+	char *p, *err = NULL;
+	float *a, *b;
+	size_t ss;
+	int rc;
+
+	mk("kept");
+	mk("kept/a");
+	put_fixture("folder/cat/a-rgb.png", "kept/a/1.png");
+	put_fixture("folder/bird/e-photo.jpg", "kept/a/2.jpg");
+	p = tpath("kept");
+	d = wh_data_open_folder(p, 0, &ip, &err);
+	free(p);
+	if (!ok(d != NULL, "cache: folder opens: %s", err ? err : "ok"))
+		return;
+	ss = wh_data_sample_size(d);
+	a = xmalloc(2 * ss * sizeof *a);
+	b = xmalloc(2 * ss * sizeof *b);
+	rc = wh_data_read(d, 0, 2, &pre, 0, a, &err);
+	p = tpath("kept/a/2.jpg");
+	unlink(p);
+	free(p);
+	rc |= wh_data_read(d, 0, 2, &pre, 0, b, &err);
+	ok(rc == 0 && memcmp(a, b, 2 * ss * sizeof *a) == 0,
+	    "cache: the second pass reads nothing from disk, same values: %s",
+	    err ? err : "ok");
+	free(a);
+	free(b);
+	free(err);
+	wh_data_free(d);
+}
+
 /* NHWC arrays come out as NCHW. */
 static void
 test_nhwc(void)
@@ -600,6 +638,7 @@ main(void)
 	test_torchvision();
 	test_bad_folders();
 	test_reader();
+	test_cache();
 	test_nhwc();
 	remove_tree(tmpdir);
 	return tap_done();
