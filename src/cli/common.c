@@ -274,6 +274,16 @@ cli_load_data(struct cli_session *s, const struct cli_data_opts *o)
 		    "folders; --labels goes with an images file", o->images);
 		return WH_EXIT_USAGE;
 	}
+	if (!folder && (o->resize || o->crop_h || o->channels)) {
+		cli_error("--resize, --crop, --grayscale and --rgb go with an "
+		    "image folder (--data DIR)");
+		return WH_EXIT_USAGE;
+	}
+	if (folder && o->nhwc) {
+		cli_error("--layout goes with IDX and NPY images, not with an "
+		    "image folder");
+		return WH_EXIT_USAGE;
+	}
 	if (!folder && (o->images == NULL) != (o->labels == NULL)) {
 		cli_error("--data and --labels go together");
 		return WH_EXIT_USAGE;

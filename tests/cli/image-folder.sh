@@ -60,6 +60,25 @@ ok $? "the report names the folder and its 10000 samples"
 	cmp -s "$TMPD/idx.pred" "$TMPD/png.byindex"
 ok $? "every image's prediction is the one from the IDX file"
 
+# The same images as an NHWC array, (n, 28, 28, 1), with --layout nhwc.
+"$PY" - "$dir" "$TMPD" <<'PYEOF'
+import gzip, os, sys
+import numpy as np
+src, out = sys.argv[1], sys.argv[2]
+with gzip.open(os.path.join(src, "t10k-images-idx3-ubyte.gz")) as f:
+    x = np.frombuffer(f.read(), np.uint8, offset=16).reshape(-1, 28, 28, 1)
+with gzip.open(os.path.join(src, "t10k-labels-idx1-ubyte.gz")) as f:
+    y = np.frombuffer(f.read(), np.uint8, offset=8).astype(np.int64)
+np.save(os.path.join(out, "nhwc.npy"), x)
+np.save(os.path.join(out, "nhwc-labels.npy"), y)
+PYEOF
+$WHITTLE eval "$model" --data "$TMPD/nhwc.npy" --labels "$TMPD/nhwc-labels.npy" \
+	--layout nhwc --quiet --predictions "$TMPD/nhwc.pred" >"$TMPD/nhwc.out" \
+	2>"$TMPD/err"
+ok $? "eval --layout nhwc on (10000, 28, 28, 1)"
+cmp -s "$TMPD/idx.pred" "$TMPD/nhwc.pred"
+ok $? "NHWC data gives the IDX file's predictions"
+
 # Bad folders: one line naming the problem, exit 3.
 mkdir -p "$TMPD/bad/0" "$TMPD/bad/1"
 cp "$TMPD/fm/0/$(ls "$TMPD/fm/0" | head -1)" "$TMPD/bad/0/a.png"
@@ -89,5 +108,11 @@ ok $? "a truncated image: exit 3, one line naming it"
 $WHITTLE eval "$model" --data "$TMPD/bad" --labels "$TMPD/x" --quiet \
 	>/dev/null 2>"$TMPD/err"
 ok $([ $? -eq 2 ] && echo 0 || echo 1) "--labels with a folder is a usage error"
+$WHITTLE eval "$model" --resize 32 --quiet >/dev/null 2>"$TMPD/err"
+ok $([ $? -eq 2 ] && grep -q "go with an image folder" "$TMPD/err" &&
+	echo 0 || echo 1) "--resize without a folder is a usage error"
+$WHITTLE eval "$model" --data "$TMPD/fm" --layout nhwc --quiet \
+	>/dev/null 2>"$TMPD/err"
+ok $([ $? -eq 2 ] && echo 0 || echo 1) "--layout with a folder is a usage error"
 
 done_testing
