@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <png.h>
 #include <zlib.h>
 
 #include "whittle/data.h"
@@ -250,6 +251,184 @@ put_be32(unsigned char *p, uint32_t v)
 	p[1] = (unsigned char)(v >> 16);
 	p[2] = (unsigned char)(v >> 8);
 	p[3] = (unsigned char)v;
+}
+
+struct membuf {
+	unsigned char *p;
+	size_t n, cap;
+};
+
+static void
+mem_write(png_structp png, png_bytep data, size_t len)
+{
+	struct membuf *m = png_get_io_ptr(png);
+
+	if (m->n + len > m->cap) {
+		m->cap = (m->n + len) * 2;
+		m->p = xrealloc(m->p, m->cap);
+	}
+	memcpy(m->p + m->n, data, len);
+	m->n += len;
+}
+
+static void
+mem_flush(png_structp png)
+{
+	(void)png;
+}
+
+/*
+ * A PNG written by libpng: w x h samples of `type` at `depth` bits, value
+ * of channel k of pixel i given by sample(i, k), optionally interlaced.
+ */
+static unsigned
+sample(size_t i, int k, int depth)
+{
+	unsigned v = (unsigned)(i * 2654435761u + (unsigned)k * 40503u);
+
+	return (v >> 7) & ((1u << depth) - 1);
+}
+
+static struct membuf
+make_png(int w, int h, int type, int depth, int interlace)
+{
+	struct membuf m = { 0 };
+	png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL,
+	    NULL, NULL);
+	png_infop info = png_create_info_struct(png);
+	int ch = type == PNG_COLOR_TYPE_RGB ? 3 : type ==
+	    PNG_COLOR_TYPE_RGB_ALPHA ? 4 : 1, bps = depth == 16 ? 2 : 1;
+	size_t stride = (size_t)w * (size_t)ch * (size_t)bps, i;
+	unsigned char *px = xcalloc((size_t)h, stride);
+	png_bytep *rows = xcalloc((size_t)h, sizeof *rows);
+	int y, x, k;
+
+	if (setjmp(png_jmpbuf(png))) {
+		printf("Bail out! libpng could not write a test image\n");
+		exit(1);
+	}
+	png_set_write_fn(png, &m, mem_write, mem_flush);
+	png_set_IHDR(png, info, (png_uint_32)w, (png_uint_32)h, depth, type,
+	    interlace ? PNG_INTERLACE_ADAM7 : PNG_INTERLACE_NONE,
+	    PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+	if (type == PNG_COLOR_TYPE_PALETTE) {
+		png_color pal[16];
+
+		for (k = 0; k < 16; k++) {
+			pal[k].red = (png_byte)(k * 16);
+			pal[k].green = (png_byte)(255 - k * 16);
+			pal[k].blue = (png_byte)(k * 7);
+		}
+		png_set_PLTE(png, info, pal, 16);
+	}
+	for (y = 0; y < h; y++) {
+		rows[y] = px + (size_t)y * stride;
+		for (x = 0; x < w; x++)
+			for (k = 0; k < ch; k++) {
+				i = (size_t)y * w + x;
+				if (depth == 16) {
+					unsigned v = sample(i, k, 16);
+
+					rows[y][(x * ch + k) * 2] = (png_byte)(v >> 8);
+					rows[y][(x * ch + k) * 2 + 1] = (png_byte)v;
+				} else if (depth == 8)
+					rows[y][x * ch + k] = (png_byte)sample(i, k, 8);
+				else	/* depth 4, one channel */
+					rows[y][x / 2] |= (png_byte)(sample(i, k, 4) <<
+					    (x % 2 ? 0 : 4));
+			}
+	}
+	png_write_info(png, info);
+	png_write_image(png, rows);
+	png_write_end(png, NULL);
+	png_destroy_write_struct(&png, &info);
+	free(rows);
+	free(px);
+	return m;
+}
+
+/* libpng's transforms bring every colour type and depth to 8-bit. */
+static void
+test_png_kinds(void)
+{
+	struct membuf m;
+	struct wh_image img;
+	char *err = NULL;
+	size_t i;
+	int rc, good, k;
+
+	/* 16-bit RGB, interlaced: the high byte of each sample. */
+	m = make_png(13, 9, PNG_COLOR_TYPE_RGB, 16, 1);
+	rc = wh_image_decode(m.p, m.n, 3, "rgb16.png", &img, &err);
+	good = rc == 0 && img.w == 13 && img.h == 9 && img.c == 3;
+	for (i = 0; good && i < 13 * 9; i++)
+		for (k = 0; k < 3; k++)
+			if (img.px[i * 3 + k] != sample(i, k, 16) >> 8)
+				good = 0;
+	ok(good, "16-bit RGB, Adam7 interlaced: the high bytes: %s",
+	    err ? err : "ok");
+	wh_image_release(&img);
+	free(m.p);
+	free(err);
+	err = NULL;
+
+	/* RGBA: alpha dropped, colour kept (PIL's convert("RGB")). */
+	m = make_png(7, 5, PNG_COLOR_TYPE_RGB_ALPHA, 8, 0);
+	rc = wh_image_decode(m.p, m.n, 0, "rgba.png", &img, &err);
+	good = rc == 0 && img.c == 3;
+	for (i = 0; good && i < 35; i++)
+		for (k = 0; k < 3; k++)
+			if (img.px[i * 3 + k] != sample(i, k, 8))
+				good = 0;
+	ok(good, "RGBA: alpha dropped, RGB kept: %s", err ? err : "ok");
+	wh_image_release(&img);
+	free(m.p);
+	free(err);
+	err = NULL;
+
+	/* 4-bit palette indices become the palette's colours. */
+	m = make_png(6, 4, PNG_COLOR_TYPE_PALETTE, 4, 0);
+	rc = wh_image_decode(m.p, m.n, 3, "pal4.png", &img, &err);
+	good = rc == 0 && img.c == 3;
+	for (i = 0; good && i < 24; i++) {
+		unsigned q = sample(i, 0, 4);
+
+		if (img.px[i * 3] != q * 16 || img.px[i * 3 + 1] != 255 - q * 16 ||
+		    img.px[i * 3 + 2] != q * 7)
+			good = 0;
+	}
+	ok(good, "4-bit palette: each index becomes its colour: %s",
+	    err ? err : "ok");
+	wh_image_release(&img);
+	free(m.p);
+	free(err);
+	err = NULL;
+
+	/* 4-bit gray scales to 8 bits as v * 17. */
+	m = make_png(5, 3, PNG_COLOR_TYPE_GRAY, 4, 0);
+	rc = wh_image_decode(m.p, m.n, 0, "gray4.png", &img, &err);
+	good = rc == 0 && img.c == 1;
+	for (i = 0; good && i < 15; i++)
+		if (img.px[i] != sample(i, 0, 4) * 17)
+			good = 0;
+	ok(good, "4-bit gray: v * 17: %s", err ? err : "ok");
+	wh_image_release(&img);
+	free(m.p);
+	free(err);
+	err = NULL;
+
+	/* RGB asked for gray: PIL's weights, rounded. */
+	m = make_png(4, 4, PNG_COLOR_TYPE_RGB, 8, 0);
+	rc = wh_image_decode(m.p, m.n, 1, "rgb.png", &img, &err);
+	good = rc == 0 && img.c == 1;
+	for (i = 0; good && i < 16; i++)
+		if (img.px[i] != (sample(i, 0, 8) * 19595 + sample(i, 1, 8) *
+		    38470 + sample(i, 2, 8) * 7471 + 0x8000) >> 16)
+			good = 0;
+	ok(good, "RGB to gray with PIL's weights: %s", err ? err : "ok");
+	wh_image_release(&img);
+	free(m.p);
+	free(err);
 }
 
 /*
@@ -634,6 +813,7 @@ main(void)
 	}
 	test_decode();
 	test_bombs();
+	test_png_kinds();
 	test_resize();
 	test_torchvision();
 	test_bad_folders();
