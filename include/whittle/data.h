@@ -17,6 +17,8 @@ struct wh_image_pre {
 	int resize;		/* the shorter side's new length; 0: no resize */
 	int crop_w, crop_h;	/* 0: no crop (every image must then agree) */
 	int channels;		/* 1 gray, 3 RGB; 0: what the first image has */
+	int pad;		/* a crop larger than the image pads with zeros,
+				 * as torchvision's does; 0: that is an error */
 };
 
 /* How to read a validation set beyond what its files say. */

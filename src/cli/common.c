@@ -318,6 +318,9 @@ cli_load_data(struct cli_session *s, const struct cli_data_opts *o)
 		dopt.img.crop_h = o->crop_h;
 		dopt.img.crop_w = o->crop_w;
 	}
+	/* a crop asked for pads as torchvision's does; the model's size
+	 * alone does not pad an image that is too small */
+	dopt.img.pad = dopt.img.crop_h > 0;
 	if (o->channels > 0)
 		dopt.img.channels = o->channels;
 	nd = wh_graph_input_dims(s->graph, dims);

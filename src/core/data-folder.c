@@ -235,6 +235,14 @@ load_one(const char *path, const struct wh_image_pre *ip,
 		*img = t;
 	}
 	if (ip->crop_w > 0 && ip->crop_h > 0) {
+		if (!ip->pad && (img->w < ip->crop_w || img->h < ip->crop_h)) {
+			wh_error(err, "%s: is %dx%d after the preprocessing, "
+			    "smaller than the %dx%d input; give --resize (or "
+			    "--crop to pad with zeros)", path, img->h, img->w,
+			    ip->crop_h, ip->crop_w);
+			wh_image_release(img);
+			return -1;
+		}
 		wh_image_center_crop(img, ip->crop_w, ip->crop_h, &t);
 		wh_image_release(img);
 		*img = t;

@@ -149,6 +149,7 @@ test_torchvision(void)
 	ip.resize = 9;
 	ip.crop_w = ip.crop_h = 11;
 	ip.channels = 3;
+	ip.pad = 1;
 	compare("pad", &ip, &none, "Resize(9) CenterCrop(11), padded");
 }
 
@@ -630,6 +631,21 @@ test_bad_folders(void)
 		    "the corrupt image is named: %s", err ? err : "(read)");
 		free(out);
 	}
+	wh_data_free(d);
+	free(err);
+	err = NULL;
+	free(p);
+
+	/* Smaller than the input, with no crop asked for to pad it. */
+	mk("small");
+	mk("small/a");
+	put_fixture("folder/bird/nested/h-small.png", "small/a/1.png");
+	p = tpath("small");
+	d = wh_data_open_folder(p, 0, &ip, &err);
+	ok(d == NULL && err != NULL && strstr(err, "small/a/1.png: is 9x12 "
+	    "after the preprocessing, smaller than the 12x14 input; give "
+	    "--resize"), "an image smaller than the input: %s",
+	    err ? err : "(opened)");
 	wh_data_free(d);
 	free(err);
 	err = NULL;
