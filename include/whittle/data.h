@@ -115,10 +115,11 @@ int wh_image_pre_from_model(const struct wh_model *m, struct wh_image_pre *ip,
 int wh_image_parse_size(const char *s, int *h, int *w);
 
 /*
- * Reads batches ahead on a worker thread: after a request for samples
- * [s, s + n), the worker decodes [s + n, s + 2n), ... into at most depth
- * buffers of n samples, so that decoding overlaps evaluation and memory
- * stays bounded whatever the size of the set.  A request out of that
+ * Reads batches ahead on depth worker threads: after a request for samples
+ * [s, s + n), the workers decode [s + n, s + 2n), ... into at most depth
+ * buffers of n samples, one batch each, so that decoding overlaps
+ * evaluation and memory stays bounded whatever the size of the set.  One
+ * thread at a time may call wh_data_reader_get.  A request out of that
  * order drops what was read ahead and starts over from it.
  */
 struct wh_data_reader;

@@ -1,4 +1,4 @@
-/* data-reader.c - batches decoded ahead of evaluation on a worker thread,
+/* data-reader.c - batches decoded ahead of evaluation on worker threads,
  * in a bounded ring of buffers */
 #include <pthread.h>
 #include <stdlib.h>
@@ -26,8 +26,8 @@ struct wh_data_reader {
 	size_t ss;		/* values per sample */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	pthread_t tid;
-	int running, quit;
+	pthread_t tid[16];
+	int running, quit;	/* running: worker threads started */
 	unsigned gen;		/* bumped when a request breaks the order */
 	size_t next, batch;	/* what the worker reads next */
 	int depth;
@@ -115,7 +115,10 @@ wh_data_reader_new(const struct wh_dataset *d, const struct wh_preproc *pre,
 	r->slots = xcalloc((size_t)r->depth, sizeof *r->slots);
 	pthread_mutex_init(&r->mu, NULL);
 	pthread_cond_init(&r->cv, NULL);
-	r->running = pthread_create(&r->tid, NULL, reader_main, r) == 0;
+	/* one worker per buffer: each decodes a batch of its own */
+	while (r->running < r->depth && pthread_create(&r->tid[r->running],
+	    NULL, reader_main, r) == 0)
+		r->running++;
 	return r;
 }
 
@@ -131,7 +134,8 @@ wh_data_reader_free(struct wh_data_reader *r)
 		r->quit = 1;
 		pthread_cond_broadcast(&r->cv);
 		pthread_mutex_unlock(&r->mu);
-		pthread_join(r->tid, NULL);
+		for (i = 0; i < r->running; i++)
+			pthread_join(r->tid[i], NULL);
 	}
 	for (i = 0; i < r->depth; i++) {
 		free(r->slots[i].buf);
