@@ -79,7 +79,10 @@ void wh_eval_set_layer(struct wh_eval *e, int i, const struct wh_layer_weights *
 /*
  * Evaluates samples [0, limit) (limit 0 for all).  Fills m (release with
  * wh_metrics_release) and, when preds is not NULL, the predicted class of
- * each sample.  Returns 0, 1 when cancelled by progress, -1 on error.
+ * each sample.  Returns 0, 1 when cancelled by progress, -1 on error (an
+ * image folder's file that cannot be read or decoded, named in *err).
+ * Image folders are decoded ahead of the evaluation on two worker threads
+ * (wh_data_reader); other sets are read in place.
  */
 int wh_eval_run(struct wh_eval *e, size_t limit, wh_progress_fn progress,
     void *arg, struct wh_metrics *m, int32_t *preds, char **err);

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "whittle/compress.h"
+#include "whittle/data.h"
 #include "whittle/state.h"
 
 /*
@@ -181,5 +182,15 @@ char *wh_sens_cache_path(const char *model_sha256, const char *data_sha256);
 /* The data key: SHA-256 over the two files' hex hashes. */
 void wh_sens_data_key(const char *images_sha256, const char *labels_sha256,
     char out[65]);
+
+/*
+ * The data key of a validation set: the key of its images' and labels'
+ * file hashes, or for an image folder the SHA-256 over every image's
+ * path, size and modification time and the labels (a changed image of
+ * the same size and time is not noticed).  -1 and a message when a file
+ * cannot be read.
+ */
+int wh_sens_dataset_key(const struct wh_dataset *d, char out[65],
+    char **err);
 
 #endif

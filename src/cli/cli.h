@@ -31,13 +31,16 @@ struct cli_data_opts {
 	int batch;
 	size_t limit;
 	int quiet;
+	/* image folders and NHWC arrays (0: from the model) */
+	int resize, crop_h, crop_w, channels, nhwc;
 };
 
 /* Long options shared by the evaluating commands (ids from 1000 up). */
 enum {
 	OPT_DATA = 1000, OPT_LABELS, OPT_SCALE, OPT_MEAN, OPT_STD, OPT_THREADS,
 	OPT_BATCH, OPT_LIMIT, OPT_JSON, OPT_PREDICTIONS, OPT_PLAN, OPT_STRICT,
-	OPT_HELP, OPT_VERSION, OPT_QUIET, OPT_QDQ
+	OPT_HELP, OPT_VERSION, OPT_QUIET, OPT_QDQ,
+	OPT_RESIZE = 1100, OPT_CROP, OPT_GRAY, OPT_RGB, OPT_LAYOUT
 };
 #define CLI_DATA_LONGOPTS \
 	{ "data", required_argument, NULL, OPT_DATA }, \
@@ -48,7 +51,12 @@ enum {
 	{ "threads", required_argument, NULL, OPT_THREADS }, \
 	{ "batch", required_argument, NULL, OPT_BATCH }, \
 	{ "limit", required_argument, NULL, OPT_LIMIT }, \
-	{ "quiet", no_argument, NULL, OPT_QUIET }
+	{ "quiet", no_argument, NULL, OPT_QUIET }, \
+	{ "resize", required_argument, NULL, OPT_RESIZE }, \
+	{ "crop", required_argument, NULL, OPT_CROP }, \
+	{ "grayscale", no_argument, NULL, OPT_GRAY }, \
+	{ "rgb", no_argument, NULL, OPT_RGB }, \
+	{ "layout", required_argument, NULL, OPT_LAYOUT }
 
 /* Prints "whittle: <message>" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

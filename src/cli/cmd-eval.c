@@ -14,7 +14,7 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: whittle eval [MODEL] [--plan PLAN [--strict]]\n"
-	    "                    [--data IMAGES --labels LABELS] [--json]\n"
+	    "                    [--data IMAGES --labels LABELS | --data DIR] [--json]\n"
 	    "                    [--predictions FILE] [--limit N] [--threads N]\n"
 	    "\n"
 	    "Evaluates MODEL (default: the bundled demo CNN) on a validation set\n"
@@ -26,9 +26,14 @@ usage(FILE *f)
 	    "\n"
 	    "  --plan PLAN         compress with this plan file (whittle-plan(5))\n"
 	    "  --strict            a plan made for another model file is an error\n"
-	    "  --data FILE         images: IDX (gzip or plain) or NPY\n"
-	    "  --labels FILE       labels: IDX or NPY\n"
+	    "  --data FILE|DIR     images: IDX (gzip or plain) or NPY, or a folder\n"
+	    "                      with one subfolder of PNG/JPEG images per class\n"
+	    "  --labels FILE       labels: IDX or NPY (none for a folder)\n"
 	    "                      (default: the set the model names in whittle.dataset)\n"
+	    "  --resize N          folders: scale the shorter side to N pixels\n"
+	    "  --crop HxW          folders: center crop (default: the model's size)\n"
+	    "  --grayscale, --rgb  folders: 1 or 3 channels (default: the model's)\n"
+	    "  --layout nhwc       4-D IDX/NPY images are (n, h, w, c)\n"
 	    "  --input-scale S     pixel scale (default: model metadata, else 1/255)\n"
 	    "  --input-mean LIST   per-channel mean, comma separated\n"
 	    "  --input-std LIST    per-channel std, comma separated\n"
@@ -173,11 +178,13 @@ eval_plan(struct cli_session *s, const struct cli_data_opts *o,
 	t1 = wh_now();
 	cli_progress_done();
 	if (r != 0) {
+		/* what fails with a message is the data (an image file) */
+		r = err != NULL ? WH_EXIT_INPUT : WH_EXIT_INTERNAL;
 		cli_error("%s", err ? err : "evaluation failed");
 		free(err);
 		free(preds);
 		wh_state_free(st);
-		return WH_EXIT_INTERNAL;
+		return r;
 	}
 	if (predfile == NULL ||
 	    (r = cli_write_predictions(predfile, preds, m.samples)) == 0) {
@@ -284,8 +291,9 @@ cmd_eval(int argc, char **argv)
 	cli_progress_done();
 	if (r != 0) {
 		cli_error("%s", err ? err : "evaluation failed");
+		/* what fails with a message is the data (an image file) */
+		r = err != NULL ? WH_EXIT_INPUT : WH_EXIT_INTERNAL;
 		free(err);
-		r = WH_EXIT_INTERNAL;
 		goto out;
 	}
 	if (predfile != NULL && (r = cli_write_predictions(predfile, preds,

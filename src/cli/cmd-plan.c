@@ -53,7 +53,8 @@ usage(FILE *f)
 	    "  -o, --output PLAN     write the plan there (atomically)\n"
 	    "  --json                print the measured result as JSON\n"
 	    "and the data options of 'whittle eval': --data, --labels, --input-scale,\n"
-	    "--input-mean, --input-std, --limit, --threads, --batch, --quiet.\n"
+	    "--input-mean, --input-std, --resize, --crop, --grayscale, --rgb,\n"
+	    "--layout, --limit, --threads, --batch, --quiet.\n"
 	    "  -h, --help            show this help\n");
 }
 
@@ -273,7 +274,8 @@ cmd_plan(int argc, char **argv)
 	    (void *)"baseline", &base, NULL, &err);
 	if (r != 0) {
 		cli_error("%s", err ? err : "evaluation failed");
-		r = WH_EXIT_INTERNAL;
+		/* what fails with a message is the data (an image file) */
+		r = err != NULL ? WH_EXIT_INPUT : WH_EXIT_INTERNAL;
 		goto out;
 	}
 	n = wh_graph_nlayers(s.graph);
@@ -331,7 +333,8 @@ cmd_plan(int argc, char **argv)
 	cli_progress_done();
 	if (r != 0) {
 		cli_error("%s", err ? err : "evaluation failed");
-		r = WH_EXIT_INTERNAL;
+		/* what fails with a message is the data (an image file) */
+		r = err != NULL ? WH_EXIT_INPUT : WH_EXIT_INTERNAL;
 		goto out_base;
 	}
 	cli_plan_record(&plan, &s, st, &base, &m);

@@ -186,7 +186,7 @@ cmd_search(int argc, char **argv)
 	const char *model = NULL, *out = NULL, *lock = NULL, *planpath = NULL,
 	    *list = NULL, *methods = "quant,prune,lowrank";
 	unsigned char *locked = NULL;
-	char *err = NULL, *cache = NULL, im[65], lb[65];
+	char *err = NULL, *cache = NULL;
 	int json = 0, nocache = 0, nofront = 0, ch, r, i, k, nset, have_t = 0,
 	    have_base = 0, drop_set = 0;
 	float v;
@@ -320,13 +320,11 @@ cmd_search(int argc, char **argv)
 	wh_sens_table_init(&t, s.graph, set, nset);
 	have_t = 1;
 	if (wh_sha256_file(s.model_path, t.model_sha256, &err) != 0 ||
-	    wh_sha256_file(s.images, im, &err) != 0 ||
-	    wh_sha256_file(s.labels, lb, &err) != 0) {
+	    wh_sens_dataset_key(s.data, t.data_sha256, &err) != 0) {
 		cli_error("%s", err);
 		r = WH_EXIT_INPUT;
 		goto out;
 	}
-	wh_sens_data_key(im, lb, t.data_sha256);
 	cache = nocache ? NULL : wh_sens_cache_path(t.model_sha256,
 	    t.data_sha256);
 	if (cache != NULL && access(cache, F_OK) == 0 &&

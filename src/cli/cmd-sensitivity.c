@@ -169,16 +169,14 @@ parse_shard(const char *arg, int *k, int *n)
 static int
 keys(const struct cli_session *s, struct wh_sens_table *t)
 {
-	char im[65], lb[65], *err = NULL;
+	char *err = NULL;
 
 	if (wh_sha256_file(s->model_path, t->model_sha256, &err) != 0 ||
-	    wh_sha256_file(s->images, im, &err) != 0 ||
-	    wh_sha256_file(s->labels, lb, &err) != 0) {
+	    wh_sens_dataset_key(s->data, t->data_sha256, &err) != 0) {
 		cli_error("%s", err);
 		free(err);
 		return WH_EXIT_INPUT;
 	}
-	wh_sens_data_key(im, lb, t->data_sha256);
 	return 0;
 }
 

@@ -1,4 +1,6 @@
 /* common.c - loading models and data for the commands, errors, progress */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -138,6 +140,27 @@ cli_data_opt(struct cli_data_opts *o, const char *cmd, int id, const char *arg)
 		break;
 	case OPT_QUIET:
 		o->quiet = 1;
+		break;
+	case OPT_RESIZE:
+		if ((v = cli_parse_count(arg)) < 1 || v > 65536)
+			return cli_usage_error(cmd, "--resize '%s' must be 1 to "
+			    "65536 pixels", arg);
+		o->resize = (int)v;
+		break;
+	case OPT_CROP:
+		if (wh_image_parse_size(arg, &o->crop_h, &o->crop_w) != 0)
+			return cli_usage_error(cmd, "--crop '%s' is not N or HxW "
+			    "in pixels (1 to 65536)", arg);
+		break;
+	case OPT_GRAY:
+	case OPT_RGB:
+		o->channels = id == OPT_GRAY ? 1 : 3;
+		break;
+	case OPT_LAYOUT:
+		if (strcmp(arg, "nchw") != 0 && strcmp(arg, "nhwc") != 0)
+			return cli_usage_error(cmd, "--layout '%s' is not nchw or "
+			    "nhwc", arg);
+		o->nhwc = strcmp(arg, "nhwc") == 0;
 		break;
 	default:
 		return WH_EXIT_USAGE;
@@ -397,14 +420,33 @@ cli_load_data(struct cli_session *s, const struct cli_data_opts *o)
 	char *err = NULL;
 	int64_t dims[WH_MAX_DIMS];
 	int nd, channels;
+	struct wh_data_opts dopt = { 0 };
+	struct stat st;
+	int folder = o->images != NULL && stat(o->images, &st) == 0 &&
+	    S_ISDIR(st.st_mode);
 
-	if ((o->images == NULL) != (o->labels == NULL)) {
+	if (folder && o->labels != NULL) {
+		cli_error("%s: an image folder takes its labels from its class "
+		    "folders; --labels goes with an images file", o->images);
+		return WH_EXIT_USAGE;
+	}
+	if (!folder && (o->resize || o->crop_h || o->channels)) {
+		cli_error("--resize, --crop, --grayscale and --rgb go with an "
+		    "image folder (--data DIR)");
+		return WH_EXIT_USAGE;
+	}
+	if (folder && o->nhwc) {
+		cli_error("--layout goes with IDX and NPY images, not with an "
+		    "image folder");
+		return WH_EXIT_USAGE;
+	}
+	if (!folder && (o->images == NULL) != (o->labels == NULL)) {
 		cli_error("--data and --labels go together");
 		return WH_EXIT_USAGE;
 	}
 	if (o->images != NULL) {
 		s->images = xstrdup(o->images);
-		s->labels = xstrdup(o->labels);
+		s->labels = folder ? NULL : xstrdup(o->labels);
 	} else {
 		if (s->model->dataset == NULL) {
 			cli_error("%s: the model names no default validation set "
@@ -419,8 +461,36 @@ cli_load_data(struct cli_session *s, const struct cli_data_opts *o)
 			return WH_EXIT_INPUT;
 		}
 	}
-	s->data = wh_data_load(s->images, s->labels,
-	    (int)wh_graph_output_size(s->graph), &err);
+	/* Image transforms: the options, else the metadata, else the
+	 * model's input (C, H, W) decides channels and size. */
+	if (wh_image_pre_from_model(s->model, &dopt.img, &err) != 0) {
+		cli_error("%s", err);
+		free(err);
+		return WH_EXIT_INPUT;
+	}
+	if (o->resize > 0)
+		dopt.img.resize = o->resize;
+	if (o->crop_h > 0) {
+		dopt.img.crop_h = o->crop_h;
+		dopt.img.crop_w = o->crop_w;
+	}
+	/* a crop asked for pads as torchvision's does; the model's size
+	 * alone does not pad an image that is too small */
+	dopt.img.pad = dopt.img.crop_h > 0;
+	if (o->channels > 0)
+		dopt.img.channels = o->channels;
+	nd = wh_graph_input_dims(s->graph, dims);
+	if (nd == 3 && dopt.img.channels == 0 && (dims[0] == 1 ||
+	    dims[0] == 3))
+		dopt.img.channels = (int)dims[0];
+	if (nd == 3 && dopt.img.crop_h == 0 && dims[1] > 0 && dims[2] > 0 &&
+	    dims[1] <= 65536 && dims[2] <= 65536) {
+		dopt.img.crop_h = (int)dims[1];
+		dopt.img.crop_w = (int)dims[2];
+	}
+	dopt.nhwc = o->nhwc;
+	s->data = wh_data_load_opts(s->images, s->labels,
+	    (int)wh_graph_output_size(s->graph), &dopt, &err);
 	if (s->data == NULL) {
 		cli_error("%s", err);
 		free(err);
@@ -432,7 +502,6 @@ cli_load_data(struct cli_session *s, const struct cli_data_opts *o)
 		free(err);
 		return WH_EXIT_INPUT;
 	}
-	nd = wh_graph_input_dims(s->graph, dims);
 	channels = nd == 3 ? (int)dims[0] : 1;
 	if ((s->pre.nmean > 1 && s->pre.nmean != channels) ||
 	    (s->pre.nstd > 1 && s->pre.nstd != channels)) {

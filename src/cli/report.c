@@ -199,13 +199,14 @@ cli_plan_record(struct wh_plan *p, const struct cli_session *s,
 	free(p->images);
 	free(p->labels);
 	p->images = xstrdup(s->images);
-	p->labels = xstrdup(s->labels);
+	p->labels = s->labels != NULL ? xstrdup(s->labels) : NULL;
 	if (wh_sha256_file(s->images, p->images_sha256, &err) != 0) {
 		p->images_sha256[0] = '\0';
 		free(err);
 		err = NULL;
 	}
-	if (wh_sha256_file(s->labels, p->labels_sha256, &err) != 0) {
+	if (s->labels == NULL ||
+	    wh_sha256_file(s->labels, p->labels_sha256, &err) != 0) {
 		p->labels_sha256[0] = '\0';
 		free(err);
 	}

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "data-int.h"
 #include "whittle/data.h"
 #include "whittle/util.h"
 
@@ -20,6 +21,10 @@
 
 /* Bound on one file, inflated: far above any validation set. */
 #define DATA_MAX_BYTES	((size_t)1 << (sizeof(size_t) > 4 ? 34 : 30))
+/* numpy writes headers of a few hundred bytes; it reads up to 10,000. */
+#define NPY_HEAD_MAX	65536
+/* What a loader inflates before it parses the header. */
+#define HEAD_BYTES	(12 + NPY_HEAD_MAX)
 /* Labels above this are taken for a broken file, not a class index. */
 #define MAX_LABEL	65535
 
@@ -92,15 +97,15 @@ dims_str(char *buf, size_t size, int ndim, const size_t *dims)
 }
 
 /*
- * Checks the dims (role, non-empty, no overflow) and that exactly their
- * bytes follow the header at off; fills a->count and a->data.
+ * Checks the dims (role, non-empty, no overflow) and fills a->count and
+ * *need, the bytes of values the header promises.
  */
 static int
-check_body(const char *path, enum role role, struct array *a,
-    const unsigned char *buf, size_t len, size_t off, char **err)
+check_dims(const char *path, enum role role, struct array *a, size_t *need,
+    char **err)
 {
-	char what[128], shape[128];
-	size_t need, have, sample, i;
+	char shape[128];
+	size_t sample, i;
 
 	dims_str(shape, sizeof shape, a->ndim, a->dims);
 	if (role == IMAGES && (a->ndim < 2 || a->ndim > 4))
@@ -118,15 +123,40 @@ check_body(const char *path, enum role role, struct array *a,
 		if (wh_mul_size(sample, a->dims[i], &sample) != 0)
 			return wh_error(err, "%s: dimensions %s overflow", path,
 			    shape);
-	if (wh_mul_size(sample, a->dims[0], &need) != 0 ||
+	if (wh_mul_size(sample, a->dims[0], need) != 0 ||
 	    wh_mul_size(a->dims[0], sample / a->esize, &a->count) != 0)
 		return wh_error(err, "%s: dimensions %s overflow", path, shape);
 	for (i = 1; i < (size_t)a->ndim; i++)
 		if (a->dims[i] == 0 || a->dims[i] > INT_MAX)
 			return wh_error(err, "%s: sample shape %s is not "
 			    "usable", path, shape);
+	return 0;
+}
 
-	have = len - off;
+/* Bytes of one sample; check_dims() has checked the product. */
+static size_t
+sample_bytes(const struct array *a)
+{
+	size_t s = a->esize;
+	int i;
+
+	for (i = 1; i < a->ndim; i++)
+		s *= a->dims[i];
+	return s;
+}
+
+/*
+ * Checks that exactly the promised bytes follow the header at off (more
+ * says "more", when the stream was stopped before its end); fills a->data.
+ */
+static int
+check_len(const char *path, enum role role, struct array *a,
+    const unsigned char *buf, size_t len, size_t off, int more, char **err)
+{
+	char what[128];
+	size_t need = a->count * a->esize, have = len - off;
+	size_t sample = sample_bytes(a);
+
 	describe(what, sizeof what, role, a->ndim, a->dims, a->dims[0]);
 	if (have < need) {
 		if (have % sample == 0)
@@ -136,6 +166,9 @@ check_body(const char *path, enum role role, struct array *a,
 		    "%zu and %zu bytes more", path, what, have / sample,
 		    have % sample);
 	}
+	if (more)
+		return wh_error(err, "%s: inflates to more than the %s the "
+		    "header promises", path, what);
 	if (have > need)
 		return wh_error(err, "%s: %zu trailing byte%s after the %s the "
 		    "header promises", path, have - need,
@@ -170,7 +203,7 @@ le64(const unsigned char *p)
  */
 static int
 parse_idx(const char *path, enum role role, const unsigned char *buf,
-    size_t len, struct array *a, char **err)
+    size_t len, struct array *a, size_t *offp, char **err)
 {
 	int type = buf[2], i;
 	size_t off;
@@ -219,7 +252,8 @@ parse_idx(const char *path, enum role role, const unsigned char *buf,
 		    a->ndim, off, len);
 	for (i = 0; i < a->ndim; i++)
 		a->dims[i] = be32(buf + 4 + 4 * i);
-	return check_body(path, role, a, buf, len, off, err);
+	*offp = off;
+	return 0;
 }
 
 /* A strict reader for the Python dict literal in an NPY header. */
@@ -434,7 +468,7 @@ npy_header(const char *path, const char *s, size_t n, char *descr,
  */
 static int
 parse_npy(const char *path, enum role role, const unsigned char *buf,
-    size_t len, struct array *a, char **err)
+    size_t len, struct array *a, size_t *offp, char **err)
 {
 	char descr[16];
 	size_t hlen, off;
@@ -459,6 +493,9 @@ parse_npy(const char *path, enum role role, const unsigned char *buf,
 	} else
 		return wh_error(err, "%s: NPY version %d.%d is not supported",
 		    path, major, minor);
+	if (hlen > NPY_HEAD_MAX)
+		return wh_error(err, "%s: NPY header length %zu is over the "
+		    "limit of %d bytes", path, hlen, NPY_HEAD_MAX);
 	if (hlen > len - off)
 		return wh_error(err, "%s: NPY header length %zu runs past the "
 		    "end of the file (%zu bytes)", path, hlen, len);
@@ -497,7 +534,8 @@ parse_npy(const char *path, enum role role, const unsigned char *buf,
 	if (fortran && a->ndim > 1)
 		return wh_error(err, "%s: Fortran-order arrays are not "
 		    "supported", path);
-	return check_body(path, role, a, buf, len, off, err);
+	*offp = off;
+	return 0;
 
 unsupported:
 	if (role == IMAGES)
@@ -507,42 +545,131 @@ unsupported:
 	    "'<i8', '<i4', '|u1' or '|i1')", path, descr);
 }
 
-/* Reads a file (inflating gzip) and parses it by its magic. */
+/* Parses a header by its magic: the array's dims and where values start. */
+static int
+parse_header(const char *path, enum role role, const unsigned char *buf,
+    size_t len, struct array *a, size_t *off, char **err)
+{
+	size_t n;
+
+	if (len == 0)
+		return wh_error(err, "%s: file is empty", path);
+	n = len < sizeof npy_magic ? len : sizeof npy_magic;
+	if (memcmp(buf, npy_magic, n) == 0)
+		return parse_npy(path, role, buf, len, a, off, err);
+	if (len >= 4 && buf[0] == 0 && buf[1] == 0)
+		return parse_idx(path, role, buf, len, a, off, err);
+	if (len < 4)
+		return wh_error(err, "%s: file is too short for an IDX or NPY "
+		    "header (%zu bytes)", path, len);
+	return wh_error(err, "%s: bad magic %02x %02x %02x %02x, not an IDX "
+	    "or NPY file", path, buf[0], buf[1], buf[2], buf[3]);
+}
+
+/*
+ * Inflates a gzipped array as a stream: the header first, then the sizes
+ * it implies are checked against the limit and against what the
+ * compressed bytes can hold, and the values are read into a buffer that
+ * grows only as data arrives, up to exactly what the header promises.  A
+ * stream that goes on past that stops there.
+ */
+static int
+load_gz(const char *path, enum role role, const unsigned char *raw,
+    size_t rawlen, unsigned char **bufp, struct array *a, char **err)
+{
+	char what[128];
+	struct wh_gz g;
+	unsigned char *buf, *nb, probe;
+	size_t len, off, need, total, cap, got, room;
+	int more = 0;
+
+	*bufp = NULL;
+	wh_gz_init(&g, path, raw, rawlen);
+	buf = xmalloc(HEAD_BYTES + 1);
+	if (wh_gz_read(&g, buf, HEAD_BYTES, &len, err) != 0)
+		goto fail;
+	if (parse_header(path, role, buf, len, a, &off, err) != 0 ||
+	    check_dims(path, role, a, &need, err) != 0)
+		goto fail;
+	describe(what, sizeof what, role, a->ndim, a->dims, a->dims[0]);
+	if (wh_add_size(off, need, &total) != 0 || total > DATA_MAX_BYTES) {
+		wh_error(err, "%s: header promises %s, over the limit of %zu "
+		    "bytes", path, what, (size_t)DATA_MAX_BYTES);
+		goto fail;
+	}
+	if (total > wh_gz_bound(rawlen)) {
+		wh_error(err, "%s: header promises %s (%zu bytes), more than "
+		    "%zu bytes of gzip can hold", path, what, total, rawlen);
+		goto fail;
+	}
+	if (len >= total) {
+		more = len > total;
+		len = len > total ? total : len;
+	} else {
+		/* Grow by doubling, so a lying header costs only what the
+		 * stream really holds. */
+		cap = HEAD_BYTES + 1;
+		while (len < total) {
+			if (len == cap) {
+				cap = cap > total / 2 ? total : cap * 2;
+				if ((nb = realloc(buf, cap + 1)) == NULL) {
+					wh_error(err, "%s: out of memory for %s "
+					    "(%zu bytes)", path, what, total);
+					goto fail;
+				}
+				buf = nb;
+			}
+			room = cap - len;
+			if (wh_gz_read(&g, buf + len, room, &got, err) != 0)
+				goto fail;
+			len += got;
+			if (got < room)
+				break;	/* the stream ended */
+		}
+	}
+	if (len == total && !more) {
+		if (wh_gz_read(&g, &probe, 1, &got, err) != 0)
+			goto fail;
+		more = got > 0;
+	}
+	if (check_len(path, role, a, buf, len, off, more, err) != 0)
+		goto fail;
+	wh_gz_release(&g);
+	*bufp = buf;
+	return 0;
+
+fail:
+	wh_gz_release(&g);
+	free(buf);
+	return -1;
+}
+
+/* Reads a file (inflating gzip as a stream) and parses it by its magic. */
 static int
 load_array(const char *path, enum role role, unsigned char **buf,
     struct array *a, char **err)
 {
-	size_t len, n;
+	unsigned char *raw;
+	size_t len, off, need;
 
 	*buf = NULL;
-	if (wh_read_file(path, 1, DATA_MAX_BYTES, buf, &len, err) != 0)
+	memset(a, 0, sizeof *a);
+	if (wh_read_file(path, 0, DATA_MAX_BYTES, &raw, &len, err) != 0)
 		return -1;
-	if (len == 0) {
-		wh_error(err, "%s: file is empty", path);
-		goto fail;
+	if (len >= 2 && raw[0] == 0x1f && raw[1] == 0x8b) {
+		int r = load_gz(path, role, raw, len, buf, a, err);
+
+		free(raw);
+		return r;
 	}
-	n = len < sizeof npy_magic ? len : sizeof npy_magic;
-	if (memcmp(*buf, npy_magic, n) == 0) {
-		if (parse_npy(path, role, *buf, len, a, err) != 0)
-			goto fail;
-		return 0;
+	if (parse_header(path, role, raw, len, a, &off, err) != 0 ||
+	    check_dims(path, role, a, &need, err) != 0 ||
+	    check_len(path, role, a, raw, len, off, 0, err) != 0) {
+		free(raw);
+		return -1;
 	}
-	if (len >= 4 && (*buf)[0] == 0 && (*buf)[1] == 0) {
-		if (parse_idx(path, role, *buf, len, a, err) != 0)
-			goto fail;
-		return 0;
-	}
-	if (len < 4)
-		wh_error(err, "%s: file is too short for an IDX or NPY header "
-		    "(%zu bytes)", path, len);
-	else
-		wh_error(err, "%s: bad magic %02x %02x %02x %02x, not an IDX "
-		    "or NPY file", path, (*buf)[0], (*buf)[1], (*buf)[2],
-		    (*buf)[3]);
-fail:
-	free(*buf);
-	*buf = NULL;
-	return -1;
+	*buf = raw;
+	return 0;
 }
 
 static float
@@ -643,10 +770,47 @@ struct wh_dataset *
 wh_data_load(const char *images, const char *labels, int max_class,
     char **err)
 {
+	return wh_data_load_opts(images, labels, max_class, NULL, err);
+}
+
+/* (n, h, w, c) values become (n, c, h, w). */
+static void
+to_nchw(struct wh_dataset *d)
+{
+	size_t hw = (size_t)d->h * (size_t)d->w, ss = hw * (size_t)d->c;
+	size_t s, i, ch, esz = d->u8 != NULL ? 1 : sizeof(float);
+	unsigned char *src = d->u8 != NULL ? d->u8 : (unsigned char *)d->f;
+	unsigned char *dst = xmalloc(ss * esz), *p;
+
+	for (s = 0; s < d->n; s++) {
+		p = src + s * ss * esz;
+		for (i = 0; i < hw; i++)
+			for (ch = 0; ch < (size_t)d->c; ch++)
+				memcpy(dst + (ch * hw + i) * esz,
+				    p + (i * (size_t)d->c + ch) * esz, esz);
+		memcpy(p, dst, ss * esz);
+	}
+	free(dst);
+}
+
+struct wh_dataset *
+wh_data_load_opts(const char *images, const char *labels, int max_class,
+    const struct wh_data_opts *o, char **err)
+{
 	struct wh_dataset *d;
 	struct array ia, la;
 	unsigned char *buf;
+	struct stat st;
 
+	if (images != NULL && stat(images, &st) == 0 && S_ISDIR(st.st_mode)) {
+		if (labels != NULL) {
+			wh_error(err, "%s: an image folder takes its labels from "
+			    "its class folders, not from %s", images, labels);
+			return NULL;
+		}
+		return wh_data_open_folder(images, max_class,
+		    o != NULL ? &o->img : NULL, err);
+	}
 	if (images == NULL || labels == NULL) {
 		wh_error(err, "a data set needs both an images and a labels "
 		    "file");
@@ -659,6 +823,19 @@ wh_data_load(const char *images, const char *labels, int max_class,
 	if (load_array(images, IMAGES, &buf, &ia, err) != 0)
 		goto fail;
 	take_images(d, &ia, buf);
+	if (o != NULL && o->nhwc) {
+		if (ia.ndim != 4) {
+			wh_error(err, "%s: NHWC layout needs images of 4 "
+			    "dimensions (n, h, w, c), the file has %d", images,
+			    ia.ndim);
+			goto fail;
+		}
+		/* The file's dims were (n, h, w, c): c, h, w = h, w, c. */
+		d->c = (int)ia.dims[3];
+		d->h = (int)ia.dims[1];
+		d->w = (int)ia.dims[2];
+		to_nchw(d);
+	}
 
 	if (load_array(labels, LABELS, &buf, &la, err) != 0)
 		goto fail;
@@ -683,8 +860,19 @@ fail:
 void
 wh_data_free(struct wh_dataset *d)
 {
+	size_t i;
+
 	if (d == NULL)
 		return;
+	if (d->files != NULL)
+		for (i = 0; i < d->n; i++)
+			free(d->files[i]);
+	if (d->classes != NULL)
+		for (i = 0; i < (size_t)d->nclasses; i++)
+			free(d->classes[i]);
+	free(d->files);
+	free(d->classes);
+	wh_folder_cache_free(d->cache);
 	free(d->images_path);
 	free(d->labels_path);
 	free(d->u8);
@@ -714,6 +902,16 @@ wh_data_batch(const struct wh_dataset *d, size_t start, size_t count,
 	float scale = 1.0f, m, sd, x;
 	int use_scale, ch;
 
+	if (d->files != NULL) {
+		/* Image folders read with wh_data_read; here an unreadable
+		 * image comes out as zeros. */
+		char *err = NULL;
+
+		if (wh_data_read(d, start, count, pre, scale_set, out, &err))
+			memset(out, 0, count * ss * sizeof *out);
+		free(err);
+		return;
+	}
 	have = start < d->n ? d->n - start : 0;
 	if (have > count)
 		have = count;

@@ -62,6 +62,10 @@ struct wh_eval {
 	int last_from;		/* op the last full run started at */
 	int last_range_from;	/* op the last wh_eval_range started at */
 	struct wh_dnnl *dnnl;	/* oneDNN's kernels and layouts, or NULL */
+	/* image folders: batches decoded ahead into input, from input_start */
+	struct wh_data_reader *reader;
+	float *input;
+	size_t input_start;
 };
 
 /* One thread's share of a batch. */
@@ -236,6 +240,11 @@ wh_eval_new(const struct wh_graph *g, const struct wh_dataset *d,
 		}
 	cache_plan(e, budget);
 	e->preds = xcalloc(d->n ? d->n : 1, sizeof *e->preds);
+	if (d->files != NULL) {
+		e->reader = wh_data_reader_new(d, &e->pre, scale_set, 2);
+		e->input = xreallocarray(NULL, (size_t)e->batch,
+		    wh_data_sample_size(d) * sizeof *e->input);
+	}
 	return e;
 }
 
@@ -247,6 +256,8 @@ wh_eval_free(struct wh_eval *e)
 	if (e == NULL)
 		return;
 	pool_stop(e);
+	wh_data_reader_free(e->reader);
+	free(e->input);
 	for (i = 0; i < e->g->nlayers; i++)
 		free(e->ls[i].aux);
 	for (i = 0; i < e->threads; i++)
@@ -312,7 +323,12 @@ job_run(void *arg)
 		return NULL;
 	for (t = 0; t < g->nt; t++)
 		w->buf[t] = w->own[t];
-	if (j->from == 0) {
+	if (j->from == 0 && e->input != NULL) {
+		size_t ss = wh_data_sample_size(e->d);
+
+		memcpy(w->buf[g->input], e->input + (j->start - e->input_start) *
+		    ss, j->count * ss * sizeof *e->input);
+	} else if (j->from == 0) {
 		wh_data_batch(e->d, j->start, j->count, &e->pre, e->scale_set,
 		    w->buf[g->input]);
 	} else {
@@ -410,6 +426,16 @@ ensure_scratch(struct wh_eval *e)
 static void
 run_jobs(struct wh_eval *e, size_t start, size_t count, int from, int fill,
     float *outputs, int upto, float *capture);
+
+/* Image folders: samples [start, start + count) into e->input first. */
+static int
+fetch_input(struct wh_eval *e, size_t start, size_t count, char **err)
+{
+	if (e->reader == NULL)
+		return 0;
+	e->input_start = start;
+	return wh_data_reader_get(e->reader, start, count, e->input, err);
+}
 
 static void
 run_batch(struct wh_eval *e, size_t start, size_t count, int from, int fill,
@@ -608,7 +634,6 @@ wh_eval_run(struct wh_eval *e, size_t limit, wh_progress_fn progress,
 	size_t correct = 0, i;
 	int from = 0, full = total == d->n, c, k;
 
-	(void)err;
 	if (full)
 		for (c = 0; c < e->ncp; c++)
 			if (e->cp[c].enabled && e->cp[c].valid)
@@ -630,6 +655,8 @@ wh_eval_run(struct wh_eval *e, size_t limit, wh_progress_fn progress,
 		size_t n = total - done < (size_t)e->batch ? total - done :
 		    (size_t)e->batch;
 
+		if (from == 0 && fetch_input(e, done, n, err) != 0)
+			return -1;
 		run_batch(e, done, n, from, full, NULL);
 		for (i = done; i < done + n; i++)
 			if (e->preds[i] == d->labels[i])
@@ -672,6 +699,8 @@ wh_eval_range(struct wh_eval *e, size_t start, size_t count, int32_t *preds,
 		size_t n = count - done < (size_t)e->batch ? count - done :
 		    (size_t)e->batch;
 
+		if (from == 0 && fetch_input(e, start + done, n, err) != 0)
+			return -1;
 		run_batch(e, start + done, n, from, 0,
 		    outputs ? outputs + done * os : NULL);
 		done += n;
@@ -703,6 +732,8 @@ wh_eval_outputs(struct wh_eval *e, size_t start, size_t count, float *out,
 		size_t n = count - done < (size_t)e->batch ? count - done :
 		    (size_t)e->batch;
 
+		if (fetch_input(e, start + done, n, err) != 0)
+			return -1;
 		run_batch(e, start + done, n, 0, 0, out + done * os);
 		done += n;
 	}
@@ -742,6 +773,11 @@ wh_eval_capture(struct wh_eval *e, int i, size_t count, float **out,
 		size_t n = count - done < (size_t)e->batch ? count - done :
 		    (size_t)e->batch;
 
+		if (fetch_input(e, done, n, err) != 0) {
+			free(*out);
+			*out = NULL;
+			return -1;
+		}
 		run_jobs(e, done, n, 0, 0, NULL, op, *out + done * ss);
 		done += n;
 	}

@@ -437,8 +437,8 @@ fused(const struct wh_graph *g, const struct wh_op *o,
 	return wh_fconv_pool(g, o, lw) != NULL;
 }
 
-static const struct wh_kernel kernel_conv = { "conv", run, scratch, fused };
+const struct wh_kernel wh_kernel_conv = { "conv", run, scratch, fused };
 
 const struct wh_opdef wh_def_conv = {
-	"Conv", 1, 0, 2, 3, 1, 1, NULL, compile_conv, &kernel_conv, 0
+	"Conv", 1, 0, 2, 3, 1, 1, NULL, compile_conv, &wh_kernel_conv, 0
 };

@@ -402,7 +402,7 @@ run_unary(const struct wh_graph *g, const struct wh_op *o,
 }
 
 const struct wh_kernel wh_kernel_unary = { "unary", run_unary, NULL, NULL };
-static const struct wh_kernel kernel_binary = { "binary", run_binary, NULL,
+const struct wh_kernel wh_kernel_binary = { "binary", run_binary, NULL,
     NULL };
 static const struct wh_kernel kernel_softmax = { "softmax", run_softmax, NULL,
     NULL };
@@ -470,7 +470,7 @@ const struct wh_opdef wh_def_gelu = {
 
 #define BINARY(id, name, b)						\
 const struct wh_opdef wh_def_##id = {					\
-	name, 1, 0, 2, 2, 1, 1, fold_binary, compile_binary, &kernel_binary, b	\
+	name, 1, 0, 2, 2, 1, 1, fold_binary, compile_binary, &wh_kernel_binary, b	\
 }
 BINARY(add, "Add", B_ADD);
 BINARY(div, "Div", B_DIV);

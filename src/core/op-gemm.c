@@ -190,14 +190,14 @@ scratch(const struct wh_graph *g, const struct wh_op *o,
 	return lr > wh_flin_scratch(o) ? lr : wh_flin_scratch(o);
 }
 
-static const struct wh_kernel kernel_linear = { "linear", run_linear,
+const struct wh_kernel wh_kernel_linear = { "linear", run_linear,
     scratch, NULL };
 
 const struct wh_opdef wh_def_gemm = {
-	"Gemm", 1, 0, 2, 3, 1, 1, NULL, compile_linear, &kernel_linear,
+	"Gemm", 1, 0, 2, 3, 1, 1, NULL, compile_linear, &wh_kernel_linear,
 	WH_LAYER_GEMM
 };
 const struct wh_opdef wh_def_matmul = {
-	"MatMul", 1, 0, 2, 2, 1, 1, NULL, compile_linear, &kernel_linear,
+	"MatMul", 1, 0, 2, 2, 1, 1, NULL, compile_linear, &wh_kernel_linear,
 	WH_LAYER_MATMUL
 };

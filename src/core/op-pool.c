@@ -177,16 +177,16 @@ compile_pool(struct wh_compiler *c, int node, int x)
 	return 0;
 }
 
-static const struct wh_kernel kernel_pool = { "pool", run_pool, NULL, NULL };
+const struct wh_kernel wh_kernel_pool = { "pool", run_pool, NULL, NULL };
 
 const struct wh_opdef wh_def_averagepool = {
-	"AveragePool", 1, 0, 1, 1, 1, 1, NULL, compile_pool, &kernel_pool,
+	"AveragePool", 1, 0, 1, 1, 1, 1, NULL, compile_pool, &wh_kernel_pool,
 	OP_AVGPOOL
 };
 const struct wh_opdef wh_def_globalaveragepool = {
-	"GlobalAveragePool", 1, 0, 1, 1, 1, 1, NULL, compile_pool, &kernel_pool,
+	"GlobalAveragePool", 1, 0, 1, 1, 1, 1, NULL, compile_pool, &wh_kernel_pool,
 	OP_GAP
 };
 const struct wh_opdef wh_def_maxpool = {
-	"MaxPool", 1, 0, 1, 1, 1, 2, NULL, compile_pool, &kernel_pool, OP_MAXPOOL
+	"MaxPool", 1, 0, 1, 1, 1, 2, NULL, compile_pool, &wh_kernel_pool, OP_MAXPOOL
 };

@@ -179,6 +179,10 @@ int wh_dims_elems(const int64_t *dims, int ndim, int64_t *out);
 /* op-elementwise.c */
 float wh_unary_apply(enum wh_unary u, float x, float alpha, float beta);
 extern const struct wh_kernel wh_kernel_unary;
+/* The kernels of the layer and pooling ops and of binary arithmetic, for
+ * tests that build ops by hand. */
+extern const struct wh_kernel wh_kernel_conv, wh_kernel_linear,
+    wh_kernel_pool, wh_kernel_binary;
 int wh_compile_unary(struct wh_compiler *c, int node, int x, enum wh_unary u);
 /* op-conv.c: strides, dilations, pads or auto_pad of a conv or pool with
  * o->h, o->w, o->kh, o->kw set -> o's geometry and output size. */

@@ -432,3 +432,43 @@ wh_sens_data_key(const char *images_sha256, const char *labels_sha256,
 	snprintf(buf, sizeof buf, "%s\n%s", images_sha256, labels_sha256);
 	wh_sha256_hex(buf, strlen(buf), out);
 }
+
+int
+wh_sens_dataset_key(const struct wh_dataset *d, char out[65], char **err)
+{
+	char im[65], lb[65];
+	size_t i, len = 0, cap = 4096;
+	char *buf;
+
+	if (d->files == NULL) {
+		if (wh_sha256_file(d->images_path, im, err) != 0 ||
+		    wh_sha256_file(d->labels_path, lb, err) != 0)
+			return -1;
+		wh_sens_data_key(im, lb, out);
+		return 0;
+	}
+	buf = xmalloc(cap);
+	for (i = 0; i < d->n; i++) {
+		struct stat st;
+		int need;
+
+		if (stat(d->files[i], &st) != 0) {
+			free(buf);
+			return wh_error(err, "%s: %s", d->files[i],
+			    strerror(errno));
+		}
+		for (;;) {
+			need = snprintf(buf + len, cap - len, "%s\t%lld\t%lld\t%d\n",
+			    d->files[i], (long long)st.st_size,
+			    (long long)st.st_mtime, (int)d->labels[i]);
+			if (need >= 0 && (size_t)need < cap - len)
+				break;
+			cap *= 2;
+			buf = xrealloc(buf, cap);
+		}
+		len += (size_t)need;
+	}
+	wh_sha256_hex(buf, len, out);
+	free(buf);
+	return 0;
+}

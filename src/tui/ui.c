@@ -395,8 +395,10 @@ save_plan(struct tui *t, const char *path)
 	char *err = NULL;
 	int i, pending;
 
+	/* an image folder (no labels file) has no one file to hash */
 	if (fill_sha(o->model_path, t->model_sha, &err) != 0 ||
-	    fill_sha(o->images, t->images_sha, &err) != 0 ||
+	    (o->labels != NULL &&
+	    fill_sha(o->images, t->images_sha, &err) != 0) ||
 	    fill_sha(o->labels, t->labels_sha, &err) != 0) {
 		tui_message(t, 1, "%s", err);
 		free(err);
@@ -407,7 +409,7 @@ save_plan(struct tui *t, const char *path)
 	memcpy(p.model_sha256, t->model_sha, sizeof p.model_sha256);
 	if (o->images != NULL) {
 		p.images = xstrdup(o->images);
-		p.labels = xstrdup(o->labels);
+		p.labels = o->labels != NULL ? xstrdup(o->labels) : NULL;
 		memcpy(p.images_sha256, t->images_sha, sizeof p.images_sha256);
 		memcpy(p.labels_sha256, t->labels_sha, sizeof p.labels_sha256);
 	}

@@ -1,5 +1,7 @@
 /* test-data.c - IDX and NPY loading, preprocessing, corrupt files */
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/types.h>
 
 #include <dirent.h>
@@ -970,6 +972,198 @@ test_find_default(void)
 	free(root);
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+#define WH_TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define WH_TEST_ASAN 1
+#endif
+#endif
+
+/*
+ * A gzip bomb: a member holding head, then copies of one member of
+ * `zeros` zero bytes, to `total` inflated bytes in all.  5,000 members of
+ * 1 MiB make a file of about 5 MB that inflates to 5 GiB.
+ */
+static char *
+write_bomb(const char *name, const struct buf *head, size_t zeros,
+    size_t copies)
+{
+	struct buf z = { 0 }, one = { 0 };
+	unsigned char *zero = xcalloc(zeros, 1);
+	char *path = tmp(name);
+	FILE *f;
+	size_t i;
+
+	gzip_bytes(head->p, head->len, &z);
+	gzip_bytes(zero, zeros, &one);
+	f = fopen(path, "wb");
+	if (f == NULL || fwrite(z.p, 1, z.len, f) != z.len) {
+		printf("Bail out! cannot write %s\n", path);
+		exit(1);
+	}
+	for (i = 0; i < copies; i++)
+		if (fwrite(one.p, 1, one.len, f) != one.len) {
+			printf("Bail out! cannot write %s\n", path);
+			exit(1);
+		}
+	if (fclose(f) != 0) {
+		printf("Bail out! cannot write %s\n", path);
+		exit(1);
+	}
+	free(zero);
+	free(z.p);
+	free(one.p);
+	return path;
+}
+
+/*
+ * Loads images in a child whose address space is capped at 1 GiB, so that
+ * inflating a bomb in full cannot pass unseen: the child writes the message
+ * to a pipe and exits 0 when the load fails cleanly.  Returns the message,
+ * or NULL when the child crashed or the load succeeded.
+ */
+static char *
+load_capped(const char *images, const char *labels)
+{
+	char msg[512];
+	int fds[2], st;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe(fds) != 0)
+		return NULL;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		struct rlimit rl = { (rlim_t)1 << 30, (rlim_t)1 << 30 };
+		struct wh_dataset *d;
+		char *err = NULL;
+
+		close(fds[0]);
+#ifndef WH_TEST_ASAN
+		setrlimit(RLIMIT_AS, &rl);
+#else
+		(void)rl;
+#endif
+		d = wh_data_load(images, labels, 0, &err);
+		if (d != NULL || err == NULL)
+			_exit(1);
+		if (write(fds[1], err, strlen(err)) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(fds[1]);
+	n = read(fds[0], msg, sizeof msg - 1);
+	close(fds[0]);
+	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) ||
+	    WEXITSTATUS(st) != 0 || n <= 0)
+		return NULL;
+	msg[n] = '\0';
+	return xstrdup(msg);
+}
+
+/* Gzip is inflated as a stream: the header is checked first. */
+static void
+test_gzip_stream(void)
+{
+	static const uint32_t dims[3] = { 100, 28, 28 };
+	static const uint32_t many[3] = { 60000, 28, 28 };
+	static const uint32_t fifty[3] = { 50, 28, 28 };
+	struct buf b = { 0 };
+	char *img, *lab, *msg, *err = NULL;
+	struct wh_dataset *d;
+	size_t i;
+
+	lab = make_idx_labels("bomb-labels", 100, 10, PLAIN);
+
+	/* 100 images the header promises, then 5 GiB of zeros. */
+	idx_header(&b, 0x08, 3, dims);
+	for (i = 0; i < 100 * 28 * 28; i++) {
+		unsigned char c = pix(i);
+
+		put(&b, &c, 1);
+	}
+	img = write_bomb("bomb-idx3-ubyte.gz", &b, (size_t)1 << 20, 5000);
+	msg = load_capped(img, lab);
+	ok(msg != NULL && strstr(msg, "bomb-idx3-ubyte.gz: inflates to more "
+	    "than the 100 images of 28x28 the header promises") != NULL,
+	    "gzip bomb after an IDX header: stops at the promised size in "
+	    "1 GiB: %s", msg ? msg : "(crashed or loaded)");
+	free(msg);
+	free(img);
+
+	/* The same behind an NPY header. */
+	b.len = 0;
+	npy_header(&b, 1, "{'descr': '|u1', 'fortran_order': False, "
+	    "'shape': (100, 28, 28), }", 0);
+	for (i = 0; i < 100 * 28 * 28; i++) {
+		unsigned char c = pix(i);
+
+		put(&b, &c, 1);
+	}
+	img = write_bomb("bomb.npy.gz", &b, (size_t)1 << 20, 5000);
+	msg = load_capped(img, lab);
+	ok(msg != NULL && strstr(msg, "bomb.npy.gz: inflates to more than "
+	    "the 100 images of 28x28 the header promises") != NULL,
+	    "gzip bomb after an NPY header: stops at the promised size in "
+	    "1 GiB: %s", msg ? msg : "(crashed or loaded)");
+	free(msg);
+	free(img);
+
+	/* A header promising more than the compressed bytes can hold. */
+	b.len = 0;
+	idx_header(&b, 0x08, 3, many);
+	img = write_file("liar-idx3-ubyte.gz", &b, GZ);
+	d = wh_data_load(img, lab, 0, &err);
+	ok(d == NULL && err != NULL && strstr(err, "header promises 60000 "
+	    "images of 28x28 (47040016 bytes), more than ") != NULL &&
+	    strstr(err, "bytes of gzip can hold") != NULL,
+	    "gzip: a header promising more than deflate's ratio allows: %s",
+	    err ? err : "(loaded)");
+	wh_data_free(d);
+	free(err);
+	err = NULL;
+	free(img);
+
+	/* Plausible header, short stream: named with what it holds. */
+	b.len = 0;
+	idx_header(&b, 0x08, 3, fifty);
+	for (i = 0; i < 10 * 28 * 28; i++) {
+		unsigned char c = (unsigned char)((i * 2654435761u) >> 13);
+
+		put(&b, &c, 1);
+	}
+	img = write_file("short-idx3-ubyte.gz", &b, GZ);
+	d = wh_data_load(img, lab, 0, &err);
+	ok(d == NULL && err != NULL && strstr(err, "short-idx3-ubyte.gz: "
+	    "header promises 50 images of 28x28, the file holds 10") != NULL,
+	    "gzip: a stream shorter than its header: %s",
+	    err ? err : "(loaded)");
+	wh_data_free(d);
+	free(err);
+	err = NULL;
+	free(img);
+
+	/* The limit on one set, before anything is allocated. */
+	b.len = 0;
+	{
+		static const uint32_t huge[4] = { 0xffffffffu, 64, 256, 256 };
+
+		idx_header(&b, 0x08, 4, huge);
+	}
+	img = write_file("huge-idx3-ubyte.gz", &b, GZ);
+	d = wh_data_load(img, lab, 0, &err);
+	ok(d == NULL && err != NULL && strstr(err, "over the limit of") !=
+	    NULL, "gzip: a header over the size limit: %s",
+	    err ? err : "(loaded)");
+	wh_data_free(d);
+	free(err);
+	free(img);
+	free(lab);
+	free(b.p);
+}
+
 /* Fashion-MNIST's test split: 10000 images, 1000 of each of 10 classes. */
 static void
 test_real(void)
@@ -1019,6 +1213,7 @@ main(void)
 	test_npy();
 	test_check_shape();
 	test_bad_files();
+	test_gzip_stream();
 	test_find_default();
 	test_real();
 	remove_tree(tmpdir);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "dnnl-int.h"
+#include "op.h"
 #include "fixtures.h"
 #include "tap.h"
 #include "whittle/model.h"
@@ -82,6 +83,9 @@ fg_op(struct fg *f, enum wh_opkind kind, int x)
 
 	memset(o, 0, sizeof *o);
 	o->kind = kind;
+	o->kern = kind == OP_CONV ? &wh_kernel_conv : kind == OP_LINEAR ?
+	    &wh_kernel_linear : kind == OP_UNARY ? &wh_kernel_unary :
+	    kind == OP_BINARY ? &wh_kernel_binary : &wh_kernel_pool;
 	o->in[0] = x;
 	o->in[1] = o->in[2] = o->in[3] = -1;
 	o->nin = 1;
