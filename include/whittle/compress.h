@@ -32,6 +32,16 @@ enum { WH_Q_NONE, WH_Q_INT, WH_Q_FP16, WH_Q_BF16 };
 enum { WH_CLIP_MINMAX, WH_CLIP_MSE };
 enum { WH_ACT_MINMAX, WH_ACT_PERCENTILE };
 
+/*
+ * The calibration of activation quantization when none is chosen, for the
+ * plan file, `whittle plan --act-bits 8' and the workbench alike (all
+ * three start from wh_layer_cfg_init): the range the inputs reach, as
+ * static quantizers do by default.  The percentile used when percentile
+ * calibration is chosen without one.
+ */
+#define WH_ACT_CALIB_DEFAULT WH_ACT_MINMAX
+#define WH_ACT_PERCENTILE_DEFAULT 99.99f
+
 /* The largest M of N:M pruning. */
 #define WH_NM_MAX 32
 
@@ -87,7 +97,8 @@ struct wh_layer_cfg {
 /*
  * Everything off.  The defaults for when a mode is switched on: rank 0,
  * energy 1, channel_norm 2, bits 8, symmetric 1, per_channel 1,
- * clip WH_CLIP_MINMAX, act_calib WH_ACT_MINMAX, act_percentile 99.99.
+ * clip WH_CLIP_MINMAX, act_calib WH_ACT_CALIB_DEFAULT, act_percentile
+ * WH_ACT_PERCENTILE_DEFAULT.
  */
 void wh_layer_cfg_init(struct wh_layer_cfg *c);
 

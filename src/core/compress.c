@@ -25,8 +25,8 @@ wh_layer_cfg_init(struct wh_layer_cfg *c)
 	c->per_channel = 1;
 	c->clip = WH_CLIP_MINMAX;
 	c->act_bits = 0;
-	c->act_calib = WH_ACT_MINMAX;
-	c->act_percentile = 99.99f;
+	c->act_calib = WH_ACT_CALIB_DEFAULT;
+	c->act_percentile = WH_ACT_PERCENTILE_DEFAULT;
 }
 
 int
