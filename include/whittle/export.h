@@ -17,15 +17,18 @@
  *     channel: DequantizeLinear's arithmetic, in a form runtimes fold into
  *     the exact float weights instead of fusing into integer kernels;
  *   - fp16/bf16 weights as 16-bit initializers feeding Cast;
- *   - activation quantization as QuantizeLinear/DequantizeLinear (uint8)
- *     in front of the layer;
+ *   - activation quantization (uint8, per tensor) in front of the layer as
+ *     the float arithmetic of QuantizeLinear and DequantizeLinear (Div,
+ *     Clip, and an Add and Sub of 1.5 * 2^23 that round to integers, then
+ *     Mul), which no runtime rewrites into integer kernels;
  *   - pruned weights as zeros, stored as a sparse initializer when that is
  *     smaller.
  * The opset is raised where an operator form needs it.  Atomic write.
  *
  * wh_export_onnx is wh_export_onnx_opts with o NULL (every option 0).
- * With o->qdq set, integer-quantized weights and low-rank factors take the
- * standard QDQ form instead: codes (int8/uint8, int4/uint4 at opset 21),
+ * With o->qdq set, activations are quantized by QuantizeLinear and
+ * DequantizeLinear, and integer-quantized weights and low-rank factors take
+ * the standard QDQ form instead: codes (int8/uint8, int4/uint4 at opset 21),
  * a float scale (a scalar per tensor, 1-D per output channel), a zero
  * point of the codes' type, and DequantizeLinear (axis 0 for (out, ...)
  * layouts, 1 for MatMul's (K, N)).  Whittle computes the same weights from

@@ -17,7 +17,9 @@
  * and allocates only what changes, from a pool freed after packing.  Node
  * by node, in file order, a compressed layer's node is replaced by:
  *
- *   [QuantizeLinear -> DequantizeLinear]      act_bits 8, on the input
+ *   [Div, Clip, Add, Sub, Mul]                act_bits 8, on the input
+ *                                             (QuantizeLinear and
+ *                                             DequantizeLinear with qdq)
  *   weight tensors, each one of
  *     float initializer                       dense or sparse
  *     int codes -> Cast [-> Sub zero] -> Mul scale
@@ -281,6 +283,7 @@ struct exporter {
 	int int4;			/* 4-bit codes may be written */
 	int qdq;			/* weights by DequantizeLinear */
 	int used_sparse;
+	int64_t opset;			/* the opset written */
 };
 
 static void
@@ -661,29 +664,97 @@ emit_factor(struct exporter *ex, const struct wh_cfactor *f, enum layout lay,
 	free(v);
 }
 
-/* QuantizeLinear then DequantizeLinear (uint8, per tensor) on x. */
+/*
+ * The uint8 fake quantization of x that whittle evaluates,
+ * y = (clamp(rint(x / scale) + zero, 0, 255) - zero) * scale, written as
+ * plain float arithmetic:
+ *
+ *   Div scale -> Clip [-zero, 255 - zero] -> Add 1.5*2^23 -> Sub 1.5*2^23
+ *   -> Mul scale
+ *
+ * Clamping before rounding gives the same result, the bounds being
+ * integers.  On values of magnitude at most 255, adding 1.5 * 2^23 rounds
+ * to an integer, half to even (the sum lies in [2^23, 2^24), where floats
+ * are the integers, and 1.5 * 2^23 is even), and subtracting it again is
+ * exact: rint without a Round operator.  Every step is one correctly
+ * rounded IEEE operation, as in whittle.  Runtimes run this as it stands:
+ * ONNX Runtime (1.30) at its default level rewrites QuantizeLinear and
+ * DequantizeLinear in front of a Conv, Gemm or MatMul with a float weight
+ * into QLinearConv or QGemm, quantizing the weight to int8 as well, which
+ * changes the results.  With qdq the standard QuantizeLinear and
+ * DequantizeLinear pair is written instead, for toolchains that look for
+ * it.
+ */
+#define RINT_MAGIC 12582912.0f
+
 static const char *
 emit_act_quant(struct exporter *ex, const char *node, const char *x,
-    float scale, int zero)
+    float scale, int zero, int64_t opset)
 {
 	const char *sn = tname(ex, node, "/act_scale");
-	const char *zn = tname(ex, node, "/act_zero_point");
-	const char *qn = tname(ex, node, "/act_quantized");
-	const char *dn = tname(ex, node, "/act_dequantized");
 	const char *in[3];
-	uint32_t s = float_bits(scale), z = (uint32_t)zero;
+	uint32_t s = float_bits(scale), v;
+	const char *t;
 
 	add_init(ex, sn, T_FLOAT, NULL, 0, &s, 1, 0);
-	add_init(ex, zn, T_UINT8, NULL, 0, &z, 1, 0);
+	if (ex->qdq) {
+		const char *zn = tname(ex, node, "/act_zero_point");
+		const char *qn = tname(ex, node, "/act_quantized");
+		const char *dn = tname(ex, node, "/act_dequantized");
+		uint32_t z = (uint32_t)zero;
+
+		add_init(ex, zn, T_UINT8, NULL, 0, &z, 1, 0);
+		in[0] = x;
+		in[1] = sn;
+		in[2] = zn;
+		node_new(ex, "QuantizeLinear", pasprintf(&ex->pool,
+		    "%s/QuantizeLinear", node), in, 3, qn, NULL, 0);
+		in[0] = qn;
+		node_new(ex, "DequantizeLinear", pasprintf(&ex->pool,
+		    "%s/DequantizeLinear", node), in, 3, dn, NULL, 0);
+		return dn;
+	}
 	in[0] = x;
 	in[1] = sn;
-	in[2] = zn;
-	node_new(ex, "QuantizeLinear", pasprintf(&ex->pool,
-	    "%s/QuantizeLinear", node), in, 3, qn, NULL, 0);
-	in[0] = qn;
-	node_new(ex, "DequantizeLinear", pasprintf(&ex->pool,
-	    "%s/DequantizeLinear", node), in, 3, dn, NULL, 0);
-	return dn;
+	t = tname(ex, node, "/act_scaled");
+	node_new(ex, "Div", pasprintf(&ex->pool, "%s/act_Div", node), in, 2,
+	    t, NULL, 0);
+	in[0] = t;
+	t = tname(ex, node, "/act_clipped");
+	if (opset >= 11) {
+		in[1] = tname(ex, node, "/act_min");
+		in[2] = tname(ex, node, "/act_max");
+		v = float_bits((float)-zero);
+		add_init(ex, in[1], T_FLOAT, NULL, 0, &v, 1, 0);
+		v = float_bits((float)(255 - zero));
+		add_init(ex, in[2], T_FLOAT, NULL, 0, &v, 1, 0);
+		node_new(ex, "Clip", pasprintf(&ex->pool, "%s/act_Clip", node),
+		    in, 3, t, NULL, 0);
+	} else {
+		Onnx__AttributeProto *at[2];
+
+		at[0] = attr_float(ex, "min", (float)-zero);
+		at[1] = attr_float(ex, "max", (float)(255 - zero));
+		node_new(ex, "Clip", pasprintf(&ex->pool, "%s/act_Clip", node),
+		    in, 1, t, at, 2);
+	}
+	in[0] = t;
+	in[1] = tname(ex, node, "/act_rint_magic");
+	v = float_bits(RINT_MAGIC);
+	add_init(ex, in[1], T_FLOAT, NULL, 0, &v, 1, 0);
+	t = tname(ex, node, "/act_rint_biased");
+	node_new(ex, "Add", pasprintf(&ex->pool, "%s/act_Add", node), in, 2,
+	    t, NULL, 0);
+	in[0] = t;
+	t = tname(ex, node, "/act_rounded");
+	node_new(ex, "Sub", pasprintf(&ex->pool, "%s/act_Sub", node), in, 2,
+	    t, NULL, 0);
+	in[0] = t;
+	in[1] = sn;
+	t = tname(ex, node, "/act_dequantized");
+	node_new(ex, "Mul", pasprintf(&ex->pool, "%s/act_Mul", node), in, 2,
+	    t, NULL, 0);
+	return t;
 }
 
 static int
@@ -778,7 +849,8 @@ emit_layer(struct exporter *ex, int li, const Onnx__NodeProto *np)
 	if (node == NULL || *node == '\0')
 		node = l->name;
 	if (c->lw.act_bits)
-		x = emit_act_quant(ex, node, x, c->lw.act_scale, c->lw.act_zero);
+		x = emit_act_quant(ex, node, x, c->lw.act_scale, c->lw.act_zero,
+		    ex->opset);
 
 	if (r == 0) {
 		int keep = weight_unchanged(ex, l, c, np);
@@ -994,8 +1066,8 @@ unraisable(const struct wh_model *m)
 }
 
 /*
- * The opset the export needs: QuantizeLinear/DequantizeLinear of
- * activations 10, bfloat16 Cast 13, 4-bit codes 21 (Cast from int4); with
+ * The opset the export needs: with qdq, QuantizeLinear/DequantizeLinear
+ * of activations 10, bfloat16 Cast 13, 4-bit codes 21 (Cast from int4); with
  * qdq, DequantizeLinear of weights 10, per channel (its axis) 13.
  * 4-bit codes are a saving, not a need: where the opset cannot be raised
  * to 21 they are written as 8-bit codes, which hold the same values.
@@ -1015,7 +1087,7 @@ plan_opset(struct exporter *ex, int64_t *target, char **err)
 
 		if (c == NULL)
 			continue;
-		if (c->lw.act_bits && need < 10) {
+		if (c->lw.act_bits && ex->qdq && need < 10) {
 			need = 10;
 			why = "activation quantization";
 			who = name;
@@ -1233,6 +1305,7 @@ wh_export_onnx_opts(const struct wh_model *m, const struct wh_graph *g,
 	}
 	if (plan_opset(&ex, &target, err) != 0)
 		return -1;
+	ex.opset = target;
 	nameset_init(&gone);
 	nameset_init(&weights);
 

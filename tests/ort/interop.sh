@@ -29,20 +29,72 @@ if ! ORT_NODE_DIR="$ORT_DIR/node_modules" "$NODE" \
 fi
 export ORT_NODE_DIR="$ORT_DIR/node_modules"
 
-# ort_predict MODEL OUT: ONNX Runtime's predictions, one per line, and in
-# OUT.margin the gap between each sample's two largest outputs
+# ort_predict MODEL OUT [LEVEL]: ONNX Runtime's predictions, one per line,
+# and in OUT.margin the gap between each sample's two largest outputs; at
+# the runtime's default graph optimization level, or at LEVEL (disabled,
+# basic, extended, all)
 ort_predict() {
-	ORT_PREDICTIONS="$2" ORT_MARGINS="$2.margin" \
+	ORT_PREDICTIONS="$2" ORT_MARGINS="$2.margin" ORT_OPT_LEVEL="${3:-}" \
 		"$NODE" "$srcdir/bench/ort-eval.js" "$1" \
 		"$IMAGES" "$LABELS" 2 256 1 0.00392156862745098 0.2860 0.3530 \
 		>"$TMPD/ort.json" 2>"$TMPD/ort.err"
+}
+
+# same_as_whittle P WHAT: ONNX Runtime's predictions P.ort agree with
+# whittle's P.whittle.  Float sums in another order may split an exact tie
+# the other way: a differing sample counts unless its two best outputs are
+# within 1e-5 in ONNX Runtime.
+same_as_whittle() {
+	diff=$(paste -d' ' "$1.whittle" "$1.ort" "$1.ort.margin" |
+		awk '$1 != $2 && $3 > 1e-5' | wc -l)
+	ties=$(paste -d' ' "$1.whittle" "$1.ort" "$1.ort.margin" |
+		awk '$1 != $2 && $3 <= 1e-5' | wc -l)
+	ok $([ "$diff" -eq 0 ] && [ "$ties" -le 2 ] && [ -s "$1.ort" ] &&
+		echo 0 || echo 1) \
+		"$2: ONNX Runtime predicts as whittle, sample for sample ($diff differ, $ties exact ties split)"
+}
+
+# check_plan MODEL NAME ARGS...: plan, eval, apply; ONNX Runtime predicts
+# as whittle does at its default optimization level, and for plans that
+# quantize activations (NAME act*) with optimizations off as well, where
+# no fusion hides a difference; whittle reads the export back to the same
+# predictions
+check_plan() {
+	model=$1 name=$2
+	shift 2
+	p="$TMPD/$(basename "$model" .onnx)-$name"
+	what="$(basename "$model" .onnx) $name"
+	$WHITTLE plan "$model" "$@" --quiet -o "$p.json" >/dev/null 2>"$p.err"
+	ok $? "$what: whittle plan"
+	$WHITTLE eval "$model" --plan "$p.json" --quiet \
+		--predictions "$p.whittle" >/dev/null 2>>"$p.err"
+	ok $? "$what: whittle eval --plan"
+	$WHITTLE apply "$model" --plan "$p.json" -o "$p.onnx" --quiet \
+		2>>"$p.err"
+	ok $? "$what: whittle apply"
+	[ -s "$p.err" ] && diag "$(cat "$p.err")"
+	levels=default
+	case $name in act*) levels="default disabled" ;; esac
+	for level in $levels; do
+		[ "$level" = default ] && level=
+		ort_predict "$p.onnx" "$p.ort" "$level"
+		ok $? "$what: ONNX Runtime runs the export (optimization ${level:-default})"
+		[ -s "$TMPD/ort.err" ] && diag "$(cat "$TMPD/ort.err")"
+		same_as_whittle "$p" "$what, optimization ${level:-default}"
+	done
+	$WHITTLE eval "$p.onnx" --quiet --predictions "$p.self" \
+		>/dev/null 2>"$p.err2"
+	cmp -s "$p.whittle" "$p.self"
+	ok $? "$what: whittle reads its export back to the same predictions"
 }
 
 plans="pruned:--sparsity 0.6
 int8-tensor:--bits 8 --granularity tensor
 int4-channel:--bits 4 --granularity channel --clip mse
 lowrank:--energy 0.9
-combined:--energy 0.95 --sparsity 0.3 --bits 4 --granularity channel"
+combined:--energy 0.95 --sparsity 0.3 --bits 4 --granularity channel
+act8:--act-bits 8
+act8-weights:--act-bits 8 --bits 4 --granularity channel --sparsity 0.5"
 
 for m in fashion-cnn fashion-mlp resnet-bn mlp-matmul lenet-op17; do
 	case $m in
@@ -50,44 +102,27 @@ for m in fashion-cnn fashion-mlp resnet-bn mlp-matmul lenet-op17; do
 	*) model="$srcdir/tests/fixtures/models/$m.onnx" ;;
 	esac
 	while IFS=: read -r name args; do
-		p="$TMPD/$m-$name"
 		# shellcheck disable=SC2086
-		$WHITTLE plan "$model" $args --quiet -o "$p.json" >/dev/null \
-			2>"$p.err"
-		ok $? "$m $name: whittle plan"
-		$WHITTLE eval "$model" --plan "$p.json" --quiet \
-			--predictions "$p.whittle" >/dev/null 2>>"$p.err"
-		ok $? "$m $name: whittle eval --plan"
-		$WHITTLE apply "$model" --plan "$p.json" -o "$p.onnx" --quiet \
-			2>>"$p.err"
-		ok $? "$m $name: whittle apply"
-		[ -s "$p.err" ] && diag "$(cat "$p.err")"
-		ort_predict "$p.onnx" "$p.ort"
-		ok $? "$m $name: ONNX Runtime runs the export"
-		[ -s "$TMPD/ort.err" ] && diag "$(cat "$TMPD/ort.err")"
-		# Float sums in another order may split an exact tie the other
-		# way: a differing sample counts unless its two best outputs are
-		# within 1e-5 in ONNX Runtime.
-		diff=$(paste -d' ' "$p.whittle" "$p.ort" "$p.ort.margin" |
-			awk '$1 != $2 && $3 > 1e-5' | wc -l)
-		ties=$(paste -d' ' "$p.whittle" "$p.ort" "$p.ort.margin" |
-			awk '$1 != $2 && $3 <= 1e-5' | wc -l)
-		ok $([ "$diff" -eq 0 ] && [ "$ties" -le 2 ] && [ -s "$p.ort" ] &&
-			echo 0 || echo 1) \
-			"$m $name: ONNX Runtime predicts as whittle, sample for sample ($diff differ, $ties exact ties split)"
-		$WHITTLE eval "$p.onnx" --quiet --predictions "$p.self" \
-			>/dev/null 2>"$p.err2"
-		cmp -s "$p.whittle" "$p.self"
-		ok $? "$m $name: whittle reads its export back to the same predictions"
-		if [ "$name" != lowrank ] && [ "$name" != pruned ]; then
-			a=$(wc -c <"$model") b=$(wc -c <"$p.onnx")
-			ok $([ "$b" -lt "$a" ] && echo 0 || echo 1) \
-				"$m $name: the export is smaller ($b < $a bytes)"
-		fi
+		check_plan "$model" "$name" $args
+		case $name in lowrank|pruned|act8) continue ;; esac
+		a=$(wc -c <"$model") b=$(wc -c <"$p.onnx")
+		ok $([ "$b" -lt "$a" ] && echo 0 || echo 1) \
+			"$m $name: the export is smaller ($b < $a bytes)"
 	done <<PLANS
 $plans
 PLANS
 done
+
+# Activation quantization on the demo's convolutions only and its Gemm
+# layers only, alone and with 8-bit weights per tensor
+model="$srcdir/share/models/fashion-cnn.onnx"
+check_plan "$model" act8-conv --act-bits 8 --layers '*Conv'
+check_plan "$model" act8-gemm --act-bits 8 --layers '*Gemm'
+check_plan "$model" act8-conv-int8 --act-bits 8 --bits 8 --granularity tensor \
+	--layers '*Conv'
+check_plan "$model" act8-gemm-int8 --act-bits 8 --bits 8 --granularity tensor \
+	--layers '*Gemm'
+check_plan "$model" act8-percentile --act-bits 8 --act-calibration percentile
 
 # The example plan for the demo: at least 6x smaller than float32 with at
 # most one point of accuracy lost, as ONNX Runtime measures the exported file.

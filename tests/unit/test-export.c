@@ -2,6 +2,7 @@
  * with exactly the predictions of the compressed state; safetensors hold
  * the codes that dequantize to the evaluated weights; sparse initializers
  * load, and bad ones fail cleanly */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -676,15 +677,17 @@ test_plan(struct setup *s, int p)
 	ok(nl2 == want_layers, "%s: %d layers after export (%d before, low "
 	    "rank ones split in two)", what, nl2, nl);
 	ok(gone, "%s: replaced float weights are gone from the file", what);
-	ok(count_op(m2, "QuantizeLinear") == nact, "%s: %d QuantizeLinear "
-	    "nodes for %d layers with activation quantization", what,
-	    count_op(m2, "QuantizeLinear"), nact);
-	ok(count_op(m2, "DequantizeLinear") == nact, "%s: DequantizeLinear "
-	    "only on activations, never on weights", what);
-	ok(count_op(m2, "Mul") - count_op(s->m, "Mul") == nint &&
+	ok(count_op(m2, "QuantizeLinear") == 0 &&
+	    count_op(m2, "DequantizeLinear") == 0, "%s: no QuantizeLinear or "
+	    "DequantizeLinear, which runtimes fuse into integer kernels", what);
+	ok(count_op(m2, "Div") - count_op(s->m, "Div") == nact &&
+	    count_op(m2, "Clip") - count_op(s->m, "Clip") == nact,
+	    "%s: a Div and a Clip for each of %d layers with activation "
+	    "quantization", what, nact);
+	ok(count_op(m2, "Mul") - count_op(s->m, "Mul") == nint + nact &&
 	    count_op(m2, "Cast") - count_op(s->m, "Cast") == nint + nhalf,
-	    "%s: a Cast and a Mul per integer factor, a Cast per 16-bit one",
-	    what);
+	    "%s: a Cast and a Mul per integer factor, a Cast per 16-bit one, "
+	    "a Mul per quantized activation", what);
 	if (p == P_INT8_TENSOR)
 		ok(count_init_type(m2, ONNX__TENSOR_PROTO__DATA_TYPE__INT8) ==
 		    nl, "%s: int8 codes", what);
@@ -814,6 +817,8 @@ test_qdq(struct setup *s, int p)
 	ok(nint > 0 && wdq == nint && count_op(m2, "DequantizeLinear") ==
 	    nint + nact, "%s: a DequantizeLinear per integer factor (%d of "
 	    "%d), one per quantized activation", what, wdq, nint);
+	ok(count_op(m2, "QuantizeLinear") == nact, "%s: a QuantizeLinear per "
+	    "quantized activation (%d)", what, nact);
 	ok(zp == nint && axes == nchan, "%s: zero points given, per-channel "
 	    "scales on the output axis (%d of %d)", what, axes, nchan);
 	ok(count_op(m2, "Mul") == count_op(s->m, "Mul") &&
@@ -877,8 +882,11 @@ test_reexport(struct setup *s, const char *base)
 			diff += pa[k] != pb[k];
 		ok(diff == 0, "%s: predicts as its state (%zu differ)", what,
 		    diff);
-		ok(count_op(m3, "Mul") == count_op(s->m, "Mul") &&
-		    count_op(m3, "Sub") == count_op(s->m, "Sub") &&
+		/* the activations' Div, Clip, Add, Sub, Mul stay */
+		int nact = count_op(s2.m, "Div") - count_op(s->m, "Div");
+
+		ok(count_op(m3, "Mul") == count_op(s->m, "Mul") + nact &&
+		    count_op(m3, "Sub") == count_op(s->m, "Sub") + nact &&
 		    count_op(m3, "Cast") == count_op(s->m, "Cast") + nl3 &&
 		    count_init_type(m3, ONNX__TENSOR_PROTO__DATA_TYPE__INT8) +
 		    count_init_type(m3, ONNX__TENSOR_PROTO__DATA_TYPE__INT4) +
@@ -898,9 +906,11 @@ test_reexport(struct setup *s, const char *base)
 	    &err) == 0, "%s: safetensors export", what)) {
 		struct st f;
 		cJSON *t;
-		int stale = 0, want = 1 + count_op(s2.m, "QuantizeLinear");
+		int stale = 0, want = 1 + 4 * (count_op(s2.m, "Div") -
+		    count_op(s->m, "Div"));
 
-		/* the metadata, weights, biases and activation scales */
+		/* the metadata, weights, biases and the activations' scale,
+		 * bounds and rounding constant */
 		for (i = 0; i < wh_graph_nlayers(s2.g); i++)
 			want += 1 + (wh_graph_layer(s2.g, i)->bias_name != NULL);
 		if (st_load(&f, p2) == 0) {
@@ -913,7 +923,7 @@ test_reexport(struct setup *s, const char *base)
 			}
 			ok(stale == 0 && cJSON_GetArraySize(f.h) == want,
 			    "%s: safetensors holds the weights, biases and "
-			    "activation scales (%d entries), not the earlier "
+			    "activation constants (%d entries), not the earlier "
 			    "export's codes and weight scales", what, want);
 		} else
 			ok(0, "%s: safetensors parses", what);
@@ -1161,6 +1171,29 @@ test_sparse_loader(void)
 	}
 }
 
+/*
+ * The rounding that exported activation quantization uses in place of a
+ * Round operator: (y + 1.5 * 2^23) - 1.5 * 2^23 in float is rint(y), half
+ * to even, for every y in the clipped range [-255, 255], ties included.
+ */
+static void
+test_rint_magic(void)
+{
+	volatile float magic = 12582912.0f, y, r;
+	int k, bad = 0;
+
+	for (k = -255 * 64; k <= 255 * 64; k++) {
+		y = (float)k / 64;
+		r = (y + magic) - magic;
+		bad += r != nearbyintf(y);
+	}
+	y = nextafterf(0.5f, 0);
+	r = (y + magic) - magic;
+	bad += r != 0;
+	ok(bad == 0, "activation rounding by 1.5 * 2^23 is rint on [-255, 255] "
+	    "(%d of %d differ)", bad, 2 * 255 * 64 + 2);
+}
+
 int
 main(void)
 {
@@ -1176,6 +1209,7 @@ main(void)
 	int p;
 
 	test_sparse_loader();
+	test_rint_magic();
 	if (!fx_have_fashion(&images, &labels)) {
 		tap_skip("Fashion-MNIST is not installed (Debian's "
 		    "dataset-fashion-mnist): exports not evaluated");
