@@ -14,7 +14,9 @@
 // this script, then ./node_modules of the working directory, then the usual
 // Node module path.  ORT_PREDICTIONS=FILE writes the predicted class of every
 // sample, one per line; ORT_MARGINS=FILE the gap between each sample's two
-// largest outputs (how close it came to a tie).
+// largest outputs (how close it came to a tie).  ORT_OPT_LEVEL=disabled, basic,
+// extended or all sets the session's graphOptimizationLevel; unset, the
+// runtime's default applies (all).
 'use strict';
 const fs = require('fs');
 const zlib = require('zlib');
@@ -72,9 +74,10 @@ async function main() {
   const f32 = Math.fround;
   for (let i = 0; i < x.length; i++)
     x[i] = f32(f32(f32(img.data[i] * f32(sc)) - f32(mu)) / f32(sd));
-  const sess = await ort.InferenceSession.create(model, {
-    intraOpNumThreads: Number(threads), interOpNumThreads: 1,
-    executionMode: 'sequential' });
+  const so = { intraOpNumThreads: Number(threads), interOpNumThreads: 1,
+    executionMode: 'sequential' };
+  if (process.env.ORT_OPT_LEVEL) so.graphOptimizationLevel = process.env.ORT_OPT_LEVEL;
+  const sess = await ort.InferenceSession.create(model, so);
   const inName = sess.inputNames[0], outName = sess.outputNames[0];
   const B = Number(batch), R = Math.max(1, Number(repeats)), times = [];
   let correct = -1;
@@ -112,6 +115,7 @@ async function main() {
   console.log(JSON.stringify({ runtime: 'onnxruntime-node',
     version: ort.env && ort.env.versions ? ort.env.versions.common : '',
     threads: Number(threads), batch: B, repeats: R,
+    optimization: process.env.ORT_OPT_LEVEL || 'default',
     samples: n, correct, accuracy: correct / n, seconds: med, images_per_second: n / med,
     times }));
 }

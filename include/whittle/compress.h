@@ -32,6 +32,16 @@ enum { WH_Q_NONE, WH_Q_INT, WH_Q_FP16, WH_Q_BF16 };
 enum { WH_CLIP_MINMAX, WH_CLIP_MSE };
 enum { WH_ACT_MINMAX, WH_ACT_PERCENTILE };
 
+/*
+ * The calibration of activation quantization when none is chosen, for the
+ * plan file, `whittle plan --act-bits 8' and the workbench alike (all
+ * three start from wh_layer_cfg_init): the range the inputs reach, as
+ * static quantizers do by default.  The percentile used when percentile
+ * calibration is chosen without one.
+ */
+#define WH_ACT_CALIB_DEFAULT WH_ACT_MINMAX
+#define WH_ACT_PERCENTILE_DEFAULT 99.99f
+
 /* The largest M of N:M pruning. */
 #define WH_NM_MAX 32
 
@@ -87,7 +97,8 @@ struct wh_layer_cfg {
 /*
  * Everything off.  The defaults for when a mode is switched on: rank 0,
  * energy 1, channel_norm 2, bits 8, symmetric 1, per_channel 1,
- * clip WH_CLIP_MINMAX, act_calib WH_ACT_MINMAX, act_percentile 99.99.
+ * clip WH_CLIP_MINMAX, act_calib WH_ACT_CALIB_DEFAULT, act_percentile
+ * WH_ACT_PERCENTILE_DEFAULT.
  */
 void wh_layer_cfg_init(struct wh_layer_cfg *c);
 
@@ -272,38 +283,98 @@ int wh_lowrank_max_rank(const struct wh_layer *l, int spatial);
 
 /* ---- cost accounting (compress.c) -------------------------------------- */
 
-/* How the positions of the zero weights of a factor are stored. */
+/*
+ * How a stored weight tensor (the weight, or one low-rank factor) is
+ * encoded in the ONNX file that `whittle apply' writes.  Its elements are
+ * bit patterns of stored_bits each: 32 float32, 16 float16/bfloat16, and
+ * integer codes of 2 to 4 bits as 4 (int4/uint4), of 5 to 8 bits as 8.
+ * The fill is the pattern of a zero weight: 0, or the zero point of
+ * asymmetric codes per tensor (0 for asymmetric codes per channel, whose
+ * zero weights differ from row to row).
+ *
+ *   dense:    every element, ceil(n * stored_bits / 8) bytes;
+ *   bitmask:  a bit per element (1: not the fill), ceil(n / 8) bytes as
+ *             uint8, the first element in bit 0 of byte 0; then the fill
+ *             and the other elements in order, ceil((nnz + 1) *
+ *             stored_bits / 8) bytes; and the shape, 8 bytes a dim.  The
+ *             file expands it with whittle.ExpandBitmask, a function of
+ *             standard operators that runtimes fold into the dense tensor
+ *             at load (opset 13 or later);
+ *   index16, index32:  an ONNX sparse initializer, the nnz elements and
+ *             their linear indices as int16 (n <= 32768) or int32, for
+ *             elements of 8 bits or more whose fill is 0 (ONNX Runtime
+ *             1.30 reads no sparse initializer of 4-bit elements).
+ *
+ * wh_enc_choose takes the smallest, counting a fixed framing for each
+ * sparse form (WH_ENC_FRAMING_*) so that a saving of a few bytes keeps
+ * the tensor dense; of equal sizes dense comes first, then bitmask.
+ * bytes is what the tensor's data takes in the file, without framing.
+ */
 enum wh_sparse_enc {
-	WH_ENC_DENSE,		/* every weight stored, zeros as values */
-	WH_ENC_BITMASK,		/* 1 bit per weight + the non-zero values */
-	WH_ENC_INDEX16,		/* a 16-bit index per non-zero value (n <= 65536) */
-	WH_ENC_INDEX32		/* a 32-bit index per non-zero value */
+	WH_ENC_DENSE,
+	WH_ENC_BITMASK,
+	WH_ENC_INDEX16,
+	WH_ENC_INDEX32
+};
+
+#define WH_ENC_FRAMING_BITMASK 160
+#define WH_ENC_FRAMING_INDEX 48
+
+struct wh_enc {
+	int enc;		/* enum wh_sparse_enc */
+	int stored_bits;	/* 32, 16, 8 or 4 */
+	uint32_t fill;		/* the pattern of a zero weight */
+	uint64_t n, nnz;	/* elements, of which not the fill */
+	uint64_t bytes;		/* the data in that encoding */
 };
 
 /* "dense", "bitmask", "index16", "index32" */
 const char *wh_enc_name(int enc);
+
+/* The file's element width of integer codes of bits 2 .. 8: 4 or 8 (8
+ * when int4 is 0: the file cannot hold 4-bit types). */
+int wh_code_bits(int bits, int int4);
+
+/*
+ * The encoding of n elements of stored_bits, nnz of them not the fill, in a
+ * tensor of ndim dims; index_ok: the fill is 0 and elements are at least 8
+ * bits (an ONNX sparse initializer may hold them); bitmask_ok: the file
+ * may use whittle.ExpandBitmask.  Fills e.
+ */
+void wh_enc_choose(uint64_t n, uint64_t nnz, int stored_bits, int ndim,
+    int index_ok, int bitmask_ok, struct wh_enc *e);
+
+struct wh_cfactor;
+
+/*
+ * The encoding of factor f as the exporter writes it, stored in a tensor of
+ * ndim dims (2 for Gemm and MatMul, 4 for Conv); int4: 4-bit codes may be
+ * written; bitmask_ok as above.  Counts the stored patterns of f (the
+ * codes, the 16-bit values, or the float bits of w).
+ */
+void wh_factor_enc(const struct wh_cfactor *f, int ndim, int int4,
+    int bitmask_ok, struct wh_enc *e);
 
 /* The stored cost of the weight or of one low-rank factor. */
 struct wh_cost_part {
 	int64_t rows, cols;
 	uint64_t n, nonzero;	/* weights, of which non-zero */
 	int value_bits;		/* 32 float, 16 fp16/bf16, bits for INT */
-	int enc;		/* enum wh_sparse_enc, the smallest */
-	uint64_t weight_bits;	/* values + positions in that encoding */
-	uint64_t qparam_bits;	/* scales (32 bits each) + zero points
-				 * (bits each, asymmetric only) */
+	int enc;		/* enum wh_sparse_enc, as wh_factor_enc chose */
+	uint64_t weight_bits;	/* 8 * struct wh_enc's bytes */
+	uint64_t qparam_bits;	/* scales and, asymmetric, zero points:
+				 * 32 bits each (float32 in the file) */
 	uint64_t macs, macs_sparse;	/* per sample: all weights, non-zero only */
 };
 
 /*
- * A layer's stored size and work.  bits = sum of the parts' weight_bits
- * and qparam_bits + bias_bits, bytes = ceil(bits / 8).  Encoding: when a
- * part has zeros, the least of dense (n * value_bits), bitmask
- * (n + nonzero * value_bits) and index (nonzero * (16 or 32 + value_bits),
- * 16 when n <= 65536); ties prefer dense, then bitmask.  MACs: each weight
- * is used l->macs / (out * in) times per sample (rows for Gemm, output
- * positions for Conv); low-rank factors count the same per weight (for the
- * spatial view the 1 x kw conv is counted at the output's size).
+ * A layer's stored size and work: bits = the sum of the parts' weight_bits
+ * and qparam_bits + bias_bits, bytes = bits / 8, the bytes of data the
+ * exported ONNX file holds for the layer (the file adds names, dims and
+ * nodes, a few dozen bytes a tensor).  MACs: each weight is used
+ * l->macs / (out * in) times per sample (rows for Gemm, output positions
+ * for Conv); low-rank factors count the same per weight (for the spatial
+ * view the 1 x kw conv is counted at the output's size).
  */
 struct wh_cost {
 	int nparts;		/* 1 (w) or 2 (u, vt) */

@@ -17,15 +17,20 @@
  *     channel: DequantizeLinear's arithmetic, in a form runtimes fold into
  *     the exact float weights instead of fusing into integer kernels;
  *   - fp16/bf16 weights as 16-bit initializers feeding Cast;
- *   - activation quantization as QuantizeLinear/DequantizeLinear (uint8)
- *     in front of the layer;
- *   - pruned weights as zeros, stored as a sparse initializer when that is
- *     smaller.
+ *   - activation quantization (uint8, per tensor) in front of the layer as
+ *     the float arithmetic of QuantizeLinear and DequantizeLinear (Div,
+ *     Clip, and an Add and Sub of 1.5 * 2^23 that round to integers, then
+ *     Mul), which no runtime rewrites into integer kernels;
+ *   - every weight tensor in the encoding wh_factor_enc chooses (see
+ *     compress.h), which the cost accounting counts: dense, a bitmask
+ *     expanded by the model-local function whittle.ExpandBitmask, or a
+ *     sparse initializer.
  * The opset is raised where an operator form needs it.  Atomic write.
  *
  * wh_export_onnx is wh_export_onnx_opts with o NULL (every option 0).
- * With o->qdq set, integer-quantized weights and low-rank factors take the
- * standard QDQ form instead: codes (int8/uint8, int4/uint4 at opset 21),
+ * With o->qdq set, activations are quantized by QuantizeLinear and
+ * DequantizeLinear, and integer-quantized weights and low-rank factors take
+ * the standard QDQ form instead: codes (int8/uint8, int4/uint4 at opset 21),
  * a float scale (a scalar per tensor, 1-D per output channel), a zero
  * point of the codes' type, and DequantizeLinear (axis 0 for (out, ...)
  * layouts, 1 for MatMul's (K, N)).  Whittle computes the same weights from
@@ -37,6 +42,7 @@
  */
 struct wh_export_opts {
 	int qdq;		/* DequantizeLinear on the weights */
+	int float_copy;		/* safetensors: also the dense float weights */
 };
 
 int wh_export_onnx(const struct wh_model *m, const struct wh_graph *g,
@@ -47,12 +53,20 @@ int wh_export_onnx_opts(const struct wh_model *m, const struct wh_graph *g,
 
 /*
  * Writes the compressed weights as safetensors for PyTorch users, with the
- * naming documented in whittle-plan(5): per layer NAME (the ONNX weight's
- * name), NAME or NAME.u / NAME.vt as F32, NAME.q with NAME.scale and
- * NAME.zero_point for integer codes, NAME.mask for pruned weights, and the
- * bias as F32.  Atomic write.
+ * naming documented in whittle-plan(5): per layer and factor F (the ONNX
+ * weight's name NAME, or NAME.u / NAME.vt) integer codes as F.q with
+ * F.scale and F.zero_point, other values as F (F32, F16, BF16); each in
+ * the encoding the ONNX export uses for it (wh_factor_enc): dense, or the
+ * stored elements only with F.mask (a bitmask) or F.indices; the bias as
+ * F32.  wh_export_safetensors is wh_export_safetensors_opts with o NULL;
+ * with o->float_copy each factor is written dense as F (F32, F16, BF16:
+ * the weight whittle evaluates) beside dense codes and, for pruned
+ * layers, F.mask.  Atomic write.
  */
 int wh_export_safetensors(const struct wh_model *m, const struct wh_graph *g,
     const struct wh_compressed *const *results, const char *path, char **err);
+int wh_export_safetensors_opts(const struct wh_model *m,
+    const struct wh_graph *g, const struct wh_compressed *const *results,
+    const struct wh_export_opts *o, const char *path, char **err);
 
 #endif

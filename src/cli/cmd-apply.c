@@ -14,14 +14,15 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: whittle apply [MODEL] --plan PLAN -o OUT.onnx|OUT.safetensors\n"
-	    "                     [--strict] [--qdq] [--data IMAGES --labels LABELS]\n"
+	    "                     [--strict] [--qdq] [--float-copy]\n"
+	    "                     [--data IMAGES --labels LABELS]\n"
 	    "\n"
 	    "Compresses MODEL (default: the bundled demo) as PLAN says and writes\n"
 	    "it as standard ONNX that any runtime loads (low-rank layers as two\n"
 	    "nodes, quantized weights as integer initializers dequantized by\n"
-	    "Cast, Sub and Mul, activation quantization as QuantizeLinear and\n"
-	    "DequantizeLinear, pruned weights as zeros), or as safetensors with\n"
-	    "the naming of whittle-plan(5).  Plans that quantize activations are\n"
+	    "Cast, Sub and Mul, activation quantization as its float arithmetic,\n"
+	    "pruned weights in a sparse encoding), or as safetensors with the\n"
+	    "naming of whittle-plan(5).  Plans that quantize activations are\n"
 	    "calibrated on the validation set, so they need the data.  With no\n"
 	    "MODEL, the model the plan was made for is used.\n"
 	    "\n"
@@ -32,10 +33,15 @@ usage(FILE *f)
 	    "                      QDQ form) instead of Cast, Sub and Mul; runtimes\n"
 	    "                      may then fuse them into integer kernels whose\n"
 	    "                      results differ from whittle's in a few predictions\n"
+	    "  --float-copy        safetensors: also each compressed weight as dense\n"
+	    "                      floats, beside its codes\n"
 	    "  --data, --labels, --input-scale, --input-mean, --input-std,\n"
 	    "  --threads           as for 'whittle eval'\n"
 	    "  -h, --help          show this help\n");
 }
+
+/* Options of this command alone, after those of cli.h. */
+enum { OPT_FLOAT_COPY = OPT_QDQ + 100 };
 
 static int
 ends_with(const char *s, const char *suffix)
@@ -53,6 +59,7 @@ cmd_apply(int argc, char **argv)
 		{ "plan", required_argument, NULL, OPT_PLAN },
 		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ "qdq", no_argument, NULL, OPT_QDQ },
+		{ "float-copy", no_argument, NULL, OPT_FLOAT_COPY },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -85,6 +92,9 @@ cmd_apply(int argc, char **argv)
 			break;
 		case OPT_QDQ:
 			xo.qdq = 1;
+			break;
+		case OPT_FLOAT_COPY:
+			xo.float_copy = 1;
 			break;
 		case ':':
 		case '?':
@@ -129,8 +139,8 @@ cmd_apply(int argc, char **argv)
 	}
 	if ((r = cli_apply_plan(&s, st, plan, strict, 0)) != 0)
 		goto out;
-	r = safet ? wh_export_safetensors(s.model, s.graph,
-	    wh_state_results(st), out, &err) : wh_export_onnx_opts(s.model,
+	r = safet ? wh_export_safetensors_opts(s.model, s.graph,
+	    wh_state_results(st), &xo, out, &err) : wh_export_onnx_opts(s.model,
 	    s.graph, wh_state_results(st), &xo, out, &err);
 	if (r != 0) {
 		cli_error("%s", err);
@@ -147,6 +157,16 @@ cmd_apply(int argc, char **argv)
 		    wh_fmt_bytes((double)sb.st_size, b1, sizeof b1),
 		    wh_fmt_bytes((double)s.model->file_bytes, b2, sizeof b2),
 		    t.ratio);
+		/* more than framing: an encoding the model's opset cannot take
+		 * (4-bit codes need 21, bitmasks 13) */
+		if (!safet && (double)sb.st_size > (double)t.bytes +
+		    ((double)sb.st_size / 20 > 6144 ? (double)sb.st_size / 20 :
+		    6144))
+			printf("note: whittle counts %s for the encodings it "
+			    "prefers; at opset %lld this file holds %s\n",
+			    wh_fmt_bytes((double)t.bytes, b1, sizeof b1),
+			    (long long)s.model->opset,
+			    wh_fmt_bytes((double)sb.st_size, b2, sizeof b2));
 	}
 out:
 	free(err);

@@ -42,7 +42,7 @@ usage(FILE *f)
 	    "  --granularity G       tensor or channel (default channel)\n"
 	    "  --clip C              minmax or mse (default minmax)\n"
 	    "  --act-bits 8          quantize the layers' inputs to uint8 as well\n"
-	    "  --act-calibration C   minmax or percentile (default percentile, 99.99)\n"
+	    "  --act-calibration C   minmax (the default) or percentile (99.99)\n"
 	    "low-rank:\n"
 	    "  --rank R              truncated SVD to rank R (layers whose maximum rank\n"
 	    "                        is not above R are left alone)\n"
@@ -124,7 +124,7 @@ cmd_plan(int argc, char **argv)
 	const char *model = NULL, *out = NULL, *globs = NULL;
 	int json = 0, global = 0, ch, r, i, n, chosen = 0, prog;
 	long v;
-	int act_calib = WH_ACT_PERCENTILE;
+	int act_calib = -1;	/* -1: the core's default */
 	char *err = NULL, *txt;
 	double t0, t1;
 
@@ -249,7 +249,7 @@ cmd_plan(int argc, char **argv)
 	}
 	if ((r = cli_model_arg("plan", argc, argv, &model)) != 0)
 		return r;
-	if (cfg.act_bits)
+	if (cfg.act_bits && act_calib >= 0)
 		cfg.act_calib = act_calib;
 	if (global && cfg.prune_mode != WH_PRUNE_SPARSITY)
 		return cli_usage_error("plan", "--global goes with --sparsity");

@@ -25,8 +25,8 @@ wh_layer_cfg_init(struct wh_layer_cfg *c)
 	c->per_channel = 1;
 	c->clip = WH_CLIP_MINMAX;
 	c->act_bits = 0;
-	c->act_calib = WH_ACT_MINMAX;
-	c->act_percentile = 99.99f;
+	c->act_calib = WH_ACT_CALIB_DEFAULT;
+	c->act_percentile = WH_ACT_PERCENTILE_DEFAULT;
 }
 
 int
@@ -273,12 +273,111 @@ uses_per_weight(const struct wh_layer *l)
 	return n ? l->macs / n : 0;
 }
 
+int
+wh_code_bits(int bits, int int4)
+{
+	return int4 && bits <= 4 ? 4 : 8;
+}
+
+/* Bytes of k elements of b bits, packed. */
+static uint64_t
+packed_bytes(uint64_t k, int b)
+{
+	return (k * (uint64_t)b + 7) / 8;
+}
+
+void
+wh_enc_choose(uint64_t n, uint64_t nnz, int stored_bits, int ndim,
+    int index_ok, int bitmask_ok, struct wh_enc *e)
+{
+	uint64_t best, b, ib;
+
+	memset(e, 0, sizeof *e);
+	e->stored_bits = stored_bits;
+	e->n = n;
+	e->nnz = nnz = nnz < n ? nnz : n;
+	e->enc = WH_ENC_DENSE;
+	e->bytes = best = packed_bytes(n, stored_bits);
+	if (nnz == n || n == 0)
+		return;
+	if (bitmask_ok) {
+		b = (n + 7) / 8 + packed_bytes(nnz + 1, stored_bits) +
+		    8 * (uint64_t)ndim;
+		if (b + WH_ENC_FRAMING_BITMASK < best) {
+			e->enc = WH_ENC_BITMASK;
+			e->bytes = b;
+			best = b + WH_ENC_FRAMING_BITMASK;
+		}
+	}
+	if (index_ok && stored_bits >= 8) {
+		ib = n <= 32768 ? 2 : 4;
+		b = nnz * (ib + (uint64_t)stored_bits / 8);
+		if (b + WH_ENC_FRAMING_INDEX < best) {
+			e->enc = ib == 2 ? WH_ENC_INDEX16 : WH_ENC_INDEX32;
+			e->bytes = b;
+		}
+	}
+}
+
+static uint32_t
+float_pattern(float f)
+{
+	uint32_t u;
+
+	memcpy(&u, &f, sizeof u);
+	return u;
+}
+
+void
+wh_factor_enc(const struct wh_cfactor *f, int ndim, int int4, int bitmask_ok,
+    struct wh_enc *e)
+{
+	uint64_t n = (uint64_t)f->rows * (uint64_t)f->cols, nnz = 0, k;
+	uint32_t fill = 0;
+	int sb = 32, index_ok = 1;
+
+	switch (f->qtype) {
+	case WH_Q_INT:
+		sb = wh_code_bits(f->q.bits, int4);
+		if (!f->q.symmetric) {
+			index_ok = 0;
+			if (f->q.nscale == 1 && f->q.zero != NULL)
+				fill = (uint32_t)f->q.zero[0];
+		}
+		if (f->q.q == NULL)
+			break;
+		for (k = 0; k < n; k++)
+			nnz += (uint32_t)(int32_t)f->q.q[k] != fill;
+		break;
+	case WH_Q_FP16:
+	case WH_Q_BF16:
+		sb = 16;
+		if (f->h == NULL)
+			break;
+		for (k = 0; k < n; k++)
+			nnz += f->h[k] != 0;
+		break;
+	default:
+		if (f->w == NULL)
+			break;
+		for (k = 0; k < n; k++)
+			nnz += float_pattern(f->w[k]) != 0;
+	}
+	/* no values to look at (a cost computed from counts alone) */
+	if ((f->qtype == WH_Q_INT && f->q.q == NULL) ||
+	    ((f->qtype == WH_Q_FP16 || f->qtype == WH_Q_BF16) &&
+	    f->h == NULL) || (f->qtype == WH_Q_NONE && f->w == NULL))
+		nnz = n - (f->zeros < n ? f->zeros : n);
+	wh_enc_choose(n, nnz, sb, ndim, index_ok, bitmask_ok, e);
+	e->fill = fill;
+}
+
 static void
 cost_part(struct wh_cost_part *p, int64_t rows, int64_t cols, size_t zeros,
-    int value_bits, uint64_t qparam_bits, uint64_t uses)
+    int value_bits, uint64_t qparam_bits, uint64_t uses,
+    const struct wh_enc *e)
 {
-	uint64_t n = (uint64_t)rows * (uint64_t)cols, nnz, dense, mask, idx;
-	int ibits;
+	uint64_t n = (uint64_t)rows * (uint64_t)cols, nnz;
 
 	memset(p, 0, sizeof *p);
 	p->rows = rows;
@@ -289,22 +388,15 @@ cost_part(struct wh_cost_part *p, int64_t rows, int64_t cols, size_t zeros,
 	p->qparam_bits = qparam_bits;
 	p->macs = n * uses;
 	p->macs_sparse = nnz * uses;
-	dense = n * (uint64_t)value_bits;
-	p->enc = WH_ENC_DENSE;
-	p->weight_bits = dense;
-	if (nnz == n)
-		return;
-	mask = n + nnz * (uint64_t)value_bits;
-	ibits = n <= 65536 ? 16 : 32;
-	idx = nnz * (uint64_t)(ibits + value_bits);
-	if (mask < p->weight_bits) {
-		p->enc = WH_ENC_BITMASK;
-		p->weight_bits = mask;
-	}
-	if (idx < p->weight_bits) {
-		p->enc = ibits == 16 ? WH_ENC_INDEX16 : WH_ENC_INDEX32;
-		p->weight_bits = idx;
-	}
+	p->enc = e->enc;
+	p->weight_bits = 8 * e->bytes;
+}
+
+/* The dims the exporter gives a layer's tensors. */
+static int
+layer_ndim(const struct wh_layer *l)
+{
+	return l->kind == WH_LAYER_CONV ? 4 : 2;
 }
 
 static void
@@ -332,10 +424,13 @@ wh_cost_layer_orig(const struct wh_layer *l, struct wh_cost *out)
 {
 	size_t n = (size_t)l->out * (size_t)l->in;
 	uint64_t uses = uses_per_weight(l);
+	struct wh_enc e;
 
 	memset(out, 0, sizeof *out);
 	out->nparts = 1;
-	cost_part(&out->part[0], l->out, l->in, 0, 32, 0, uses);
+	/* the model's own float32 initializer, dense */
+	wh_enc_choose(n, n, 32, layer_ndim(l), 0, 0, &e);
+	cost_part(&out->part[0], l->out, l->in, 0, 32, 0, uses, &e);
 	/* stored dense, but the work a sparse kernel would do still counts
 	 * the zeros the model came with */
 	if (l->w != NULL) {
@@ -358,21 +453,23 @@ wh_cost_layer(const struct wh_layer *l, const struct wh_compressed *c,
 		const struct wh_cfactor *f = &c->f[i];
 		int vbits = 32;
 		uint64_t qbits = 0;
+		struct wh_enc e;
 
 		switch (f->qtype) {
 		case WH_Q_INT:
 			vbits = f->q.bits;
 			qbits = (uint64_t)f->q.nscale * 32;
 			if (!f->q.symmetric)
-				qbits += (uint64_t)f->q.nscale * (uint64_t)f->q.bits;
+				qbits += (uint64_t)f->q.nscale * 32;
 			break;
 		case WH_Q_FP16:
 		case WH_Q_BF16:
 			vbits = 16;
 			break;
 		}
+		wh_factor_enc(f, layer_ndim(l), 1, 1, &e);
 		cost_part(&out->part[i], f->rows, f->cols, f->zeros, vbits, qbits,
-		    uses);
+		    uses, &e);
 	}
 	cost_total(l, out);
 }

@@ -17,7 +17,9 @@
  * and allocates only what changes, from a pool freed after packing.  Node
  * by node, in file order, a compressed layer's node is replaced by:
  *
- *   [QuantizeLinear -> DequantizeLinear]      act_bits 8, on the input
+ *   [Div, Clip, Add, Sub, Mul]                act_bits 8, on the input
+ *                                             (QuantizeLinear and
+ *                                             DequantizeLinear with qdq)
  *   weight tensors, each one of
  *     float initializer                       dense or sparse
  *     int codes -> Cast [-> Sub zero] -> Mul scale
@@ -200,6 +202,8 @@ nameset_add(struct nameset *s, const char *name)
 #define T_BFLOAT16	ONNX__TENSOR_PROTO__DATA_TYPE__BFLOAT16
 #define T_UINT4		ONNX__TENSOR_PROTO__DATA_TYPE__UINT4
 #define T_INT4		ONNX__TENSOR_PROTO__DATA_TYPE__INT4
+#define T_INT16		ONNX__TENSOR_PROTO__DATA_TYPE__INT16
+#define T_INT32		ONNX__TENSOR_PROTO__DATA_TYPE__INT32
 
 /* Bits per element in raw_data. */
 static int
@@ -207,7 +211,9 @@ dtype_bits(int dt)
 {
 	switch (dt) {
 	case T_FLOAT:
+	case T_INT32:
 		return 32;
+	case T_INT16:
 	case T_FLOAT16:
 	case T_BFLOAT16:
 		return 16;
@@ -281,7 +287,13 @@ struct exporter {
 	int int4;			/* 4-bit codes may be written */
 	int qdq;			/* weights by DequantizeLinear */
 	int used_sparse;
+	int used_bitmask;		/* whittle.ExpandBitmask is called */
+	int64_t opset;			/* the opset written */
 };
+
+/* The domain and name of the function that expands bitmask tensors. */
+#define FN_DOMAIN "whittle"
+#define FN_EXPAND "ExpandBitmask"
 
 static void
 add_node(struct exporter *ex, Onnx__NodeProto *n)
@@ -363,10 +375,13 @@ attr_ints(struct exporter *ex, const char *name, int64_t a0, int64_t a1,
 
 /*
  * A new node of the default domain: nin inputs, one output, nattr
- * attributes (the pointers are taken).
+ * attributes (the pointers are taken), named name (made unique) when name
+ * is not NULL.  The nodes that only dequantize, expand or round go
+ * unnamed, which ONNX allows, to keep the file small.  node_new adds it
+ * to the graph.
  */
 static Onnx__NodeProto *
-node_new(struct exporter *ex, const char *op, const char *name,
+node_make(struct exporter *ex, const char *op, const char *name,
     const char *const *in, int nin, const char *out,
     Onnx__AttributeProto *const *attrs, int nattr)
 {
@@ -375,7 +390,8 @@ node_new(struct exporter *ex, const char *op, const char *name,
 
 	onnx__node_proto__init(n);
 	n->op_type = pstrdup(&ex->pool, op);
-	n->name = (char *)uniq(ex, &ex->node_names, name);
+	if (name != NULL)
+		n->name = (char *)uniq(ex, &ex->node_names, name);
 	n->n_input = (size_t)nin;
 	n->input = palloc(&ex->pool, (size_t)nin, sizeof *n->input);
 	for (k = 0; k < nin; k++)
@@ -387,6 +403,17 @@ node_new(struct exporter *ex, const char *op, const char *name,
 	n->attribute = palloc(&ex->pool, (size_t)nattr, sizeof *n->attribute);
 	for (k = 0; k < nattr; k++)
 		n->attribute[k] = attrs[k];
+	return n;
+}
+
+static Onnx__NodeProto *
+node_new(struct exporter *ex, const char *op, const char *name,
+    const char *const *in, int nin, const char *out,
+    Onnx__AttributeProto *const *attrs, int nattr)
+{
+	Onnx__NodeProto *n = node_make(ex, op, name, in, nin, out, attrs,
+	    nattr);
+
 	add_node(ex, n);
 	return n;
 }
@@ -410,6 +437,30 @@ tensor_new(struct exporter *ex, const char *name, int dt, const int64_t *dims,
 	return t;
 }
 
+/* A 1-D int64 initializer of the n values v. */
+static Onnx__TensorProto *
+tensor_i64(struct exporter *ex, const char *name, const int64_t *v, int n)
+{
+	Onnx__TensorProto *t = palloc(&ex->pool, 1, sizeof *t);
+	unsigned char *p = palloc(&ex->pool, (size_t)n, 8);
+	int k, b;
+
+	onnx__tensor_proto__init(t);
+	t->name = (char *)name;
+	t->has_data_type = 1;
+	t->data_type = T_INT64;
+	t->n_dims = 1;
+	t->dims = palloc(&ex->pool, 1, sizeof *t->dims);
+	t->dims[0] = n;
+	for (k = 0; k < n; k++)
+		for (b = 0; b < 8; b++)
+			p[8 * k + b] = (unsigned char)((uint64_t)v[k] >> (8 * b));
+	t->has_raw_data = 1;
+	t->raw_data.data = p;
+	t->raw_data.len = (size_t)n * 8;
+	return t;
+}
+
 /*
  * The index type of a sparse tensor of n elements: the smallest signed
  * type that holds n - 1.  ONNX's checker asks for INT64; ONNX Runtime reads
@@ -430,44 +481,33 @@ index_dtype(size_t n, int *bytes)
 	return T_INT64;
 }
 
-/*
- * Adds an initializer of n elements (bit patterns in v) as a dense tensor,
- * or, when sparse is allowed and that is smaller, as a sparse one: the
- * elements whose pattern is not 0, with their linear indices.  A pattern of
- * 0 is the value 0 in every type written sparsely (float, float16,
- * bfloat16, symmetric 8-bit codes).  4-bit values stay dense: ONNX Runtime
- * (1.30) reads no sparse tensor of them.
- */
+/* Adds a dense initializer of n elements (bit patterns in v). */
 static void
 add_init(struct exporter *ex, const char *name, int dt, const int64_t *dims,
-    int ndim, const uint32_t *v, size_t n, int sparse)
+    int ndim, const uint32_t *v, size_t n)
 {
-	size_t nnz = 0, k, j, dense, sp;
+	PUSH(ex->inits, ex->ninits, ex->capi,
+	    tensor_new(ex, name, dt, dims, ndim, v, n));
+}
+
+/* The elements whose pattern is not fill, as a sparse initializer with
+ * their linear indices (the fill is 0). */
+static void
+add_sparse(struct exporter *ex, const char *name, int dt, const int64_t *dims,
+    int ndim, const uint32_t *v, size_t n)
+{
+	size_t nnz = 0, k, j;
 	uint32_t *vals;
 	unsigned char *ib;
 	Onnx__SparseTensorProto *s;
 	Onnx__TensorProto *ti;
 	int64_t d1;
-	int bits = dtype_bits(dt), d, idt, isize, b;
+	int idt, isize, b;
 
 	for (k = 0; k < n; k++)
 		nnz += v[k] != 0;
 	idt = index_dtype(n, &isize);
-	dense = bits == 4 ? (n + 1) / 2 : n * (size_t)(bits / 8);
-	sp = (bits == 4 ? (nnz + 1) / 2 : nnz * (size_t)(bits / 8)) +
-	    nnz * (size_t)isize;
-	for (d = 0; d < ndim; d++)
-		if (dims[d] <= 0)
-			sparse = 0;	/* ONNX wants positive dims there */
-	if (bits == 4)
-		sparse = 0;
-	/* a few dozen bytes of framing: dims, names, the extra message */
-	if (!sparse || nnz == 0 || ndim == 0 || sp + 32 >= dense) {
-		PUSH(ex->inits, ex->ninits, ex->capi,
-		    tensor_new(ex, name, dt, dims, ndim, v, n));
-		return;
-	}
-	vals = xmalloc(nnz * sizeof *vals);
+	vals = xmalloc((nnz ? nnz : 1) * sizeof *vals);
 	ib = palloc(&ex->pool, nnz, (size_t)isize);
 	for (k = j = 0; k < n; k++)
 		if (v[k] != 0) {
@@ -497,6 +537,75 @@ add_init(struct exporter *ex, const char *name, int dt, const int64_t *dims,
 	PUSH(ex->sparse, ex->nsparse, ex->caps, s);
 	ex->used_sparse = 1;
 	free(vals);
+}
+
+/* The type ExpandBitmask gives elements of type dt: 4-bit codes widen to
+ * 8 bits (runtimes gather no 4-bit elements). */
+static int
+expanded_dtype(int dt)
+{
+	return dt == T_INT4 ? T_INT8 : dt == T_UINT4 ? T_UINT8 : dt;
+}
+
+/*
+ * The tensor called name as a bitmask (name.mask), the fill followed by
+ * the other elements (name.values) and the shape (name.shape), expanded
+ * by whittle.ExpandBitmask into a tensor of expanded_dtype(dt).
+ */
+static void
+add_bitmask(struct exporter *ex, const char *name, int dt,
+    const int64_t *dims, int ndim, const uint32_t *v, size_t n, uint32_t fill)
+{
+	size_t nm = (n + 7) / 8, k, j;
+	uint32_t *mask = xcalloc(nm ? nm : 1, sizeof *mask);
+	uint32_t *vals = xmalloc((n + 1) * sizeof *vals);
+	int64_t d1;
+	const char *in[3];
+	Onnx__AttributeProto *at[1];
+	Onnx__NodeProto *nd;
+	vals[0] = fill;
+	for (k = 0, j = 1; k < n; k++)
+		if (v[k] != fill) {
+			mask[k / 8] |= 1u << (k % 8);
+			vals[j++] = v[k];
+		}
+	in[0] = tname(ex, name, ".mask");
+	in[1] = tname(ex, name, ".values");
+	in[2] = tname(ex, name, ".shape");
+	d1 = (int64_t)nm;
+	add_init(ex, in[0], T_UINT8, &d1, 1, mask, nm);
+	d1 = (int64_t)j;
+	add_init(ex, in[1], dt, &d1, 1, vals, j);
+	PUSH(ex->inits, ex->ninits, ex->capi,
+	    tensor_i64(ex, in[2], dims, ndim));
+	at[0] = attr_int(ex, "to", expanded_dtype(dt));
+	nd = node_new(ex, FN_EXPAND, NULL, in, 3, name, at, 1);
+	nd->domain = pstrdup(&ex->pool, FN_DOMAIN);
+	ex->used_bitmask = 1;
+	free(mask);
+	free(vals);
+}
+
+/*
+ * Adds the tensor called name, n elements (patterns in v) of type dt, in
+ * encoding e, and returns the type the graph reads it as.
+ */
+static int
+add_encoded(struct exporter *ex, const char *name, int dt,
+    const int64_t *dims, int ndim, const uint32_t *v, size_t n,
+    const struct wh_enc *e)
+{
+	switch (e->enc) {
+	case WH_ENC_BITMASK:
+		add_bitmask(ex, name, dt, dims, ndim, v, n, e->fill);
+		return expanded_dtype(dt);
+	case WH_ENC_INDEX16:
+	case WH_ENC_INDEX32:
+		add_sparse(ex, name, dt, dims, ndim, v, n);
+		return dt;
+	}
+	add_init(ex, name, dt, dims, ndim, v, n);
+	return dt;
 }
 
 /* The position of factor element (i, j) in the file's layout. */
@@ -547,8 +656,8 @@ emit_dequant(struct exporter *ex, const struct wh_qtensor *q, int dt,
 	in[0] = stored;
 	in[1] = tname(ex, name, ".scale");
 	in[2] = tname(ex, name, ".zero_point");
-	add_init(ex, in[1], T_FLOAT, &d1, axis < 0 ? 0 : 1, sc, (size_t)ns, 0);
-	add_init(ex, in[2], dt, &d1, axis < 0 ? 0 : 1, zp, (size_t)ns, 0);
+	add_init(ex, in[1], T_FLOAT, &d1, axis < 0 ? 0 : 1, sc, (size_t)ns);
+	add_init(ex, in[2], dt, &d1, axis < 0 ? 0 : 1, zp, (size_t)ns);
 	if (axis >= 0)
 		at[0] = attr_int(ex, "axis", axis);
 	node_new(ex, "DequantizeLinear", pasprintf(&ex->pool,
@@ -574,7 +683,11 @@ emit_factor(struct exporter *ex, const struct wh_cfactor *f, enum layout lay,
 	uint32_t *v = xmalloc((n ? n : 1) * sizeof *v);
 	const char *stored, *in[3];
 	Onnx__AttributeProto *at[1];
+	struct wh_enc e;
+	int dt;
 
+	/* the encoding the cost accounting counted (compress.c) */
+	wh_factor_enc(f, ndim, ex->int4, ex->opset >= 13, &e);
 	if (f->qtype == WH_Q_INT) {
 		const struct wh_qtensor *q = &f->q;
 		int64_t ns = q->nscale, bd[4] = { 1, 1, 1, 1 };
@@ -588,8 +701,8 @@ emit_factor(struct exporter *ex, const struct wh_cfactor *f, enum layout lay,
 				v[dst_index(lay, rows, cols, kh, i, j)] =
 				    (uint32_t)(int32_t)q->q[i * cols + j];
 		stored = tname(ex, name, ".q");
-		add_init(ex, stored, codes_dtype(ex, q), dims, ndim, v, n,
-		    q->symmetric);
+		dt = add_encoded(ex, stored, codes_dtype(ex, q), dims, ndim, v,
+		    n, &e);
 		/* per row: a shape that broadcasts along the file's row axis */
 		if (ns > 1 && lay == LAY_ROWS) {
 			nbd = ndim;
@@ -603,7 +716,7 @@ emit_factor(struct exporter *ex, const struct wh_cfactor *f, enum layout lay,
 			bd[2] = kh;
 		}
 		if (ex->qdq && (ns == 1 || lay != LAY_SPATIAL || kh == 1)) {
-			emit_dequant(ex, q, codes_dtype(ex, q), stored,
+			emit_dequant(ex, q, dt, stored,
 			    ns == 1 ? -1 : lay == LAY_COLS ? 1 : 0, name);
 			free(sc);
 			free(zp);
@@ -613,7 +726,7 @@ emit_factor(struct exporter *ex, const struct wh_cfactor *f, enum layout lay,
 		cf = tname(ex, name, ".q_float");
 		in[0] = stored;
 		at[0] = attr_int(ex, "to", T_FLOAT);
-		node_new(ex, "Cast", pasprintf(&ex->pool, "%s/Cast", name), in, 1,
+		node_new(ex, "Cast", NULL, in, 1,
 		    cf, at, 1);
 		if (!q->symmetric) {
 			const char *zn = tname(ex, name, ".zero_point");
@@ -621,10 +734,10 @@ emit_factor(struct exporter *ex, const struct wh_cfactor *f, enum layout lay,
 
 			for (i = 0; i < ns; i++)
 				zp[i] = float_bits((float)q->zero[i]);
-			add_init(ex, zn, T_FLOAT, bd, nbd, zp, (size_t)ns, 0);
+			add_init(ex, zn, T_FLOAT, bd, nbd, zp, (size_t)ns);
 			in[0] = cf;
 			in[1] = zn;
-			node_new(ex, "Sub", pasprintf(&ex->pool, "%s/Sub", name),
+			node_new(ex, "Sub", NULL,
 			    in, 2, sub, NULL, 0);
 			cf = sub;
 		}
@@ -632,8 +745,8 @@ emit_factor(struct exporter *ex, const struct wh_cfactor *f, enum layout lay,
 			sc[i] = float_bits(q->scale[i]);
 		in[0] = cf;
 		in[1] = tname(ex, name, ".scale");
-		add_init(ex, in[1], T_FLOAT, bd, nbd, sc, (size_t)ns, 0);
-		node_new(ex, "Mul", pasprintf(&ex->pool, "%s/Mul", name), in, 2,
+		add_init(ex, in[1], T_FLOAT, bd, nbd, sc, (size_t)ns);
+		node_new(ex, "Mul", NULL, in, 2,
 		    name, NULL, 0);
 		free(sc);
 		free(zp);
@@ -645,45 +758,113 @@ emit_factor(struct exporter *ex, const struct wh_cfactor *f, enum layout lay,
 				v[dst_index(lay, rows, cols, kh, i, j)] =
 				    f->h[i * cols + j];
 		stored = tname(ex, name, half ? ".fp16" : ".bf16");
-		add_init(ex, stored, half ? T_FLOAT16 : T_BFLOAT16, dims, ndim,
-		    v, n, 1);
+		add_encoded(ex, stored, half ? T_FLOAT16 : T_BFLOAT16, dims,
+		    ndim, v, n, &e);
 		in[0] = stored;
 		at[0] = attr_int(ex, "to", T_FLOAT);
-		node_new(ex, "Cast", pasprintf(&ex->pool, "%s/Cast", name), in,
+		node_new(ex, "Cast", NULL, in,
 		    1, name, at, 1);
 	} else {
 		for (i = 0; i < rows; i++)
 			for (j = 0; j < cols; j++)
 				v[dst_index(lay, rows, cols, kh, i, j)] =
 				    float_bits(f->w[i * cols + j]);
-		add_init(ex, name, T_FLOAT, dims, ndim, v, n, 1);
+		add_encoded(ex, name, T_FLOAT, dims, ndim, v, n, &e);
 	}
 	free(v);
 }
 
-/* QuantizeLinear then DequantizeLinear (uint8, per tensor) on x. */
+/*
+ * The uint8 fake quantization of x that whittle evaluates,
+ * y = (clamp(rint(x / scale) + zero, 0, 255) - zero) * scale, written as
+ * plain float arithmetic:
+ *
+ *   Div scale -> Clip [-zero, 255 - zero] -> Add 1.5*2^23 -> Sub 1.5*2^23
+ *   -> Mul scale
+ *
+ * Clamping before rounding gives the same result, the bounds being
+ * integers.  On values of magnitude at most 255, adding 1.5 * 2^23 rounds
+ * to an integer, half to even (the sum lies in [2^23, 2^24), where floats
+ * are the integers, and 1.5 * 2^23 is even), and subtracting it again is
+ * exact: rint without a Round operator.  Every step is one correctly
+ * rounded IEEE operation, as in whittle.  Runtimes run this as it stands:
+ * ONNX Runtime (1.30) at its default level rewrites QuantizeLinear and
+ * DequantizeLinear in front of a Conv, Gemm or MatMul with a float weight
+ * into QLinearConv or QGemm, quantizing the weight to int8 as well, which
+ * changes the results.  With qdq the standard QuantizeLinear and
+ * DequantizeLinear pair is written instead, for toolchains that look for
+ * it.
+ */
+#define RINT_MAGIC 12582912.0f
+
 static const char *
 emit_act_quant(struct exporter *ex, const char *node, const char *x,
-    float scale, int zero)
+    float scale, int zero, int64_t opset)
 {
 	const char *sn = tname(ex, node, "/act_scale");
-	const char *zn = tname(ex, node, "/act_zero_point");
-	const char *qn = tname(ex, node, "/act_quantized");
-	const char *dn = tname(ex, node, "/act_dequantized");
 	const char *in[3];
-	uint32_t s = float_bits(scale), z = (uint32_t)zero;
+	uint32_t s = float_bits(scale), v;
+	const char *t;
 
-	add_init(ex, sn, T_FLOAT, NULL, 0, &s, 1, 0);
-	add_init(ex, zn, T_UINT8, NULL, 0, &z, 1, 0);
+	add_init(ex, sn, T_FLOAT, NULL, 0, &s, 1);
+	if (ex->qdq) {
+		const char *zn = tname(ex, node, "/act_zero_point");
+		const char *qn = tname(ex, node, "/act_quantized");
+		const char *dn = tname(ex, node, "/act_dequantized");
+		uint32_t z = (uint32_t)zero;
+
+		add_init(ex, zn, T_UINT8, NULL, 0, &z, 1);
+		in[0] = x;
+		in[1] = sn;
+		in[2] = zn;
+		node_new(ex, "QuantizeLinear", pasprintf(&ex->pool,
+		    "%s/QuantizeLinear", node), in, 3, qn, NULL, 0);
+		in[0] = qn;
+		node_new(ex, "DequantizeLinear", pasprintf(&ex->pool,
+		    "%s/DequantizeLinear", node), in, 3, dn, NULL, 0);
+		return dn;
+	}
 	in[0] = x;
 	in[1] = sn;
-	in[2] = zn;
-	node_new(ex, "QuantizeLinear", pasprintf(&ex->pool,
-	    "%s/QuantizeLinear", node), in, 3, qn, NULL, 0);
-	in[0] = qn;
-	node_new(ex, "DequantizeLinear", pasprintf(&ex->pool,
-	    "%s/DequantizeLinear", node), in, 3, dn, NULL, 0);
-	return dn;
+	t = tname(ex, node, "/act_scaled");
+	node_new(ex, "Div", NULL, in, 2,
+	    t, NULL, 0);
+	in[0] = t;
+	t = tname(ex, node, "/act_clipped");
+	if (opset >= 11) {
+		in[1] = tname(ex, node, "/act_min");
+		in[2] = tname(ex, node, "/act_max");
+		v = float_bits((float)-zero);
+		add_init(ex, in[1], T_FLOAT, NULL, 0, &v, 1);
+		v = float_bits((float)(255 - zero));
+		add_init(ex, in[2], T_FLOAT, NULL, 0, &v, 1);
+		node_new(ex, "Clip", NULL,
+		    in, 3, t, NULL, 0);
+	} else {
+		Onnx__AttributeProto *at[2];
+
+		at[0] = attr_float(ex, "min", (float)-zero);
+		at[1] = attr_float(ex, "max", (float)(255 - zero));
+		node_new(ex, "Clip", NULL,
+		    in, 1, t, at, 2);
+	}
+	in[0] = t;
+	in[1] = tname(ex, node, "/act_rint_magic");
+	v = float_bits(RINT_MAGIC);
+	add_init(ex, in[1], T_FLOAT, NULL, 0, &v, 1);
+	t = tname(ex, node, "/act_rint_biased");
+	node_new(ex, "Add", NULL, in, 2,
+	    t, NULL, 0);
+	in[0] = t;
+	t = tname(ex, node, "/act_rounded");
+	node_new(ex, "Sub", NULL, in, 2,
+	    t, NULL, 0);
+	in[0] = t;
+	in[1] = sn;
+	t = tname(ex, node, "/act_dequantized");
+	node_new(ex, "Mul", NULL, in, 2,
+	    t, NULL, 0);
+	return t;
 }
 
 static int
@@ -778,7 +959,8 @@ emit_layer(struct exporter *ex, int li, const Onnx__NodeProto *np)
 	if (node == NULL || *node == '\0')
 		node = l->name;
 	if (c->lw.act_bits)
-		x = emit_act_quant(ex, node, x, c->lw.act_scale, c->lw.act_zero);
+		x = emit_act_quant(ex, node, x, c->lw.act_scale, c->lw.act_zero,
+		    ex->opset);
 
 	if (r == 0) {
 		int keep = weight_unchanged(ex, l, c, np);
@@ -915,6 +1097,125 @@ emit_layer(struct exporter *ex, int li, const Onnx__NodeProto *np)
 	}
 }
 
+/* ---- whittle.ExpandBitmask ------------------------------------------------ */
+
+/* A Constant node of the function body: t is its value. */
+static Onnx__NodeProto *
+fn_const(struct exporter *ex, const char *out, Onnx__TensorProto *t)
+{
+	Onnx__AttributeProto *a = attr_new(ex, "value",
+	    ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR);
+
+	a->t = t;
+	t->name = pasprintf(&ex->pool, "%s_value", out);
+	return node_make(ex, "Constant", NULL, NULL, 0, out, &a, 1);
+}
+
+/*
+ * out = ExpandBitmask<to>(mask, values, shape): bit k of mask (bit k % 8 of
+ * byte k / 8) says whether element k of the dense tensor is the next of
+ * values[1 ..] or the fill values[0]; the result, cast to `to', has the
+ * dims in shape.  In standard operators of the model's opset (13 or
+ * later):
+ *
+ *   bits = Mod(Div(Unsqueeze(Cast(mask, int32), [1]), [1, 2, .., 128]), 2)
+ *   bits = Slice(Reshape(bits, [-1]), [0], ReduceProd(shape))
+ *   out  = Reshape(Gather(Cast(values, to), CumSum(bits) * bits), shape)
+ */
+static Onnx__FunctionProto *
+fn_expand_bitmask(struct exporter *ex)
+{
+	static const char *const in[] = { "mask", "values", "shape" };
+	Onnx__FunctionProto *f = palloc(&ex->pool, 1, sizeof *f);
+	Onnx__OperatorSetIdProto *os = palloc(&ex->pool, 1, sizeof *os);
+	Onnx__NodeProto **b = palloc(&ex->pool, 20, sizeof *b);
+	Onnx__AttributeProto *a;
+	const char *x[3];
+	uint32_t pow2[8], two = 2, zero = 0;
+	int64_t d[2] = { 1, 8 }, i64;
+	int n = 0, k;
+
+	onnx__function_proto__init(f);
+	onnx__operator_set_id_proto__init(os);
+	os->domain = pstrdup(&ex->pool, "");
+	os->has_version = 1;
+	os->version = ex->opset;
+	f->name = pstrdup(&ex->pool, FN_EXPAND);
+	f->domain = pstrdup(&ex->pool, FN_DOMAIN);
+	f->doc_string = pstrdup(&ex->pool, "The dense tensor of a bitmask "
+	    "(bit k % 8 of byte k / 8 set: element k is the next of "
+	    "values[1..], else values[0]), cast to 'to', with the dims in "
+	    "shape.");
+	f->n_input = 3;
+	f->input = palloc(&ex->pool, 3, sizeof *f->input);
+	for (k = 0; k < 3; k++)
+		f->input[k] = (char *)in[k];
+	f->n_output = 1;
+	f->output = palloc(&ex->pool, 1, sizeof *f->output);
+	f->output[0] = pstrdup(&ex->pool, "out");
+	f->n_attribute = 1;
+	f->attribute = palloc(&ex->pool, 1, sizeof *f->attribute);
+	f->attribute[0] = pstrdup(&ex->pool, "to");
+	f->n_opset_import = 1;
+	f->opset_import = palloc(&ex->pool, 1, sizeof *f->opset_import);
+	f->opset_import[0] = os;
+
+	for (k = 0; k < 8; k++)
+		pow2[k] = 1u << k;
+	b[n++] = fn_const(ex, "axes", tensor_i64(ex, NULL, (i64 = 1, &i64), 1));
+	b[n++] = fn_const(ex, "pow2", tensor_new(ex, NULL, T_INT32, d, 2,
+	    pow2, 8));
+	b[n++] = fn_const(ex, "two", tensor_new(ex, NULL, T_INT32, NULL, 0,
+	    &two, 1));
+	b[n++] = fn_const(ex, "flat_shape", tensor_i64(ex, NULL,
+	    (i64 = -1, &i64), 1));
+	b[n++] = fn_const(ex, "start", tensor_i64(ex, NULL, (i64 = 0, &i64),
+	    1));
+	b[n++] = fn_const(ex, "axis", tensor_new(ex, NULL, T_INT32, NULL, 0,
+	    &zero, 1));
+	a = attr_new(ex, "to", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT);
+	a->ref_attr_name = pstrdup(&ex->pool, "to");
+	x[0] = "values";
+	b[n++] = node_make(ex, "Cast", NULL, x, 1, "v", &a, 1);
+	x[0] = "mask";
+	a = attr_int(ex, "to", T_INT32);
+	b[n++] = node_make(ex, "Cast", NULL, x, 1, "m32", &a, 1);
+	x[0] = "m32";
+	x[1] = "axes";
+	b[n++] = node_make(ex, "Unsqueeze", NULL, x, 2, "m2", NULL, 0);
+	x[0] = "m2";
+	x[1] = "pow2";
+	b[n++] = node_make(ex, "Div", NULL, x, 2, "shifted", NULL, 0);
+	x[0] = "shifted";
+	x[1] = "two";
+	b[n++] = node_make(ex, "Mod", NULL, x, 2, "bits2", NULL, 0);
+	x[0] = "bits2";
+	x[1] = "flat_shape";
+	b[n++] = node_make(ex, "Reshape", NULL, x, 2, "flat", NULL, 0);
+	x[0] = "shape";
+	a = attr_int(ex, "keepdims", 1);
+	b[n++] = node_make(ex, "ReduceProd", NULL, x, 1, "count", &a, 1);
+	x[0] = "flat";
+	x[1] = "start";
+	x[2] = "count";
+	b[n++] = node_make(ex, "Slice", NULL, x, 3, "bits", NULL, 0);
+	x[0] = "bits";
+	x[1] = "axis";
+	b[n++] = node_make(ex, "CumSum", NULL, x, 2, "rank", NULL, 0);
+	x[0] = "rank";
+	x[1] = "bits";
+	b[n++] = node_make(ex, "Mul", NULL, x, 2, "index", NULL, 0);
+	x[0] = "v";
+	x[1] = "index";
+	b[n++] = node_make(ex, "Gather", NULL, x, 2, "dense", NULL, 0);
+	x[0] = "dense";
+	x[1] = "shape";
+	b[n++] = node_make(ex, "Reshape", NULL, x, 2, "out", NULL, 0);
+	f->n_node = (size_t)n;
+	f->node = b;
+	return f;
+}
+
 /* ---- checks and the opset ------------------------------------------------ */
 
 /* A compressed result must fit its layer. */
@@ -994,8 +1295,8 @@ unraisable(const struct wh_model *m)
 }
 
 /*
- * The opset the export needs: QuantizeLinear/DequantizeLinear of
- * activations 10, bfloat16 Cast 13, 4-bit codes 21 (Cast from int4); with
+ * The opset the export needs: with qdq, QuantizeLinear/DequantizeLinear
+ * of activations 10, bfloat16 Cast 13, 4-bit codes 21 (Cast from int4); with
  * qdq, DequantizeLinear of weights 10, per channel (its axis) 13.
  * 4-bit codes are a saving, not a need: where the opset cannot be raised
  * to 21 they are written as 8-bit codes, which hold the same values.
@@ -1015,7 +1316,7 @@ plan_opset(struct exporter *ex, int64_t *target, char **err)
 
 		if (c == NULL)
 			continue;
-		if (c->lw.act_bits && need < 10) {
+		if (c->lw.act_bits && ex->qdq && need < 10) {
 			need = 10;
 			why = "activation quantization";
 			who = name;
@@ -1190,6 +1491,41 @@ collect_names(struct exporter *ex, const char *dead, const char *replace,
 	}
 }
 
+/* The whittle domain in the opset imports and whittle.ExpandBitmask among
+ * the functions of mp, unless the loaded model has them already. */
+static void
+add_expand_function(struct exporter *ex, const Onnx__ModelProto *src,
+    Onnx__ModelProto *mp)
+{
+	Onnx__OperatorSetIdProto *os;
+	size_t k;
+	int have = 0;
+
+	for (k = 0; k < src->n_opset_import; k++)
+		have |= src->opset_import[k]->domain != NULL &&
+		    strcmp(src->opset_import[k]->domain, FN_DOMAIN) == 0;
+	if (!have) {
+		os = palloc(&ex->pool, 1, sizeof *os);
+		onnx__operator_set_id_proto__init(os);
+		os->domain = pstrdup(&ex->pool, FN_DOMAIN);
+		os->has_version = 1;
+		os->version = 1;
+		mp->opset_import[mp->n_opset_import++] = os;
+	}
+	for (k = 0; k < src->n_functions; k++)
+		if (src->functions[k]->name != NULL &&
+		    src->functions[k]->domain != NULL &&
+		    strcmp(src->functions[k]->name, FN_EXPAND) == 0 &&
+		    strcmp(src->functions[k]->domain, FN_DOMAIN) == 0)
+			return;
+	mp->functions = palloc(&ex->pool, src->n_functions + 1,
+	    sizeof *mp->functions);
+	for (k = 0; k < src->n_functions; k++)
+		mp->functions[k] = src->functions[k];
+	mp->functions[k] = fn_expand_bitmask(ex);
+	mp->n_functions = k + 1;
+}
+
 int
 wh_export_onnx(const struct wh_model *m, const struct wh_graph *g,
     const struct wh_compressed *const *results, const char *path, char **err)
@@ -1233,6 +1569,7 @@ wh_export_onnx_opts(const struct wh_model *m, const struct wh_graph *g,
 	}
 	if (plan_opset(&ex, &target, err) != 0)
 		return -1;
+	ex.opset = target;
 	nameset_init(&gone);
 	nameset_init(&weights);
 
@@ -1300,7 +1637,7 @@ wh_export_onnx_opts(const struct wh_model *m, const struct wh_graph *g,
 
 	mp = *src;
 	mp.graph = &gp;
-	mp.opset_import = palloc(&ex.pool, src->n_opset_import,
+	mp.opset_import = palloc(&ex.pool, src->n_opset_import + 1,
 	    sizeof *mp.opset_import);
 	for (k = 0; k < src->n_opset_import; k++) {
 		const Onnx__OperatorSetIdProto *o = src->opset_import[k];
@@ -1316,6 +1653,8 @@ wh_export_onnx_opts(const struct wh_model *m, const struct wh_graph *g,
 		no->version = target;
 		mp.opset_import[k] = no;
 	}
+	if (ex.used_bitmask)
+		add_expand_function(&ex, src, &mp);
 	{
 		int64_t ir = src->has_ir_version ? src->ir_version : 0;
 		int64_t need = 4;
@@ -1324,6 +1663,8 @@ wh_export_onnx_opts(const struct wh_model *m, const struct wh_graph *g,
 			need = ir_for_opset(target);
 		if (ex.used_sparse && need < 6)
 			need = 6;
+		if (ex.used_bitmask && need < 8)
+			need = 8;	/* model-local functions */
 		if (compressed && ir < need) {
 			mp.has_ir_version = 1;
 			mp.ir_version = need;

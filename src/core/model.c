@@ -22,7 +22,11 @@
  *    dense ones, appended after the others.
  *  - graph inputs that are not initializers, and graph outputs; ndim is -1
  *    when the file gives no shape at all, a dim is -1 when symbolic.
- *  - nodes of the default domain only, every input resolved to a producer.
+ *  - nodes of the default domain only, every input resolved to a producer;
+ *    but whittle.ExpandBitmask of initializers (the bitmask encoding that
+ *    `whittle apply' writes, see compress.h) is expanded here: its dense
+ *    tensor is appended to the initializers and the node becomes an
+ *    Identity reading it, so that node indices stay those of the file.
  */
 
 /*
@@ -610,7 +614,9 @@ node_from_proto(struct loader *ld, size_t index, const Onnx__NodeProto *np,
 		n->name = xasprintf("%s_%zu", n->op, index);
 
 	if (np->domain != NULL && *np->domain != '\0' &&
-	    strcmp(np->domain, "ai.onnx") != 0) {
+	    strcmp(np->domain, "ai.onnx") != 0 &&
+	    !(strcmp(np->domain, "whittle") == 0 &&
+	    strcmp(n->op, "ExpandBitmask") == 0)) {
 		return wh_error(ld->err, "%s: node %s uses operator domain "
 		    "%s, only the default ONNX domain is supported", ld->path,
 		    WH_QNAME(n->name), WH_QNAME(np->domain));
@@ -931,6 +937,191 @@ out:
 }
 
 /* ------------------------------------------------------------------ */
+/* whittle.ExpandBitmask. */
+
+/* The initializer called name, or NULL. */
+static const struct wh_tensor *
+init_named(const struct name_set *set, const struct wh_model *m,
+    const char *name)
+{
+	const struct name_slot *s = name_set_find(set, name);
+
+	return s->name != NULL ? &m->inits[s->index] : NULL;
+}
+
+/*
+ * Expands node i, whittle.ExpandBitmask(mask, values, shape) of
+ * initializers, into the dense initializer t: element k is values[r] when
+ * bit k % 8 of mask byte k / 8 is set and it is the r-th set bit (from 1),
+ * else values[0].  *budget as for sparse initializers.
+ */
+static int
+bitmask_expand(struct loader *ld, const struct wh_model *m,
+    const struct name_set *set, const struct wh_node *n, size_t *budget,
+    struct wh_tensor *t)
+{
+	const struct wh_tensor *mask, *vals, *shape;
+	const struct wh_attr *to;
+	size_t count, k, r = 0, ones = 0;
+	int d, isfloat;
+
+	memset(t, 0, sizeof *t);
+	if (n->ninputs != 3 || n->noutputs != 1)
+		return wh_error(ld->err, "%s: node '%s' (ExpandBitmask) has %d "
+		    "inputs and %d outputs, 3 and 1 are needed", ld->path,
+		    n->name, n->ninputs, n->noutputs);
+	mask = init_named(set, m, n->inputs[0]);
+	vals = init_named(set, m, n->inputs[1]);
+	shape = init_named(set, m, n->inputs[2]);
+	if (mask == NULL || vals == NULL || shape == NULL)
+		return wh_error(ld->err, "%s: node '%s' (ExpandBitmask) reads "
+		    "'%s', which is not an initializer", ld->path, n->name,
+		    n->inputs[mask == NULL ? 0 : vals == NULL ? 1 : 2]);
+	if (mask->elem_type != ONNX__TENSOR_PROTO__DATA_TYPE__UINT8 ||
+	    mask->ndim != 1 || vals->ndim != 1 || vals->count == 0 ||
+	    shape->dtype != WH_INT64 || shape->ndim != 1 ||
+	    shape->count > WH_MAX_DIMS)
+		return wh_error(ld->err, "%s: node '%s' (ExpandBitmask) needs a "
+		    "1-D uint8 mask, 1-D values and a 1-D int64 shape of at "
+		    "most %d dims", ld->path, n->name, WH_MAX_DIMS);
+	t->ndim = (int)shape->count;
+	for (d = 0; d < t->ndim; d++) {
+		if (shape->i[d] < 0)
+			return wh_error(ld->err, "%s: node '%s' (ExpandBitmask) "
+			    "has negative dim %lld", ld->path, n->name,
+			    (long long)shape->i[d]);
+		t->dims[d] = shape->i[d];
+	}
+	if (wh_tensor_count(t->dims, t->ndim, &count) != 0 || count > *budget)
+		return wh_error(ld->err, "%s: node '%s' (ExpandBitmask) asks for "
+		    "more than the %zu dense elements supported", ld->path,
+		    n->name, *budget);
+	if (mask->count != (count + 7) / 8)
+		return wh_error(ld->err, "%s: node '%s' (ExpandBitmask) has a "
+		    "mask of %zu bytes for %zu elements, %zu are needed",
+		    ld->path, n->name, mask->count, count, (count + 7) / 8);
+	for (k = 0; k < count; k++)
+		ones += (mask->i[k / 8] >> (k % 8)) & 1;
+	if (ones + 1 != vals->count)
+		return wh_error(ld->err, "%s: node '%s' (ExpandBitmask) has %zu "
+		    "values for a mask of %zu set bits, %zu are needed",
+		    ld->path, n->name, vals->count, ones, ones + 1);
+	to = NULL;
+	for (d = 0; d < n->nattrs; d++)
+		if (strcmp(n->attrs[d].name, "to") == 0 &&
+		    n->attrs[d].type == WH_ATTR_INT)
+			to = &n->attrs[d];
+	isfloat = vals->dtype == WH_FLOAT;
+	/* float32, float16, double, bfloat16; or the integer types */
+	if (to == NULL || (isfloat ? to->i != 1 && to->i != 10 &&
+	    to->i != 11 && to->i != 16 : (to->i < 2 || to->i > 7) &&
+	    to->i != 21 && to->i != 22))
+		return wh_error(ld->err, "%s: node '%s' (ExpandBitmask) needs "
+		    "an attribute 'to' of the values' kind of type", ld->path,
+		    n->name);
+	*budget -= count;
+	t->count = count;
+	t->dtype = vals->dtype;
+	t->elem_type = (int)to->i;
+	if (isfloat)
+		t->f = xmalloc((count ? count : 1) * sizeof *t->f);
+	else
+		t->i = xmalloc((count ? count : 1) * sizeof *t->i);
+	for (k = 0; k < count; k++) {
+		size_t j = (mask->i[k / 8] >> (k % 8)) & 1 ? ++r : 0;
+
+		if (isfloat)
+			t->f[k] = vals->f[j];
+		else
+			t->i[k] = vals->i[j];
+	}
+	return 0;
+}
+
+/*
+ * Expands every whittle.ExpandBitmask node (see the top of the file).  The
+ * dense tensor is called OUTPUT/expanded (with _1, _2, ... when that name
+ * is taken).
+ */
+static int
+bitmask_nodes(struct loader *ld, struct wh_model *m,
+    const Onnx__GraphProto *g, size_t *budget)
+{
+	struct name_set inits, names;
+	struct wh_tensor t;
+	size_t i, k, nexp = 0, total;
+	int j, r = -1;
+
+	for (i = 0; i < m->nnodes; i++)
+		nexp += strcmp(m->nodes[i].op, "ExpandBitmask") == 0 &&
+		    g->node[i]->domain != NULL &&
+		    strcmp(g->node[i]->domain, "whittle") == 0;
+	if (nexp == 0)
+		return 0;
+	total = m->ninits + m->ninputs + nexp;
+	for (i = 0; i < m->nnodes; i++)
+		total += (size_t)m->nodes[i].noutputs;
+	if (total > MODEL_MAX_TENSORS)
+		return wh_error(ld->err, "%s: graph names %zu tensors, at most "
+		    "%zu are supported", ld->path, total, MODEL_MAX_TENSORS);
+	m->inits = xreallocarray(m->inits, m->ninits + nexp, sizeof *m->inits);
+	name_set_init(&inits, m->ninits);
+	name_set_init(&names, total);
+	for (i = 0; i < m->ninits; i++) {
+		struct name_slot *s = name_set_find(&inits, m->inits[i].name);
+
+		s->name = m->inits[i].name;
+		s->index = i;
+		name_set_find(&names, m->inits[i].name)->name = m->inits[i].name;
+	}
+	for (i = 0; i < m->ninputs; i++)
+		name_set_find(&names, m->inputs[i].name)->name = m->inputs[i].name;
+	for (i = 0; i < m->nnodes; i++)
+		for (j = 0; j < m->nodes[i].noutputs; j++)
+			name_set_find(&names, m->nodes[i].outputs[j])->name =
+			    m->nodes[i].outputs[j];
+	for (i = 0; i < m->nnodes; i++) {
+		struct wh_node *n = &m->nodes[i];
+		char *name;
+
+		if (strcmp(n->op, "ExpandBitmask") != 0 ||
+		    g->node[i]->domain == NULL ||
+		    strcmp(g->node[i]->domain, "whittle") != 0)
+			continue;
+		/* reads the initializers of the file (no expanded one) */
+		if (bitmask_expand(ld, m, &inits, n, budget, &t) != 0) {
+			wh_tensor_release(&t);
+			goto out;
+		}
+		name = xasprintf("%s/expanded", n->outputs[0]);
+		for (k = 1; name_set_find(&names, name)->name != NULL; k++) {
+			free(name);
+			name = xasprintf("%s/expanded_%zu", n->outputs[0], k);
+		}
+		t.name = name;
+		m->inits[m->ninits++] = t;
+		name_set_find(&names, name)->name = name;
+		/* the node reads it as an Identity */
+		free(n->op);
+		n->op = xstrdup("Identity");
+		for (j = 0; j < n->ninputs; j++)
+			free(n->inputs[j]);
+		n->inputs[0] = xstrdup(name);
+		n->ninputs = 1;
+		for (j = 0; j < n->nattrs; j++)
+			attr_release(&n->attrs[j]);
+		free(n->attrs);
+		n->attrs = NULL;
+		n->nattrs = 0;
+	}
+	r = 0;
+out:
+	name_set_free(&inits);
+	name_set_free(&names);
+	return r;
+}
+
+/* ------------------------------------------------------------------ */
 /* Sparse initializers. */
 
 /*
@@ -1178,6 +1369,8 @@ load_graph(struct loader *ld, struct wh_model *m, const Onnx__GraphProto *g)
 		if (node_from_proto(ld, i, g->node[i], &m->nodes[i]) != 0)
 			return -1;
 	}
+	if (bitmask_nodes(ld, m, g, &budget) != 0)
+		return -1;
 
 	return check_wiring(ld, m, g);
 }

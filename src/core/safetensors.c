@@ -290,9 +290,176 @@ add_init(struct st_file *f, const struct wh_model *m, const char *name)
 	return 1;
 }
 
+/* Bytes of k elements of sb bits (4: two per byte, low nibble first). */
+static size_t
+elem_bytes(size_t k, int sb)
+{
+	return sb == 4 ? (k + 1) / 2 : k * (size_t)(sb / 8);
+}
+
+/* Packs the k patterns v of sb bits, little-endian. */
+static unsigned char *
+pack(const uint32_t *v, size_t k, int sb)
+{
+	size_t len = elem_bytes(k, sb), j;
+	unsigned char *d = xcalloc(len ? len : 1, 1);
+	int b;
+
+	for (j = 0; j < k; j++) {
+		if (sb == 4) {
+			d[j / 2] |= (unsigned char)((v[j] & 0xf) << (j % 2 ? 4 : 0));
+			continue;
+		}
+		for (b = 0; b < sb / 8; b++)
+			d[j * (size_t)(sb / 8) + (size_t)b] =
+			    (unsigned char)(v[j] >> (8 * b));
+	}
+	return d;
+}
+
+/*
+ * The compact form of the n patterns v (sb bits each) of tensor vname in
+ * encoding e: dense with its shape, or only the elements that are not the
+ * fill (1-D) with base.mask (U8, bit k % 8 of byte k / 8 set where element
+ * k is stored) or base.indices (I16 or I32 linear indices), and metadata
+ * "vname.shape" (the dense dims, comma separated) and "vname.encoding".
+ */
+static int
+add_values(struct st_file *f, const char *vname, const char *base,
+    const char *dtype, const uint32_t *v, size_t n, const int64_t *shape,
+    int ndim, const struct wh_enc *e)
+{
+	int sb = e->stored_bits, r = 0, d, ib;
+	uint32_t *kept;
+	unsigned char *bits;
+	size_t k, j, len;
+	int64_t d1;
+	char *name, dims[200];
+
+	if (sb == 4)
+		meta_int(f, vname, ".bits", 4);
+	if (e->enc == WH_ENC_DENSE) {
+		if (sb == 4) {
+			d1 = (int64_t)elem_bytes(n, 4);
+			return st_add(f, vname, dtype, &d1, 1, pack(v, n, sb),
+			    elem_bytes(n, sb));
+		}
+		return st_add(f, vname, dtype, shape, ndim, pack(v, n, sb),
+		    elem_bytes(n, sb));
+	}
+	kept = xmalloc((n ? n : 1) * sizeof *kept);
+	for (k = j = 0; k < n; k++)
+		if (v[k] != e->fill)
+			kept[j++] = v[k];
+	d1 = (int64_t)(sb == 4 ? elem_bytes(j, 4) : j);
+	r |= st_add(f, vname, dtype, &d1, 1, pack(kept, j, sb),
+	    elem_bytes(j, sb));
+	if (e->enc == WH_ENC_BITMASK) {
+		len = (n + 7) / 8;
+		bits = xcalloc(len ? len : 1, 1);
+		for (k = 0; k < n; k++)
+			if (v[k] != e->fill)
+				bits[k / 8] |= (unsigned char)(1u << (k % 8));
+		d1 = (int64_t)len;
+		name = xasprintf("%s.mask", base);
+		r |= st_add(f, name, "U8", &d1, 1, bits, len);
+	} else {
+		ib = e->enc == WH_ENC_INDEX16 ? 2 : 4;
+		bits = xmalloc(j ? j * (size_t)ib : 1);
+		for (k = j = 0; k < n; k++)
+			if (v[k] != e->fill) {
+				for (d = 0; d < ib; d++)
+					bits[j * (size_t)ib + (size_t)d] =
+					    (unsigned char)(k >> (8 * d));
+				j++;
+			}
+		d1 = (int64_t)j;
+		name = xasprintf("%s.indices", base);
+		r |= st_add(f, name, ib == 2 ? "I16" : "I32", &d1, 1, bits,
+		    j * (size_t)ib);
+	}
+	free(name);
+	free(kept);
+	len = 0;
+	dims[0] = '\0';
+	for (d = 0; d < ndim; d++)
+		len += (size_t)snprintf(dims + len, sizeof dims - len, "%s%lld",
+		    d ? "," : "", (long long)shape[d]);
+	name = xasprintf("%s.shape", vname);
+	meta_set(f, name, dims);
+	free(name);
+	name = xasprintf("%s.encoding", vname);
+	meta_set(f, name, wh_enc_name(e->enc));
+	free(name);
+	return r;
+}
+
+/*
+ * Factor fc named base in the compact form: integer codes as base.q
+ * (rows, cols) with base.scale and, asymmetric, base.zero_point; other
+ * values as base itself, in the order perm (NULL: their own) and shape;
+ * each in the encoding the ONNX export uses.
+ */
+static int
+add_factor_compact(struct st_file *f, const char *base,
+    const struct wh_cfactor *fc, const size_t *perm, const int64_t *shape,
+    int ndim)
+{
+	size_t n = (size_t)(fc->rows * fc->cols), k;
+	uint32_t *v = xmalloc((n ? n : 1) * sizeof *v);
+	int64_t qs[2];
+	struct wh_enc e;
+	const char *dt;
+	char *name;
+	int r = 0;
+
+	wh_factor_enc(fc, ndim, 1, 1, &e);
+	if (fc->qtype == WH_Q_INT) {
+		const struct wh_qtensor *q = &fc->q;
+		unsigned char *d;
+
+		for (k = 0; k < n; k++)
+			v[k] = (uint32_t)(int32_t)q->q[k];
+		qs[0] = fc->rows;
+		qs[1] = fc->cols;
+		name = xasprintf("%s.q", base);
+		r |= add_values(f, name, base, e.stored_bits == 4 ||
+		    !q->symmetric ? "U8" : "I8", v, n, qs, 2, &e);
+		free(name);
+		qs[0] = q->nscale;
+		name = xasprintf("%s.scale", base);
+		r |= add_f32(f, name, q->scale, (size_t)q->nscale, NULL, qs, 1);
+		free(name);
+		if (!q->symmetric) {
+			d = xmalloc((size_t)q->nscale * 4);
+			for (k = 0; k < (size_t)q->nscale; k++)
+				put_u32(d + 4 * k, (uint32_t)q->zero[k]);
+			name = xasprintf("%s.zero_point", base);
+			r |= st_add(f, name, "I32", qs, 1, d,
+			    (size_t)q->nscale * 4);
+			free(name);
+		}
+	} else {
+		for (k = 0; k < n; k++) {
+			size_t s = perm ? perm[k] : k;
+
+			if (fc->qtype == WH_Q_FP16 || fc->qtype == WH_Q_BF16)
+				v[k] = fc->h[s];
+			else
+				memcpy(&v[k], &fc->w[s], sizeof v[k]);
+		}
+		dt = fc->qtype == WH_Q_FP16 ? "F16" : fc->qtype == WH_Q_BF16 ?
+		    "BF16" : "F32";
+		r |= add_values(f, base, base, dt, v, n, shape, ndim, &e);
+	}
+	free(v);
+	return r;
+}
+
 static int
 add_layer(struct st_file *f, const struct wh_model *m,
-    const struct wh_layer *l, const struct wh_compressed *c, char **err)
+    const struct wh_layer *l, const struct wh_compressed *c, int float_copy,
+    char **err)
 {
 	const char *W = l->weight_name;
 	int64_t shape[4];
@@ -311,7 +478,20 @@ add_layer(struct st_file *f, const struct wh_model *m,
 		return 0;
 	}
 	pruned = c->cfg.prune_mode != WH_PRUNE_NONE || c->cfg.nm_n != 0;
-	if (c->rank == 0) {
+	if (!float_copy && c->rank == 0) {
+		perm = node_layout(l, shape, &ndim);
+		r |= add_factor_compact(f, W, &c->f[0], perm, shape, ndim);
+		free(perm);
+	} else if (!float_copy) {
+		for (k = 0; k < 2; k++) {
+			name = xasprintf("%s.%s", W, k ? "vt" : "u");
+			shape[0] = c->f[k].rows;
+			shape[1] = c->f[k].cols;
+			r |= add_factor_compact(f, name, &c->f[k], NULL, shape,
+			    2);
+			free(name);
+		}
+	} else if (c->rank == 0) {
 		perm = node_layout(l, shape, &ndim);
 		r |= add_factor_values(f, W, &c->f[0], perm, shape, ndim);
 		free(perm);
@@ -390,6 +570,18 @@ weight_nodes(const struct wh_model *m, const struct wh_graph *g, char *wnode)
 	free(names);
 }
 
+/* name is a layer's weight, which add_layer wrote in its own form. */
+static int
+is_weight(const struct wh_graph *g, const char *name)
+{
+	int li;
+
+	for (li = 0; li < wh_graph_nlayers(g); li++)
+		if (strcmp(wh_graph_layer(g, li)->weight_name, name) == 0)
+			return 1;
+	return 0;
+}
+
 static void
 st_release(struct st_file *f)
 {
@@ -407,6 +599,14 @@ int
 wh_export_safetensors(const struct wh_model *m, const struct wh_graph *g,
     const struct wh_compressed *const *results, const char *path, char **err)
 {
+	return wh_export_safetensors_opts(m, g, results, NULL, path, err);
+}
+
+int
+wh_export_safetensors_opts(const struct wh_model *m, const struct wh_graph *g,
+    const struct wh_compressed *const *results,
+    const struct wh_export_opts *xo, const char *path, char **err)
+{
 	struct st_file f;
 	cJSON *root, *o, *a;
 	char *json = NULL, *wnode;
@@ -420,7 +620,8 @@ wh_export_safetensors(const struct wh_model *m, const struct wh_graph *g,
 	for (li = 0; li < nl; li++) {
 		const struct wh_layer *l = wh_graph_layer(g, li);
 
-		if (add_layer(&f, m, l, results ? results[li] : NULL, err) != 0)
+		if (add_layer(&f, m, l, results ? results[li] : NULL,
+		    xo != NULL && xo->float_copy, err) != 0)
 			goto out;
 		if (l->bias_name != NULL && !add_init(&f, m, l->bias_name) &&
 		    !st_has(&f, l->bias_name) && l->bias != NULL) {
@@ -435,7 +636,8 @@ wh_export_safetensors(const struct wh_model *m, const struct wh_graph *g,
 	weight_nodes(m, g, wnode);
 	for (i = 0; i < m->nnodes; i++)
 		for (j = 0; j < m->nodes[i].ninputs && !wnode[i]; j++)
-			add_init(&f, m, m->nodes[i].inputs[j]);
+			if (!is_weight(g, m->nodes[i].inputs[j]))
+				add_init(&f, m, m->nodes[i].inputs[j]);
 	free(wnode);
 
 	root = cJSON_CreateObject();

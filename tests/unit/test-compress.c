@@ -583,37 +583,39 @@ test_cost(void)
 	    "orig 4x8 + bias: 1152 bits, 144 bytes, 32 MACs (%llu)",
 	    (unsigned long long)orig.bytes);
 
-	/* int4 symmetric per channel, 16 of 32 zero: bitmask 32 + 16 * 4 = 96
-	 * beats dense 128 and index 16 * 20 = 320; + 4 scales + bias */
+	/* int4 symmetric per channel, 16 of 32 zero: dense 16 bytes of
+	 * codes, as a bitmask 4 + 9 + 16 (the shape) would save less than its
+	 * framing; + 4 float scales + the bias */
 	fake(&c, 4, 8, 16, WH_Q_INT, 4, 1, 1);
 	wh_cost_layer(&l, &c, &k);
-	ok(k.part[0].enc == WH_ENC_BITMASK && k.part[0].weight_bits == 96 &&
-	    k.part[0].qparam_bits == 128 && k.bias_bits == 128 && k.bits == 352 &&
-	    k.bytes == 44, "int4 sym/ch 50%%: %s, %llu bits, 44 bytes",
+	ok(k.part[0].enc == WH_ENC_DENSE && k.part[0].weight_bits == 128 &&
+	    k.part[0].qparam_bits == 128 && k.bias_bits == 128 && k.bits == 384 &&
+	    k.bytes == 48, "int4 sym/ch 50%%: %s, %llu bits, 48 bytes",
 	    wh_enc_name(k.part[0].enc), (unsigned long long)k.bits);
 	ok(k.macs == 32 && k.macs_sparse == 16 && k.nonzero == 16,
 	    "int4 sym/ch 50%%: 32 MACs dense, 16 sparse");
 
-	/* int2 per tensor, 8 of 32 zero: dense 64 < bitmask 32 + 48 */
+	/* int2 per tensor: stored as int4, 16 bytes, + 1 scale */
 	fake(&c, 4, 8, 8, WH_Q_INT, 2, 1, 0);
 	wh_cost_layer(&lb, &c, &k);
-	ok(k.part[0].enc == WH_ENC_DENSE && k.bits == 64 + 32 && k.bytes == 12,
-	    "int2 sym/tensor 25%%: dense, 96 bits, 12 bytes (%s, %llu)",
+	ok(k.part[0].enc == WH_ENC_DENSE && k.bits == 128 + 32 && k.bytes == 20,
+	    "int2 sym/tensor 25%%: dense int4, 160 bits, 20 bytes (%s, %llu)",
 	    wh_enc_name(k.part[0].enc), (unsigned long long)k.bits);
 
-	/* float, 31 of 32 zero: index16 16 + 32 = 48 < bitmask 32 + 32 */
+	/* float, 31 of 32 zero: index16 1 * (2 + 4) bytes */
 	fake(&c, 4, 8, 31, WH_Q_NONE, 0, 0, 0);
 	wh_cost_layer(&l, &c, &k);
 	ok(k.part[0].enc == WH_ENC_INDEX16 && k.bits == 48 + 128 && k.bytes == 22,
 	    "float 31/32 zero: index16, 176 bits, 22 bytes (%s)",
 	    wh_enc_name(k.part[0].enc));
 
-	/* int3 asymmetric per channel, dense: 96 + 4 * (32 + 3) = 236 bits,
-	 * 29.5 bytes rounded up */
+	/* int3 asymmetric per channel, dense: 32 codes as int4, 16 bytes,
+	 * + 4 float scales and 4 float zero points */
 	fake(&c, 4, 8, 0, WH_Q_INT, 3, 0, 1);
 	wh_cost_layer(&lb, &c, &k);
-	ok(k.part[0].enc == WH_ENC_DENSE && k.part[0].qparam_bits == 140 &&
-	    k.bits == 236 && k.bytes == 30, "int3 asym/ch: 236 bits -> 30 bytes");
+	ok(k.part[0].enc == WH_ENC_DENSE && k.part[0].qparam_bits == 256 &&
+	    k.bits == 384 && k.bytes == 48, "int3 asym/ch: 384 bits, 48 bytes "
+	    "(%llu)", (unsigned long long)k.bits);
 
 	/* low-rank fp16 (4, 2) and (2, 8): 24 weights * 16 + bias */
 	memset(&c, 0, sizeof c);
@@ -645,12 +647,74 @@ test_cost(void)
 	cfg.qtype = WH_Q_INT;
 	cfg.bits = 4;
 	wh_compress_layer(lc, &cfg, &c, NULL);
-	ok(c.f[0].zeros == 16 && c.cost.bytes == 44 &&
-	    c.cost.part[0].enc == WH_ENC_BITMASK,
-	    "pipeline 4x8 int4 50%%: 44 bytes (%llu), ratio %.3f",
+	ok(c.f[0].zeros == 16 && c.cost.bytes == 48 &&
+	    c.cost.part[0].enc == WH_ENC_DENSE,
+	    "pipeline 4x8 int4 50%%: 48 bytes (%llu), ratio %.3f",
 	    (unsigned long long)c.cost.bytes, (double)orig.bytes / c.cost.bytes);
 	wh_compressed_release(&c);
 	wh_lcache_free(lc);
+}
+
+/* The encodings the exporter writes, by their exact sizes. */
+static void
+test_enc(void)
+{
+	struct wh_enc e;
+	struct wh_cfactor f;
+	int16_t q[64];
+	int32_t zero[2] = { 7, 3 };
+	float scale[2] = { 1, 1 };
+	int k;
+
+	/* 10000 int4 codes, 3000 kept: mask 1250 + fill and values 1501 +
+	 * shape 16 beats dense 5000; no index form for 4-bit elements */
+	wh_enc_choose(10000, 3000, 4, 2, 1, 1, &e);
+	ok(e.enc == WH_ENC_BITMASK && e.bytes == 1250 + 1501 + 16,
+	    "int4 30%% kept: bitmask, %llu bytes", (unsigned long long)e.bytes);
+	wh_enc_choose(10000, 3000, 4, 2, 1, 0, &e);
+	ok(e.enc == WH_ENC_DENSE && e.bytes == 5000,
+	    "without the bitmask form: dense 5000 bytes");
+	/* float32: bitmask 1250 + 12004 + 16 beats index16 3000 * 6 */
+	wh_enc_choose(10000, 3000, 32, 2, 1, 1, &e);
+	ok(e.enc == WH_ENC_BITMASK && e.bytes == 13270,
+	    "float 30%% kept: bitmask, %llu bytes", (unsigned long long)e.bytes);
+	/* int8, 100000 with 1000 kept: index32 1000 * 5 beats the bitmask */
+	wh_enc_choose(100000, 1000, 8, 2, 1, 1, &e);
+	ok(e.enc == WH_ENC_INDEX32 && e.bytes == 5000,
+	    "int8 1%% kept of 100000: index32, %llu bytes",
+	    (unsigned long long)e.bytes);
+	/* ... but not where the fill is not 0 */
+	wh_enc_choose(100000, 1000, 8, 2, 0, 1, &e);
+	ok(e.enc == WH_ENC_BITMASK && e.bytes == 12500 + 1001 + 16,
+	    "no index form when the fill is not 0: bitmask");
+	/* a saving smaller than the framing keeps the tensor dense */
+	wh_enc_choose(400, 390, 32, 2, 1, 1, &e);
+	ok(e.enc == WH_ENC_DENSE && e.bytes == 1600, "97%% kept: dense");
+	ok(wh_code_bits(3, 1) == 4 && wh_code_bits(5, 1) == 8 &&
+	    wh_code_bits(4, 0) == 8, "codes of 2-4 bits stored as int4, 5-8 "
+	    "(or without int4) as int8");
+
+	/* from a factor: asymmetric codes per tensor fill with the zero
+	 * point, per channel with 0 */
+	memset(&f, 0, sizeof f);
+	f.rows = 2;
+	f.cols = 32;
+	f.qtype = WH_Q_INT;
+	f.q.bits = 8;
+	f.q.symmetric = 0;
+	f.q.q = q;
+	f.q.zero = zero;
+	f.q.scale = scale;
+	f.q.nscale = 1;
+	for (k = 0; k < 64; k++)
+		q[k] = k % 4 == 0 ? 200 : 7;
+	wh_factor_enc(&f, 2, 1, 1, &e);
+	ok(e.fill == 7 && e.nnz == 16 && e.stored_bits == 8,
+	    "asymmetric per tensor: the zero point is the fill, 16 of 64 kept");
+	f.q.nscale = 2;
+	wh_factor_enc(&f, 2, 1, 1, &e);
+	ok(e.fill == 0 && e.nnz == 64, "asymmetric per channel: fill 0, all "
+	    "64 kept");
 }
 
 static void
@@ -702,6 +766,7 @@ main(void)
 	test_cache();
 	test_variants();
 	test_cost();
+	test_enc();
 	test_act();
 	return tap_done();
 }

@@ -2,6 +2,7 @@
  * with exactly the predictions of the compressed state; safetensors hold
  * the codes that dequantize to the evaluated weights; sparse initializers
  * load, and bad ones fail cleanly */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +41,7 @@ static const struct wh_eval_opts eval_opts = { 0, 2, 0 };
 enum plan {
 	P_PRUNE50, P_PRUNE90, P_INT8_TENSOR, P_INT4_CHANNEL, P_UINT8_ASYM,
 	P_LOWRANK, P_SPATIAL, P_FP16, P_BF16, P_ACT8, P_COMBINED, P_SPARSE_CODES,
-	NPLANS
+	P_NM, P_ASYM_SPARSE, P_LOWRANK_SPARSE, NPLANS
 };
 
 static const struct {
@@ -53,6 +54,7 @@ static const struct {
 	{ "uint8-asym", 1, 0 }, { "lowrank-8", 1, 0 },
 	{ "spatial", 0, 0 }, { "fp16", 1, 0 }, { "bf16", 1, 0 },
 	{ "act8", 0, 0 }, { "combined", 1, 1 }, { "sparse-codes", 1, 1 },
+	{ "nm-2-4", 1, 1 }, { "asym-sparse", 1, 1 }, { "lowrank-sparse", 1, 0 },
 };
 
 static int
@@ -161,6 +163,22 @@ plan_cfg(int p, int i, const struct wh_layer *l, struct wh_layer_cfg *c)
 		else
 			c->qtype = i % 4 == 2 ? WH_Q_FP16 : WH_Q_BF16;
 		break;
+	case P_NM:
+		c->nm_n = 2;
+		c->nm_m = 4;
+		if (i % 2)
+			set_int(c, 4, 1, 1);
+		break;
+	case P_ASYM_SPARSE:
+		set_prune(c, 0.7f);
+		set_int(c, i % 2 ? 4 : 8, 0, i % 2);
+		break;
+	case P_LOWRANK_SPARSE:
+		set_rank(c, l, 8, 0);
+		set_prune(c, 0.5f);
+		if (i % 2)
+			c->qtype = WH_Q_BF16;
+		break;
 	}
 }
 
@@ -224,6 +242,82 @@ count_init_type(const struct wh_model *m, int dt)
 		n += g->initializer[i]->data_type == dt;
 	for (i = 0; i < g->n_sparse_initializer; i++)
 		n += g->sparse_initializer[i]->values->data_type == dt;
+	return n;
+}
+
+/* name is the output of an Identity that reads an expanded bitmask. */
+static int
+expanded(const struct wh_model *m, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < m->nnodes; i++)
+		if (strcmp(m->nodes[i].op, "Identity") == 0 &&
+		    strcmp(m->nodes[i].outputs[0], name) == 0 &&
+		    strstr(m->nodes[i].inputs[0], "/expanded") != NULL &&
+		    wh_model_init(m, m->nodes[i].inputs[0]) != NULL)
+			return 1;
+	return 0;
+}
+
+/* Nodes of an operator in the file as written (before the loader turns
+ * ExpandBitmask into Identity). */
+static int
+count_proto_op(const struct wh_model *m, const char *op)
+{
+	const Onnx__GraphProto *g = ((const Onnx__ModelProto *)m->proto)->graph;
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < g->n_node; i++)
+		n += strcmp(g->node[i]->op_type, op) == 0;
+	return n;
+}
+
+/* Bytes of data of a tensor in the file: its elements at their widths. */
+static size_t
+tensor_data(const Onnx__TensorProto *t)
+{
+	size_t n = 1, k;
+	int bits;
+
+	for (k = 0; k < t->n_dims; k++)
+		n *= (size_t)t->dims[k];
+	switch (t->data_type) {
+	case ONNX__TENSOR_PROTO__DATA_TYPE__INT4:
+	case ONNX__TENSOR_PROTO__DATA_TYPE__UINT4:
+		return (n + 1) / 2;
+	case ONNX__TENSOR_PROTO__DATA_TYPE__INT8:
+	case ONNX__TENSOR_PROTO__DATA_TYPE__UINT8:
+		bits = 8;
+		break;
+	case ONNX__TENSOR_PROTO__DATA_TYPE__INT16:
+	case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT16:
+	case ONNX__TENSOR_PROTO__DATA_TYPE__BFLOAT16:
+		bits = 16;
+		break;
+	case ONNX__TENSOR_PROTO__DATA_TYPE__INT64:
+	case ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE:
+		bits = 64;
+		break;
+	default:
+		bits = 32;
+	}
+	return n * (size_t)(bits / 8);
+}
+
+/* The data of every initializer of the file, dense and sparse. */
+static size_t
+file_data(const struct wh_model *m)
+{
+	const Onnx__GraphProto *g = ((const Onnx__ModelProto *)m->proto)->graph;
+	size_t i, n = 0;
+
+	for (i = 0; i < g->n_initializer; i++)
+		n += tensor_data(g->initializer[i]);
+	for (i = 0; i < g->n_sparse_initializer; i++)
+		n += tensor_data(g->sparse_initializer[i]->values) +
+		    tensor_data(g->sparse_initializer[i]->indices);
 	return n;
 }
 
@@ -350,7 +444,8 @@ dtype_size(const char *dt)
 {
 	if (strcmp(dt, "F32") == 0 || strcmp(dt, "I32") == 0)
 		return 4;
-	if (strcmp(dt, "F16") == 0 || strcmp(dt, "BF16") == 0)
+	if (strcmp(dt, "F16") == 0 || strcmp(dt, "BF16") == 0 ||
+	    strcmp(dt, "I16") == 0)
 		return 2;
 	if (strcmp(dt, "I8") == 0 || strcmp(dt, "U8") == 0)
 		return 1;
@@ -492,17 +587,18 @@ st_check_factor(const struct st *st, const char *base,
 }
 
 static void
-check_safetensors(struct setup *s, struct wh_state *st, const char *plan,
-    const char *path)
+check_safetensors_copy(struct setup *s, struct wh_state *st,
+    const char *plan, const char *path)
 {
+	static const struct wh_export_opts xo = { 0, 1 };
 	const struct wh_compressed *const *res = wh_state_results(st);
 	char what[128], name[512], *err = NULL;
 	struct st f;
 	int i, names = 1, deq = 1, unc = 1;
 
-	snprintf(what, sizeof what, "%s %s", s->name, plan);
-	if (!ok(wh_export_safetensors(s->m, s->g, res, path, &err) == 0,
-	    "%s: safetensors export", what)) {
+	snprintf(what, sizeof what, "%s %s --float-copy", s->name, plan);
+	if (!ok(wh_export_safetensors_opts(s->m, s->g, res, &xo, path,
+	    &err) == 0, "%s: safetensors export", what)) {
 		tap_diag("%s", err);
 		free(err);
 		return;
@@ -532,7 +628,7 @@ check_safetensors(struct setup *s, struct wh_state *st, const char *plan,
 			    4 * cnt) == 0;
 			continue;
 		}
-		pruned = c->cfg.prune_mode != WH_PRUNE_NONE;
+		pruned = c->cfg.prune_mode != WH_PRUNE_NONE || c->cfg.nm_n != 0;
 		snprintf(name, sizeof name, "%s.rank", W);
 		names &= st_meta(&f, name) != NULL &&
 		    atoi(st_meta(&f, name)) == c->rank;
@@ -565,6 +661,211 @@ check_safetensors(struct setup *s, struct wh_state *st, const char *plan,
 	ok(deq, "%s: safetensors codes dequantize to the evaluated weights "
 	    "exactly, masks mark the non-zeros", what);
 	ok(unc, "%s: uncompressed weights stored as in the model", what);
+	st_free(&f);
+}
+
+/*
+ * The dense patterns of tensor vname of n elements in the compact form:
+ * as they are, or the stored ones spread by base.mask or base.indices over
+ * fill.  NULL when malformed.
+ */
+static uint32_t *
+st_dense(const struct st *st, const char *vname, const char *base, size_t n,
+    uint32_t fill, int *sparse)
+{
+	char name[600];
+	const char *dt, *bits, *idt;
+	const unsigned char *v, *mk, *ix;
+	size_t cnt, bytes, mbytes, ibytes, es, k, j = 0, nv;
+	uint32_t *out, x;
+	int four, b;
+
+	snprintf(name, sizeof name, "%s.bits", vname);
+	bits = st_meta(st, name);
+	four = bits != NULL && strcmp(bits, "4") == 0;
+	if ((v = st_get(st, vname, &dt, &cnt, &bytes)) == NULL)
+		return NULL;
+	es = dtype_size(dt);
+	nv = four ? 2 * bytes : bytes / es;
+	snprintf(name, sizeof name, "%s.mask", base);
+	mk = st_get(st, name, &dt, &cnt, &mbytes);
+	snprintf(name, sizeof name, "%s.indices", base);
+	ix = st_get(st, name, &idt, &cnt, &ibytes);
+	*sparse = mk != NULL || ix != NULL;
+	out = calloc(n ? n : 1, sizeof *out);
+	for (k = 0; k < n; k++)
+		out[k] = fill;
+	for (k = 0; k < n; k++) {
+		size_t pos = k;
+
+		if (mk != NULL) {
+			if (mbytes != (n + 7) / 8)
+				goto bad;
+			if (!(mk[k / 8] >> (k % 8) & 1))
+				continue;
+		} else if (ix != NULL) {
+			size_t isz = dtype_size(idt);
+
+			if (j >= ibytes / isz)
+				break;
+			pos = 0;
+			for (b = 0; b < (int)isz; b++)
+				pos |= (size_t)ix[j * isz + (size_t)b] << (8 * b);
+			if (pos >= n)
+				goto bad;
+		}
+		if (j >= nv)
+			goto bad;
+		if (four)
+			x = (v[j / 2] >> (j % 2 ? 4 : 0)) & 0xf;
+		else
+			for (x = 0, b = 0; b < (int)es; b++)
+				x |= (uint32_t)v[j * es + (size_t)b] << (8 * b);
+		out[pos] = x;
+		j++;
+	}
+	/* every stored element used (a 4-bit tensor may end in a pad nibble) */
+	if (j != nv && !(four && j + 1 == nv))
+		goto bad;
+	return out;
+bad:
+	free(out);
+	return NULL;
+}
+
+/* The compact form of factor fc under base (weights in the order perm,
+ * NULL: their own) holds exactly what whittle evaluates. */
+static int
+st_check_compact(const struct st *st, const char *base,
+    const struct wh_cfactor *fc, const size_t *perm, int *sparse)
+{
+	size_t n = (size_t)(fc->rows * fc->cols), k, cnt, bytes;
+	char name[600];
+	const char *dt;
+	const unsigned char *sc, *zp = NULL;
+	uint32_t *d, fill = 0;
+	int good = 1;
+
+	if (fc->qtype != WH_Q_INT) {
+		if ((d = st_dense(st, base, base, n, 0, sparse)) == NULL)
+			return 0;
+		for (k = 0; k < n; k++) {
+			size_t s = perm ? perm[k] : k;
+			uint32_t want;
+
+			if (fc->qtype == WH_Q_NONE)
+				memcpy(&want, &fc->w[s], sizeof want);
+			else
+				want = fc->h[s];
+			good &= d[k] == want;
+		}
+		free(d);
+		return good;
+	}
+	/* codes: no float copy beside them */
+	good &= st_get(st, base, &dt, &cnt, &bytes) == NULL;
+	snprintf(name, sizeof name, "%s.scale", base);
+	sc = st_get(st, name, &dt, &cnt, &bytes);
+	if (sc == NULL || bytes != 4 * (size_t)fc->q.nscale)
+		return 0;
+	if (!fc->q.symmetric) {
+		snprintf(name, sizeof name, "%s.zero_point", base);
+		zp = st_get(st, name, &dt, &cnt, &bytes);
+		if (zp == NULL || bytes != 4 * (size_t)fc->q.nscale)
+			return 0;
+		if (fc->q.nscale == 1)
+			fill = (uint32_t)(zp[0] | zp[1] << 8 | zp[2] << 16 |
+			    (uint32_t)zp[3] << 24);
+	}
+	snprintf(name, sizeof name, "%s.q", base);
+	if ((d = st_dense(st, name, base, n, fill, sparse)) == NULL)
+		return 0;
+	for (k = 0; k < n && good; k++) {
+		size_t row = fc->q.nscale > 1 ? k / (size_t)fc->cols : 0;
+		int v = (int)d[k], z = 0;
+		float w;
+
+		if (zp != NULL)
+			z = (int)(zp[4 * row] | zp[4 * row + 1] << 8);
+		if (fc->q.symmetric)
+			v = fc->q.bits <= 4 ? (v >= 8 ? v - 16 : v) :
+			    (int8_t)(uint8_t)v;
+		w = (float)(v - z) * get_f32(sc + 4 * row);
+		good &= memcmp(&w, &fc->w[k], sizeof w) == 0;
+	}
+	free(d);
+	return good;
+}
+
+/*
+ * The default safetensors form: per factor the codes with their scales, or
+ * the values, in the ONNX export's encoding, and no float copy; the data
+ * is the size whittle reports, but for the activation constants.
+ */
+static void
+check_safetensors(struct setup *s, struct wh_state *st, const char *plan,
+    const char *path)
+{
+	const struct wh_compressed *const *res = wh_state_results(st);
+	char what[128], name[512], *err = NULL;
+	struct wh_totals t;
+	struct st f;
+	int i, good = 1, nsp = 0, nact = 0;
+	long data;
+
+	snprintf(what, sizeof what, "%s %s", s->name, plan);
+	if (!ok(wh_export_safetensors(s->m, s->g, res, path, &err) == 0,
+	    "%s: safetensors export", what)) {
+		tap_diag("%s", err);
+		free(err);
+		return;
+	}
+	if (!ok(st_load(&f, path) == 0, "%s: safetensors header parses",
+	    what)) {
+		st_free(&f);
+		return;
+	}
+	st_check_layout(&f, what);
+	for (i = 0; i < wh_graph_nlayers(s->g); i++) {
+		const struct wh_layer *l = wh_graph_layer(s->g, i);
+		const struct wh_compressed *c = res[i];
+		size_t *perm = NULL;
+		int64_t a, b;
+		int k, sp;
+
+		if (c == NULL)
+			continue;
+		nact += c->lw.act_bits != 0;
+		if (c->rank == 0 && l->kind == WH_LAYER_MATMUL) {
+			/* (in, out): element (b, a) is w[a][b] */
+			perm = malloc((size_t)(l->in * l->out) * sizeof *perm);
+			for (b = 0; b < l->in; b++)
+				for (a = 0; a < l->out; a++)
+					perm[b * l->out + a] = (size_t)(a * l->in + b);
+		}
+		for (k = 0; k < c->nfactors; k++) {
+			if (c->nfactors == 1)
+				snprintf(name, sizeof name, "%s", l->weight_name);
+			else
+				snprintf(name, sizeof name, "%s.%s",
+				    l->weight_name, k ? "vt" : "u");
+			good &= st_check_compact(&f, name, &c->f[k],
+			    c->f[k].qtype == WH_Q_INT ? NULL : perm, &sp);
+			nsp += sp;
+		}
+		free(perm);
+	}
+	ok(good, "%s: safetensors codes and values, spread by their masks and "
+	    "indices, are the evaluated weights exactly; no float copy of codes",
+	    what);
+	wh_state_totals(st, &t);
+	data = (long)(f.len - f.data);
+	tap_diag("%s: safetensors data %ld bytes, whittle reports %llu, %d "
+	    "sparse tensors", what, data, (unsigned long long)t.bytes, nsp);
+	ok(data <= (long)t.bytes + 16 * nact && data + 64 * (long)
+	    wh_graph_nlayers(s->g) >= (long)t.bytes, "%s: the safetensors data "
+	    "(%ld bytes) is the size whittle reports (%llu)", what, data,
+	    (unsigned long long)t.bytes);
 	st_free(&f);
 }
 
@@ -607,9 +908,10 @@ test_plan(struct setup *s, int p)
 	char path[512], what[128], *err = NULL;
 	const char *plan = plans[p].name;
 	int i, nl2 = 0, nl = wh_graph_nlayers(s->g), want_layers = nl, nact = 0;
-	int nint = 0, nhalf = 0, gone = 1;
+	int nint = 0, nhalf = 0, gone = 1, nbm, nbig;
+	struct wh_totals tot;
 	size_t k, diff = 0;
-	long size;
+	long size, slack;
 
 	snprintf(what, sizeof what, "%s %s", s->name, plan);
 	snprintf(path, sizeof path, "%s/%s-%s.onnx", tmpdir, s->name, plan);
@@ -676,15 +978,17 @@ test_plan(struct setup *s, int p)
 	ok(nl2 == want_layers, "%s: %d layers after export (%d before, low "
 	    "rank ones split in two)", what, nl2, nl);
 	ok(gone, "%s: replaced float weights are gone from the file", what);
-	ok(count_op(m2, "QuantizeLinear") == nact, "%s: %d QuantizeLinear "
-	    "nodes for %d layers with activation quantization", what,
-	    count_op(m2, "QuantizeLinear"), nact);
-	ok(count_op(m2, "DequantizeLinear") == nact, "%s: DequantizeLinear "
-	    "only on activations, never on weights", what);
-	ok(count_op(m2, "Mul") - count_op(s->m, "Mul") == nint &&
+	ok(count_op(m2, "QuantizeLinear") == 0 &&
+	    count_op(m2, "DequantizeLinear") == 0, "%s: no QuantizeLinear or "
+	    "DequantizeLinear, which runtimes fuse into integer kernels", what);
+	ok(count_op(m2, "Div") - count_op(s->m, "Div") == nact &&
+	    count_op(m2, "Clip") - count_op(s->m, "Clip") == nact,
+	    "%s: a Div and a Clip for each of %d layers with activation "
+	    "quantization", what, nact);
+	ok(count_op(m2, "Mul") - count_op(s->m, "Mul") == nint + nact &&
 	    count_op(m2, "Cast") - count_op(s->m, "Cast") == nint + nhalf,
-	    "%s: a Cast and a Mul per integer factor, a Cast per 16-bit one",
-	    what);
+	    "%s: a Cast and a Mul per integer factor, a Cast per 16-bit one, "
+	    "a Mul per quantized activation", what);
 	if (p == P_INT8_TENSOR)
 		ok(count_init_type(m2, ONNX__TENSOR_PROTO__DATA_TYPE__INT8) ==
 		    nl, "%s: int8 codes", what);
@@ -701,28 +1005,45 @@ test_plan(struct setup *s, int p)
 	if (p == P_BF16)
 		ok(count_init_type(m2, ONNX__TENSOR_PROTO__DATA_TYPE__BFLOAT16) ==
 		    nl, "%s: bfloat16 weights", what);
-	if (p == P_PRUNE90)
-		ok(nsparse(m2) == nl, "%s: all %d weights stored sparse", what,
-		    nsparse(m2));
-	if (p == P_SPARSE_CODES)
-		ok(nsparse(m2) == nl - (nl + 3) / 4 && count_init_type(m2,
-		    ONNX__TENSOR_PROTO__DATA_TYPE__INT4) == (nl + 3) / 4,
-		    "%s: int8, float16 and bfloat16 weights stored sparse "
-		    "(%d), the 4-bit ones dense", what, nsparse(m2));
+	nbm = count_proto_op(m2, "ExpandBitmask");
+	for (i = nbig = 0; i < nl; i++)
+		nbig += wh_graph_layer(s->g, i)->out *
+		    wh_graph_layer(s->g, i)->in >= 1024;
+	if (p == P_PRUNE90 || p == P_SPARSE_CODES)
+		ok(nsparse(m2) + nbm >= nbig, "%s: the %d weights of 1024 and "
+		    "more stored sparse (%d sparse initializers, %d bitmasks)",
+		    what, nbig, nsparse(m2), nbm);
 	if (p == P_PRUNE50 && strcmp(s->name, "fashion-cnn") == 0)
-		ok(nsparse(m2) == nl - 1 && wh_model_init(m2,
-		    wh_graph_layer(s->g, 2)->weight_name) != NULL,
-		    "%s: half-zero weights of up to 32768 stored sparse (int16 "
-		    "indices), the (128, 1568) one dense (int32 indices would "
-		    "not save)", what);
+		ok(nbm == nbig, "%s: half-zero float "
+		    "weights of 1024 and more stored as bitmasks (%d of %d), "
+		    "smaller than int16 or int32 indices", what, nbm, nbig);
 	if (plans[p].int4)
 		ok(m2->opset == 21 && m2->ir_version >= 10, "%s: opset %lld, IR "
 		    "%lld (21 and 10 for 4-bit codes)", what,
 		    (long long)m2->opset, (long long)m2->ir_version);
 	else
 		ok(m2->opset == s->m->opset && m2->ir_version ==
-		    s->m->ir_version, "%s: opset %lld and IR %lld kept", what,
-		    (long long)m2->opset, (long long)m2->ir_version);
+		    (nbm && s->m->ir_version < 8 ? 8 : s->m->ir_version),
+		    "%s: opset %lld kept, IR %lld (8 for the function that "
+		    "expands bitmasks)", what, (long long)m2->opset,
+		    (long long)m2->ir_version);
+	/* the data the file gained or lost is what whittle counted, but for
+	 * 16 bytes of constants per quantized activation (scale, bounds,
+	 * rounding) */
+	wh_state_totals(st, &tot);
+	ok((long)file_data(m2) - (long)file_data(s->m) == (long)tot.bytes -
+	    (long)tot.orig_bytes + 16 * nact, "%s: the data in the file changed "
+	    "by %+ld bytes, whittle counts %+ld (and %d quantized activations)",
+	    what, (long)file_data(m2) - (long)file_data(s->m),
+	    (long)tot.bytes - (long)tot.orig_bytes, nact);
+	slack = size / 20 > 6144 ? size / 20 : 6144;
+	tap_diag("%s: whittle reports %llu bytes, the file has %ld (%+ld)",
+	    what, (unsigned long long)tot.bytes, size, size - (long)tot.bytes);
+	if (strncmp(s->name, "fashion-", 8) == 0)
+		ok(size >= (long)tot.bytes && size - (long)tot.bytes <= slack,
+		    "%s: the file (%ld bytes) is the size whittle reports "
+		    "(%llu), within its framing (5%% or 6 KiB)", what, size,
+		    (unsigned long long)tot.bytes);
 	ok(wh_model_meta(m2, "whittle.compressed") != NULL &&
 	    wh_model_meta(m2, "whittle.dataset") != NULL,
 	    "%s: metadata kept, whittle.compressed added", what);
@@ -730,6 +1051,9 @@ test_plan(struct setup *s, int p)
 	snprintf(path, sizeof path, "%s/%s-%s.safetensors", tmpdir, s->name,
 	    plan);
 	check_safetensors(s, st, plan, path);
+	snprintf(path, sizeof path, "%s/%s-%s-copy.safetensors", tmpdir,
+	    s->name, plan);
+	check_safetensors_copy(s, st, plan, path);
 out:
 	wh_model_free(m2);
 	wh_state_free(st);
@@ -802,7 +1126,8 @@ test_qdq(struct setup *s, int p)
 		const struct wh_tensor *sc;
 
 		if (strcmp(n->op, "DequantizeLinear") != 0 || n->ninputs != 3 ||
-		    wh_model_init(m2, n->inputs[0]) == NULL)
+		    (wh_model_init(m2, n->inputs[0]) == NULL &&
+		    !expanded(m2, n->inputs[0])))
 			continue;
 		wdq++;
 		sc = wh_model_init(m2, n->inputs[1]);
@@ -814,6 +1139,8 @@ test_qdq(struct setup *s, int p)
 	ok(nint > 0 && wdq == nint && count_op(m2, "DequantizeLinear") ==
 	    nint + nact, "%s: a DequantizeLinear per integer factor (%d of "
 	    "%d), one per quantized activation", what, wdq, nint);
+	ok(count_op(m2, "QuantizeLinear") == nact, "%s: a QuantizeLinear per "
+	    "quantized activation (%d)", what, nact);
 	ok(zp == nint && axes == nchan, "%s: zero points given, per-channel "
 	    "scales on the output axis (%d of %d)", what, axes, nchan);
 	ok(count_op(m2, "Mul") == count_op(s->m, "Mul") &&
@@ -823,10 +1150,14 @@ test_qdq(struct setup *s, int p)
 	if (p == P_INT8_TENSOR)
 		ok(count_init_type(m2, ONNX__TENSOR_PROTO__DATA_TYPE__INT8) ==
 		    2 * nl, "%s: int8 codes and zero points", what);
-	if (p == P_INT4_CHANNEL)
+	if (p == P_INT4_CHANNEL) {
+		int nbm = count_proto_op(m2, "ExpandBitmask");
+
 		ok(count_init_type(m2, ONNX__TENSOR_PROTO__DATA_TYPE__INT4) ==
-		    2 * nl && m2->opset == 21, "%s: int4 codes and zero "
-		    "points at opset 21", what);
+		    2 * nl - nbm && m2->opset == 21, "%s: int4 codes and zero "
+		    "points at opset 21 (zero points of int8 for the %d codes "
+		    "a bitmask expands to int8)", what, nbm);
+	}
 out:
 	wh_model_free(m2);
 	wh_state_free(st);
@@ -877,8 +1208,11 @@ test_reexport(struct setup *s, const char *base)
 			diff += pa[k] != pb[k];
 		ok(diff == 0, "%s: predicts as its state (%zu differ)", what,
 		    diff);
-		ok(count_op(m3, "Mul") == count_op(s->m, "Mul") &&
-		    count_op(m3, "Sub") == count_op(s->m, "Sub") &&
+		/* the activations' Div, Clip, Add, Sub, Mul stay */
+		int nact = count_op(s2.m, "Div") - count_op(s->m, "Div");
+
+		ok(count_op(m3, "Mul") == count_op(s->m, "Mul") + nact &&
+		    count_op(m3, "Sub") == count_op(s->m, "Sub") + nact &&
 		    count_op(m3, "Cast") == count_op(s->m, "Cast") + nl3 &&
 		    count_init_type(m3, ONNX__TENSOR_PROTO__DATA_TYPE__INT8) +
 		    count_init_type(m3, ONNX__TENSOR_PROTO__DATA_TYPE__INT4) +
@@ -888,7 +1222,8 @@ test_reexport(struct setup *s, const char *base)
 		for (i = 0; i < wh_graph_nlayers(s2.g); i++) {
 			snprintf(name, sizeof name, "%.500s.fp16",
 			    wh_graph_layer(s2.g, i)->weight_name);
-			named &= wh_model_init(m3, name) != NULL;
+			named &= wh_model_init(m3, name) != NULL ||
+			    expanded(m3, name);
 		}
 		ok(named, "%s: each weight W is stored as W.fp16", what);
 	}
@@ -898,9 +1233,11 @@ test_reexport(struct setup *s, const char *base)
 	    &err) == 0, "%s: safetensors export", what)) {
 		struct st f;
 		cJSON *t;
-		int stale = 0, want = 1 + count_op(s2.m, "QuantizeLinear");
+		int stale = 0, want = 1 + 4 * (count_op(s2.m, "Div") -
+		    count_op(s->m, "Div"));
 
-		/* the metadata, weights, biases and activation scales */
+		/* the metadata, weights, biases and the activations' scale,
+		 * bounds and rounding constant */
 		for (i = 0; i < wh_graph_nlayers(s2.g); i++)
 			want += 1 + (wh_graph_layer(s2.g, i)->bias_name != NULL);
 		if (st_load(&f, p2) == 0) {
@@ -910,10 +1247,14 @@ test_reexport(struct setup *s, const char *base)
 				stale += len > 6 && (strcmp(t->string + len - 6,
 				    ".scale") == 0 || strcmp(t->string + len - 2,
 				    ".q") == 0);
+				/* a sparse weight's positions */
+				want += len > 5 && (strcmp(t->string + len - 5,
+				    ".mask") == 0 || (len > 8 && strcmp(t->string +
+				    len - 8, ".indices") == 0));
 			}
 			ok(stale == 0 && cJSON_GetArraySize(f.h) == want,
 			    "%s: safetensors holds the weights, biases and "
-			    "activation scales (%d entries), not the earlier "
+			    "activation constants (%d entries), not the earlier "
 			    "export's codes and weight scales", what, want);
 		} else
 			ok(0, "%s: safetensors parses", what);
@@ -1161,6 +1502,107 @@ test_sparse_loader(void)
 	}
 }
 
+/*
+ * A file whose ExpandBitmask does not add up fails to load with one message
+ * naming the file and the node: values one short, a mask of another type,
+ * a mask that is not an initializer.
+ */
+static void
+test_bitmask_bad(const char *path)
+{
+	static const char *const what[] = {
+		"values one short", "mask of int8", "mask not an initializer"
+	};
+	static const char *const want[] = {
+		"values for a mask of", "1-D uint8 mask", "not an initializer"
+	};
+	struct wh_model *m, *m2;
+	Onnx__ModelProto *mp;
+	Onnx__GraphProto *g;
+	Onnx__NodeProto *bn = NULL;
+	unsigned char *buf;
+	size_t len, i, k;
+	char *err = NULL, *keep;
+	int c;
+
+	if ((m = wh_model_load(path, &err)) == NULL) {
+		ok(0, "%s loads: %s", path, err);
+		free(err);
+		return;
+	}
+	mp = (Onnx__ModelProto *)m->proto;
+	g = mp->graph;
+	for (i = 0; i < g->n_node && bn == NULL; i++)
+		if (strcmp(g->node[i]->op_type, "ExpandBitmask") == 0)
+			bn = g->node[i];
+	if (!ok(bn != NULL, "the pruned export has an ExpandBitmask node")) {
+		wh_model_free(m);
+		return;
+	}
+	for (c = 0; c < 3; c++) {
+		Onnx__TensorProto *t = NULL;
+
+		for (k = 0; k < g->n_initializer; k++)
+			if (strcmp(g->initializer[k]->name,
+			    bn->input[c == 0 ? 1 : 0]) == 0)
+				t = g->initializer[k];
+		if (t == NULL)
+			break;
+		keep = bn->input[0];
+		if (c == 0) {
+			t->dims[0]--;
+			t->raw_data.len = tensor_data(t);
+		} else if (c == 1)
+			t->data_type = ONNX__TENSOR_PROTO__DATA_TYPE__INT8;
+		else
+			bn->input[0] = "x_missing";
+		len = onnx__model_proto__get_packed_size(mp);
+		buf = malloc(len);
+		onnx__model_proto__pack(mp, buf);
+		err = NULL;
+		m2 = wh_model_parse("bitmask.onnx", buf, len, &err);
+		ok(m2 == NULL && err != NULL && strstr(err, "bitmask.onnx: ") ==
+		    err && strstr(err, "ExpandBitmask") != NULL && strstr(err,
+		    want[c]) != NULL, "ExpandBitmask with %s fails naming it: %s",
+		    what[c], err ? err : "(loaded)");
+		wh_model_free(m2);
+		free(err);
+		free(buf);
+		/* undo */
+		if (c == 0) {
+			t->dims[0]++;
+			t->raw_data.len = tensor_data(t);
+		} else if (c == 1)
+			t->data_type = ONNX__TENSOR_PROTO__DATA_TYPE__UINT8;
+		else
+			bn->input[0] = keep;
+	}
+	wh_model_free(m);
+}
+
+/*
+ * The rounding that exported activation quantization uses in place of a
+ * Round operator: (y + 1.5 * 2^23) - 1.5 * 2^23 in float is rint(y), half
+ * to even, for every y in the clipped range [-255, 255], ties included.
+ */
+static void
+test_rint_magic(void)
+{
+	volatile float magic = 12582912.0f, y, r;
+	int k, bad = 0;
+
+	for (k = -255 * 64; k <= 255 * 64; k++) {
+		y = (float)k / 64;
+		r = (y + magic) - magic;
+		bad += r != nearbyintf(y);
+	}
+	y = nextafterf(0.5f, 0);
+	r = (y + magic) - magic;
+	bad += r != 0;
+	ok(bad == 0, "activation rounding by 1.5 * 2^23 is rint on [-255, 255] "
+	    "(%d of %d differ)", bad, 2 * 255 * 64 + 2);
+}
+
 int
 main(void)
 {
@@ -1176,6 +1618,7 @@ main(void)
 	int p;
 
 	test_sparse_loader();
+	test_rint_magic();
 	if (!fx_have_fashion(&images, &labels)) {
 		tap_skip("Fashion-MNIST is not installed (Debian's "
 		    "dataset-fashion-mnist): exports not evaluated");
@@ -1192,6 +1635,9 @@ main(void)
 			test_plan(&s, p);
 		test_reexport(&s, "combined");
 		test_reexport(&s, "pruned-90");
+		snprintf(cmd, sizeof cmd, "%s/fashion-cnn-pruned-50.onnx",
+		    tmpdir);
+		test_bitmask_bad(cmd);
 		test_old_opset(&s);
 		test_qdq(&s, P_INT8_TENSOR);
 		test_qdq(&s, P_INT4_CHANNEL);
