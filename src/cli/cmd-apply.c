@@ -36,14 +36,6 @@ usage(FILE *f)
 	    "  -h, --help          show this help\n");
 }
 
-static int
-ends_with(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), k = strlen(suffix);
-
-	return n >= k && strcmp(s + n - k, suffix) == 0;
-}
-
 int
 cmd_apply(int argc, char **argv)
 {
@@ -95,10 +87,12 @@ cmd_apply(int argc, char **argv)
 		return r;
 	if (plan == NULL || out == NULL)
 		return cli_usage_error("apply", "--plan and -o are required");
-	safet = ends_with(out, ".safetensors");
-	if (!safet && !ends_with(out, ".onnx"))
-		return cli_usage_error("apply", "-o '%s' must end in .onnx or "
-		    ".safetensors", out);
+	if ((safet = wh_export_format(out, &err)) < 0) {
+		r = cli_usage_error("apply", "-o %s", err);
+		free(err);
+		return r;
+	}
+	safet = safet == WH_EXPORT_SAFETENSORS;
 	if ((r = cli_load_model(&s, model, &o)) != 0)
 		goto out;
 	/* data only calibrates activation ranges: use it when it is there */

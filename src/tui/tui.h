@@ -9,6 +9,7 @@
 
 #include "calc.h"
 #include "edit.h"
+#include "line.h"
 #include "undo.h"
 #include "worker.h"
 #include "whittle/compress.h"
@@ -78,9 +79,7 @@ struct tui_prompt {
 	int kind;			/* TUI_P_*, NONE when closed */
 	int col;			/* TUI_P_VALUE: the column */
 	char label[160];
-	char buf[512];			/* UTF-8 text */
-	int len;			/* bytes in buf */
-	int cur;			/* cursor, a byte offset */
+	struct tui_line line;		/* the text, offered value selected */
 };
 
 struct tui {

@@ -10,6 +10,7 @@
 #include "crt.h"
 #include "keys.h"
 #include "tui.h"
+#include "whittle/export.h"
 #include "whittle/plan.h"
 #include "whittle/stats.h"
 #include "whittle/util.h"
@@ -499,9 +500,9 @@ tui_prompt_submit(struct tui *t)
 {
 	struct tui_prompt *pr = &t->prompt;
 	int kind = pr->kind;
-	char text[sizeof pr->buf];
+	char text[sizeof pr->line.buf], *err = NULL;
 
-	memcpy(text, pr->buf, sizeof text);
+	memcpy(text, pr->line.buf, sizeof text);
 	pr->kind = TUI_P_NONE;
 	t->msg[0] = '\0';
 	if (kind == TUI_P_VALUE) {
@@ -539,6 +540,12 @@ tui_prompt_submit(struct tui *t)
 		open_plan(t, text);
 		break;
 	case TUI_P_EXPORT:
+		/* the names 'whittle apply -o' takes, and nothing else */
+		if (wh_export_format(text, &err) < 0) {
+			tui_message(t, 1, "not exported: %s", err);
+			free(err);
+			break;
+		}
 		tui_worker_export(t->w, t->cfg, text);
 		t->exporting = 1;
 		tui_message(t, 0, "exporting %s%s", text, crt_sym(CRT_S_ELLIPSIS));
@@ -555,9 +562,9 @@ tui_prompt_open(struct tui *t, int kind, int col, const char *label,
 	pr->kind = kind;
 	pr->col = col;
 	snprintf(pr->label, sizeof pr->label, "%s", label);
-	snprintf(pr->buf, sizeof pr->buf, "%s", init != NULL ? init : "");
-	pr->len = (int)strlen(pr->buf);
-	pr->cur = pr->len;
+	/* the current value, selected: typing replaces it, Backspace and
+	 * the arrows edit it */
+	tui_line_set(&pr->line, init, 1);
 	t->msg[0] = '\0';
 }
 
@@ -884,7 +891,8 @@ tui_key(struct tui *t, int code)
 			break;
 		}
 		name = default_name(t->o->model_path, ".whittled.onnx");
-		tui_prompt_open(t, TUI_P_EXPORT, 0, "export ONNX to: ", name);
+		tui_prompt_open(t, TUI_P_EXPORT, 0, "export to (.onnx or "
+		    ".safetensors): ", name);
 		free(name);
 		break;
 	case TUI_A_LOG:

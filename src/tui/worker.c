@@ -455,8 +455,11 @@ eval_main(void *arg)
 
 			err = NULL;
 			if (apply(w, xcfg, gen, 0) == 0 &&
+			    (wh_export_format(xpath, NULL) ==
+			    WH_EXPORT_SAFETENSORS ? wh_export_safetensors(w->m,
+			    w->g, wh_state_results(w->s), xpath, &err) :
 			    wh_export_onnx(w->m, w->g, wh_state_results(w->s),
-			    xpath, &err) == 0) {
+			    xpath, &err)) == 0) {
 				m->ok = 1;
 				m->text = xpath;
 			} else {

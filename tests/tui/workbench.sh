@@ -39,14 +39,14 @@ acc_bits=$(grab "accuracy  [0-9.]+%")
 keys h h h Enter
 wait_for "rank of /7/Gemm"
 ok $? "Enter opens a prompt for the rank"
-keys C-u 30 Enter
+keys 30 Enter
 ALSO="up to date" wait_for "^/7/Gemm .* 30/128 "
-ok $? "typing 30 sets rank 30 of 128"
+ok $? "typing 30 sets rank 30 of 128 (it replaces the value the prompt offers)"
 acc_rank=$(grab "accuracy  [0-9.]+%")
 size_rank=$(grab "size      [0-9,]+ B")
 keys l :
 wait_for "prune of /7/Gemm"
-keys C-u "threshold 0.05" Enter
+keys "threshold 0.05" Enter
 ALSO="up to date" wait_for "^/7/Gemm .* th \.05 "
 ok $? "typing 'threshold 0.05' in the prune column sets the threshold"
 acc=$(grab "accuracy  [0-9.]+%")
@@ -61,7 +61,7 @@ ok $? "and the size ($size_rank, $size)"
 keys s
 wait_for "save the plan to: "
 ok $? "s asks where to save the plan"
-keys C-u "$TMPD/saved.json" Enter
+keys "$TMPD/saved.json" Enter
 wait_for "saved $TMPD/saved.json"
 ok $? "and saves it"
 if "$WHITTLE" eval --help 2>&1 | grep -q -- "--plan"; then
@@ -116,6 +116,42 @@ ok $? "and so do the summary, the history and the histogram"
 T resize-window -t w -x 100 -y 30
 ALSO="q quit  u undo" wait_for "^/7/Gemm .* th \.05 "
 ok $? "back at 100x30 the screen fills the width again (a longer hint bar)"
+
+# ---- the prompt: the value it offers, edited ------------------------------
+keys h Enter
+ALSO="rank of /7/Gemm" wait_for " 30$"
+ok $? "Enter offers the current rank, 30"
+keys BSpace Enter
+ALSO="up to date" wait_for "^/7/Gemm .* 3/128 "
+ok $? "Backspace edits it: 30 becomes 3"
+keys Enter Left 2 Enter
+ALSO="up to date" wait_for "^/7/Gemm .* 23/128 "
+ok $? "Left moves into it: 2 typed before the 3 gives 23"
+keys Enter End 1 Home Delete Enter
+ALSO="up to date" wait_for "^/7/Gemm .* 31/128 "
+ok $? "End, Home and Delete edit it too: 231 less its first digit is 31"
+keys Enter C-u Enter
+wait_for "no value given"
+ok $? "C-u clears the line (nothing left to take)"
+keys Enter x Escape
+wait_for "cancelled" && grep -q "^/7/Gemm .* 31/128 " "$TMPD/screen"
+ok $? "Esc cancels and the rank stays"
+keys e
+wait_for "export to \(\.onnx or \.safetensors\): .*fashion-cnn\.whittled\.onnx"
+ok $? "e offers fashion-cnn.whittled.onnx"
+keys "$TMPD/m.bin" Enter
+wait_for "not exported: '.*m\.bin' must end in \.onnx or \.safetensors"
+ok $? "a name 'whittle apply -o' refuses is refused, as apply says it"
+[ ! -e "$TMPD/m.bin" ]
+ok $? "and nothing is written"
+keys e "$TMPD/m.safetensors" Enter
+wait_for "exported .*m\.safetensors"
+ok $? "a .safetensors name exports safetensors"
+"$WHITTLE" apply --plan "$TMPD/saved.json" -o "$TMPD/m.bin" >/dev/null 2>"$TMPD/err"
+[ $? -eq 2 ] && grep -q "'.*m\.bin' must end in \.onnx or \.safetensors" "$TMPD/err"
+ok $? "whittle apply -o refuses the same name with the same words"
+head -c 9 "$TMPD/m.safetensors" | tail -c 1 | grep -q "{"
+ok $? "the file is safetensors (a JSON header after its length)"
 
 # ---- help, quit -----------------------------------------------------------
 keys "?"
