@@ -28,6 +28,16 @@ op_name(const struct wh_layer *l)
 	return "?";
 }
 
+/* Whether layer i's settings store more than its float32 weights (a
+ * rank too high to save anything, say), by the core's count. */
+static int
+larger(const struct tui *t, int i)
+{
+	const struct tui_linfo *f = tui_info(t, i);
+
+	return f != NULL && f->cost.bytes > t->L[i].orig.bytes;
+}
+
 /* The text of cell (i, c). */
 static const char *
 cell(struct tui *t, int i, int c, char *buf, size_t size)
@@ -52,8 +62,12 @@ cell(struct tui *t, int i, int c, char *buf, size_t size)
 	case C_SIZE:
 		if (pending)
 			return crt_sym(CRT_S_ELLIPSIS);
-		return wh_fmt_bytes((double)(f != NULL ? f->cost.bytes :
+		wh_fmt_bytes((double)(f != NULL ? f->cost.bytes :
 		    L->orig.bytes), buf, size);
+		/* flagged: the settings store more than the dense layer */
+		if (larger(t, i) && strlen(buf) + 1 < size)
+			strcat(buf, "!");
+		return buf;
 	}
 	return tui_col_text(&t->cfg[i], L->l, f != NULL ? f->rank : 0,
 	    c - C_RANK, buf, size);
@@ -68,8 +82,14 @@ tui_draw_table(struct tui *t, int x, int y, int w, int h)
 	const char *base = strrchr(t->o->model_path, '/');
 
 	base = base != NULL ? base + 1 : t->o->model_path;
+	for (i = 0, c = 0; i < t->n; i++)
+		c |= larger(t, i);
 	snprintf(title, sizeof title, "%s: %d layer%s%s", base, t->n,
 	    t->n == 1 ? "" : "s", dirty ? " [modified]" : "");
+	/* what a flagged size means, where it fits */
+	if (c && crt_width(title) + 30 <= w)
+		snprintf(title + strlen(title), sizeof title - strlen(title),
+		    " (size!: more than float32)");
 	crt_title(y, x, w, title, t->focus == TUI_FOCUS_TABLE);
 	if (h < 3)
 		return;
@@ -153,6 +173,8 @@ tui_draw_table(struct tui *t, int x, int y, int w, int h)
 			else if (c >= C_RANK && c <= C_ACT &&
 			    !tui_col_on(&t->cfg[i], c - C_RANK))
 				role = CRT_DIM;
+			else if (c == C_SIZE && larger(t, i))
+				role = CRT_BAD;
 			s = cell(t, i, c, buf, sizeof buf);
 			pad = right ? width[c] - crt_width(s) : 0;
 			if (pad > 0)

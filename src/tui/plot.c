@@ -789,3 +789,26 @@ wh_wilson(size_t correct, size_t n, double *lo, double *hi)
 	*lo = centre - half < 0 ? 0 : centre - half;
 	*hi = centre + half > 1 ? 1 : centre + half;
 }
+
+const char *
+wh_ratio_label(uint64_t orig, uint64_t bytes, char *buf, size_t size)
+{
+	double r;
+	int d = 2;
+	char t[32];
+
+	if (bytes == 0) {
+		snprintf(buf, size, "-");
+		return buf;
+	}
+	r = (double)orig / (double)bytes;
+	/* more digits until the text no longer claims the sizes are equal */
+	for (;;) {
+		snprintf(t, sizeof t, "%.*f", d, r);
+		if (orig == bytes || d >= 6 || fabs(strtod(t, NULL) - 1) > 0)
+			break;
+		d++;
+	}
+	snprintf(buf, size, "%sx", t);
+	return buf;
+}

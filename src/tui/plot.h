@@ -159,6 +159,15 @@ struct wh_layout {
 void wh_layout_compute(struct wh_layout *l, int cols, int rows);
 
 /*
+ * The compression ratio orig / bytes as the size line shows it: "%.2fx",
+ * with as many more digits (up to 6) as it takes not to read "1.00x" for
+ * a size that differs from orig (so a model larger than float32 reads
+ * "0.996x").  "-" when bytes is 0.  Returns buf.
+ */
+const char *wh_ratio_label(uint64_t orig, uint64_t bytes, char *buf,
+    size_t size);
+
+/*
  * Wilson 95% confidence interval (z = 1.96) of an accuracy of correct / n;
  * [0, 1] when n is 0 (correct is clamped to n).
  */

@@ -526,6 +526,17 @@ tui_prompt_submit(struct tui *t)
 		commit_layer(t, &c, tui_col_name(pr->col));
 		if (!t->msg_bad)
 			t->L[t->sel].prefs = p;
+		if (!t->msg_bad && c.lr_mode == WH_LR_RANK && c.rank >
+		    wh_lowrank_saving_rank(t->L[t->sel].l, c.spatial)) {
+			int save = wh_lowrank_saving_rank(t->L[t->sel].l,
+			    c.spatial);
+			char was[sizeof t->msg];
+
+			snprintf(was, sizeof was, "%s", t->msg);
+			tui_message(t, 1, "%s; rank %d stores more than the "
+			    "dense layer (%d is the largest that saves)", was,
+			    c.rank, save);
+		}
 		return;
 	}
 	if (text[0] == '\0') {

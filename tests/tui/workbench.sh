@@ -170,6 +170,41 @@ keys q
 wait_for "^EXITED 0"
 ok $? "a second q quits with status 0"
 
+# ---- '-' makes every column smaller, '+' less -------------------------------
+tui_start 100 30
+ALSO="up to date" wait_for "accuracy  91\.01%"
+keys j -
+ALSO="up to date" wait_for "^/3/Conv .* 26/32 "
+ok $? "the first '-' on the rank of /3/Conv gives 26/32, the first rank that stores less than the dense layer"
+grep -q "rank 26: the first that stores less" "$TMPD/screen" &&
+    ! grep -Eq "size .* 1\.00x" "$TMPD/screen"
+ok $? "it says so, and the size line does not read 1.00x"
+keys +
+ALSO="up to date" wait_for "^/3/Conv +Conv .* - +- +- +- +- +18\.1 KiB"
+ok $? "'+' above 26 switches low-rank off: no rank from 27 to 31"
+keys Enter 31 Enter
+ALSO="up to date" wait_for "^/3/Conv .* 31/32 .*KiB!"
+ok $? "a typed rank 31 shows its size flagged"
+grep -q "rank 31 stores more than the dense layer (26 is the largest" "$TMPD/screen" &&
+    grep -Eq "size .*, 0\.99[0-9]*x" "$TMPD/screen"
+ok $? "with a message, and the size line reads below 1x"
+keys x l -
+ALSO="up to date" wait_for "^/3/Conv .* sp 5% "
+ok $? "'-' on prune prunes 5%"
+keys + l -
+ALSO="up to date" wait_for "^/3/Conv .* 3:4 "
+ok $? "'+' switches it off again, '-' on N:M gives 3:4"
+keys + l - l -
+ALSO="up to date" wait_for "^/3/Conv .* fp16 +a8 "
+ok $? "'-' on bits gives fp16, '-' on act 8-bit activations"
+keys +
+ALSO="up to date" wait_for "^/3/Conv .* fp16 +- "
+ok $? "'+' on act switches it off"
+keys +
+wait_for "the activations are float32 already; '-' quantizes"
+ok $? "and '+' again says what '-' would do"
+keys q q
+
 # ---- a plan at start, Ctrl-C ----------------------------------------------
 tui_start 100 30 --plan "'$TMPD/saved.json'"
 ALSO="up to date" wait_for "^/7/Gemm .* 30/128 +th \.05 +- +int4 "

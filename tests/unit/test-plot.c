@@ -923,6 +923,26 @@ test_utf8_width(void)
 	setlocale(LC_CTYPE, "C");
 }
 
+static void
+test_ratio(void)
+{
+	char b[64];
+
+	ok(strcmp(wh_ratio_label(827688, 36744, b, sizeof b), "22.53x") == 0,
+	    "ratio: 22.53x (%s)", b);
+	ok(strcmp(wh_ratio_label(827688, 827688, b, sizeof b), "1.00x") == 0,
+	    "ratio: equal sizes read 1.00x (%s)", b);
+	/* the demo with /3/Conv at rank 31 of 32: 3.3 KiB more than float32 */
+	ok(strcmp(wh_ratio_label(827688, 830670, b, sizeof b), "0.996x") == 0,
+	    "ratio: a model larger than float32 does not read 1.00x (%s)", b);
+	ok(strcmp(wh_ratio_label(827688, 827344, b, sizeof b), "1.0004x") == 0,
+	    "ratio: nor one a little smaller (%s)", b);
+	ok(strcmp(wh_ratio_label(1000000, 999999, b, sizeof b), "1.000001x") == 0,
+	    "ratio: up to six digits (%s)", b);
+	ok(strcmp(wh_ratio_label(100, 0, b, sizeof b), "-") == 0,
+	    "ratio: nothing stored: '-'");
+}
+
 int
 main(void)
 {
@@ -944,5 +964,6 @@ main(void)
 	test_layout();
 	test_wilson();
 	test_utf8_width();
+	test_ratio();
 	return tap_done();
 }
