@@ -111,8 +111,9 @@ tui_draw_summary(struct tui *t, int x, int y, int w, int h)
 	if (t->eval_err[0] != '\0')
 		crt_printf(row, x, w, CRT_BAD, 1, "error: %s", t->eval_err);
 	else if (t->cur_fresh)
-		crt_printf(row, x, w, CRT_GOOD, 1, "up to date (%.2f s)",
-		    t->cur.seconds);
+		crt_printf(row, x, w, CRT_GOOD, 1, "up to date (%.2f s%s)",
+		    t->cur.seconds, t->cur_remembered ?
+		    ", evaluated before" : "");
 	else if (t->prog.on)
 		progress(row, x, w, end - row, "evaluating", &t->prog);
 	else if (!t->have_base && t->bprog.on && t->gen == 0)

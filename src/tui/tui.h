@@ -97,6 +97,7 @@ struct tui {
 	int have_base;
 	struct tui_result base;		/* cfg NULL: owned by the history */
 	int have_cur, cur_fresh;	/* cur describes cfg */
+	int cur_remembered;		/* cur came from the history */
 	struct tui_result cur;		/* the last adopted result (cfg NULL) */
 	struct tui_prog prog;		/* the run of gen */
 	struct tui_prog bprog;		/* the baseline's run */

@@ -214,20 +214,23 @@ changed(struct tui *t)
 	int i;
 
 	t->gen++;
-	tui_worker_post(t->w, t->gen, t->cfg);
 	t->cur_fresh = 0;
+	t->cur_remembered = 0;
 	t->prog.on = 0;
 	t->eval_err[0] = '\0';
 	t->quit_armed = 0;
-	/* settings evaluated before are known at once */
+	/* settings evaluated before are known at once, and not evaluated
+	 * again: the worker only applies them (for the layers' reports) */
 	for (i = 0; i < t->nhist; i++)
 		if (all_equal(t->hist[i].res.cfg, t->cfg, t->n)) {
 			t->cur = t->hist[i].res;
 			t->cur.cfg = NULL;
 			t->have_cur = 1;
 			t->cur_fresh = 1;
+			t->cur_remembered = 1;
 			break;
 		}
+	tui_worker_post(t->w, t->gen, t->cfg, !t->cur_fresh);
 }
 
 /*
@@ -732,6 +735,7 @@ tui_handle_msg(struct tui *t, struct tui_msg *m)
 			t->cur.cfg = NULL;
 			t->have_cur = 1;
 			t->cur_fresh = 1;
+			t->cur_remembered = 0;
 			t->prog.on = 0;
 		}
 		history_add(t, &m->res);

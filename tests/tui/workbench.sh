@@ -44,6 +44,7 @@ ALSO="up to date" wait_for "^/7/Gemm .* 30/128 "
 ok $? "typing 30 sets rank 30 of 128 (it replaces the value the prompt offers)"
 acc_rank=$(grab "accuracy  [0-9.]+%")
 size_rank=$(grab "size      [0-9,]+ B")
+secs_rank=$(grab "up to date \([0-9.]+ s" | sed 's/up to date (//')
 keys l :
 wait_for "prune of /7/Gemm"
 keys "threshold 0.05" Enter
@@ -90,6 +91,20 @@ ALSO="up to date" wait_for "^/7/Gemm .* 30/128 +- +- +int4 "
 ok $? "u undoes the threshold"
 grep -q -- "$acc_rank" "$TMPD/screen" && grep -q -- "$size_rank" "$TMPD/screen"
 ok $? "and the accuracy and size are back to before it ($acc_rank, $size_rank)"
+grep -Eq "up to date \($secs_rank, evaluated before\)" "$TMPD/screen"
+ok $? "at once, from the result of before ($secs_rank)"
+# an evaluation of the same settings would end with a new result within
+# 2000 samples' time; the remembered one must still stand after that
+i=0 same=0
+while [ $i -lt 15 ]; do
+	sleep 0.2
+	screen >"$TMPD/screen"
+	grep -Eq "up to date \($secs_rank, evaluated before\)" "$TMPD/screen" &&
+	    ! grep -q "evaluating" "$TMPD/screen" && same=$((same + 1))
+	i=$((i + 1))
+done
+[ $same -eq 15 ]
+ok $? "and nothing is evaluated again ($same of 15 looks)"
 keys C-r
 ALSO="$acc" wait_for "^/7/Gemm .* th \.05 "
 ok $? "C-r redoes it ($acc)"
