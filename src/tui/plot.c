@@ -812,3 +812,35 @@ wh_ratio_label(uint64_t orig, uint64_t bytes, char *buf, size_t size)
 	snprintf(buf, size, "%sx", t);
 	return buf;
 }
+
+int
+wh_wrap(const char *s, int w, const char **next)
+{
+	int i = 0, cols = 0, brk = -1;
+
+	if (w < 1)
+		w = 1;
+	while (s[i] != '\0') {
+		int k = 1;
+
+		while (((unsigned char)s[i + k] & 0xC0) == 0x80)
+			k++;
+		if (s[i] == ' ')
+			brk = i;
+		if (cols == w)
+			break;
+		cols++;
+		i += k;
+	}
+	if (s[i] == '\0' || s[i] == ' ')
+		brk = i;
+	if (brk <= 0)
+		brk = i;	/* a word longer than the line: cut it */
+	*next = s + brk;
+	while (**next == ' ')
+		(*next)++;
+	/* no spaces at the end of the line */
+	while (brk > 0 && s[brk - 1] == ' ')
+		brk--;
+	return brk;
+}

@@ -159,6 +159,15 @@ struct wh_layout {
 void wh_layout_compute(struct wh_layout *l, int cols, int rows);
 
 /*
+ * Word wrap: the length in bytes of the first line of s that fits in w
+ * columns (one column per UTF-8 character), broken after the last space
+ * that lets it fit, or inside a word longer than w.  *next is where the
+ * next line starts (spaces at the break skipped).  0 for an empty s; at
+ * least one character while w >= 1.
+ */
+int wh_wrap(const char *s, int w, const char **next);
+
+/*
  * The compression ratio orig / bytes as the size line shows it: "%.2fx",
  * with as many more digits (up to 6) as it takes not to read "1.00x" for
  * a size that differs from orig (so a model larger than float32 reads

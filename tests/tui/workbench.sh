@@ -128,6 +128,13 @@ ok $? "at 80x24 the table and the key hints still show"
 [ "$(wc -l <"$TMPD/screen")" -le 24 ] && grep -q "accuracy  " "$TMPD/screen" &&
     grep -q "history:" "$TMPD/screen" && grep -q "weights of /7/Gemm" "$TMPD/screen"
 ok $? "and so do the summary, the history and the histogram"
+for size in 60x20 16x8; do
+	T resize-window -t w -x "${size%x*}" -y "${size#*x}"
+	wait_for "q quits"
+	joined=$(sed 's/ *$//' "$TMPD/screen" | sed '/^q quits$/,$d' | tr '\n' ' ' | sed 's/ *$//')
+	[ "$joined" = "whittle needs a terminal of at least 80x24; this one is $size." ]
+	ok $? "at $size the message is wrapped, whole: '$joined'"
+done
 T resize-window -t w -x 100 -y 30
 ALSO="q quit  u undo" wait_for "^/7/Gemm .* th \.05 "
 ok $? "back at 100x30 the screen fills the width again (a longer hint bar)"

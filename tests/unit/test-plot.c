@@ -943,6 +943,50 @@ test_ratio(void)
 	    "ratio: nothing stored: '-'");
 }
 
+/* Wraps s to w columns, the lines joined by '|'. */
+static const char *
+wrapped(const char *s, int w)
+{
+	static char out[1024];
+	const char *next;
+	size_t len = 0;
+	int n, lines = 0;
+
+	out[0] = '\0';
+	while (*s != '\0' && lines++ < 100) {
+		n = wh_wrap(s, w, &next);
+		len += (size_t)snprintf(out + len, sizeof out - len, "%s%.*s",
+		    len ? "|" : "", n, s);
+		s = next;
+	}
+	return out;
+}
+
+static void
+test_wrap(void)
+{
+	const char *m = "whittle needs a terminal of at least 80x24; this one "
+	    "is 60x20.";
+	const char *next;
+
+	ok(strcmp(wrapped(m, 80), m) == 0, "wrap: a line that fits stays whole");
+	ok(strcmp(wrapped(m, 60), "whittle needs a terminal of at least 80x24; "
+	    "this one is|60x20.") == 0, "wrap at 60: '%s'", wrapped(m, 60));
+	ok(strcmp(wrapped(m, 20), "whittle needs a|terminal of at least|80x24; "
+	    "this one is|60x20.") == 0, "wrap at 20: '%s'", wrapped(m, 20));
+	ok(strcmp(wrapped("abcdefghij kl", 4), "abcd|efgh|ij|kl") == 0,
+	    "wrap: a word longer than the line is cut: '%s'",
+	    wrapped("abcdefghij kl", 4));
+	ok(strcmp(wrapped("ab cd", 1), "a|b|c|d") == 0,
+	    "wrap at 1: a character a line: '%s'", wrapped("ab cd", 1));
+	ok(strcmp(wrapped("a\xcf\x83\xcf\x83 b", 3), "a\xcf\x83\xcf\x83|b") == 0,
+	    "wrap: UTF-8 characters count one column each");
+	ok(wh_wrap("", 10, &next) == 0 && *next == '\0', "wrap: empty");
+	ok(strcmp(wrapped("ab   cd", 3), "ab|cd") == 0,
+	    "wrap: the spaces at a break are dropped: '%s'",
+	    wrapped("ab   cd", 3));
+}
+
 int
 main(void)
 {
@@ -965,5 +1009,6 @@ main(void)
 	test_wilson();
 	test_utf8_width();
 	test_ratio();
+	test_wrap();
 	return tap_done();
 }
