@@ -1110,3 +1110,36 @@ tui_quant_text(const struct wh_layer_cfg *c, char *buf, size_t size)
 		snprintf(buf, size, "float32");
 	return buf;
 }
+
+const char *
+tui_quant_text_short(const struct wh_layer_cfg *c, int shorter, char *buf,
+    size_t size)
+{
+	if (c->qtype != WH_Q_INT)
+		return tui_quant_text(c, buf, size);
+	if (shorter)
+		snprintf(buf, size, "int%d", c->bits);
+	else
+		snprintf(buf, size, "int%d %s per-%s%s", c->bits,
+		    c->symmetric ? "sym." : "asym.",
+		    c->per_channel ? "channel" : "tensor",
+		    c->clip == WH_CLIP_MSE ? " mse" : "");
+	return buf;
+}
+
+const char *
+tui_op_text(const struct wh_layer *l, char *buf, size_t size)
+{
+	switch (l->kind) {
+	case WH_LAYER_GEMM:
+		return "Gemm";
+	case WH_LAYER_MATMUL:
+		return "MatMul";
+	case WH_LAYER_CONV:
+		if (l->group <= 1)
+			return "Conv";
+		snprintf(buf, size, "Conv g%lld", (long long)l->group);
+		return buf;
+	}
+	return "?";
+}

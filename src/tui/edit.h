@@ -145,9 +145,17 @@ int tui_copy_col(struct wh_layer_cfg *dst, const struct wh_layer_cfg *src,
 const char *tui_col_text(const struct wh_layer_cfg *c,
     const struct wh_layer *l, int rank, int col, char *buf, size_t size);
 
+/* The operator for the table's op column: "Gemm", "MatMul", "Conv", or
+ * for a grouped convolution its groups, "Conv g32".  Returns buf or a
+ * constant string. */
+const char *tui_op_text(const struct wh_layer *l, char *buf, size_t size);
+
 /* A longer description of the quantization for the histogram's title:
  * "int4 symmetric per-channel min/max". */
 const char *tui_quant_text(const struct wh_layer_cfg *c, char *buf,
     size_t size);
+/* Shorter forms of it: short 0 "int4 sym. per-channel mse", 1 "int4". */
+const char *tui_quant_text_short(const struct wh_layer_cfg *c, int shorter,
+    char *buf, size_t size);
 
 #endif

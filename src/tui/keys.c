@@ -30,7 +30,7 @@ const struct tui_keydef tui_keydefs[] = {
 	{ "C-r U", TUI_A_REDO, "redo" },
 	{ "s", TUI_A_SAVE, "save the plan" },
 	{ "o", TUI_A_OPEN, "open a plan" },
-	{ "e", TUI_A_EXPORT, "export .onnx or .safetensors" },
+	{ "e", TUI_A_EXPORT, "export .onnx/.safetensors" },
 	{ "L", TUI_A_LOG, "linear/log histogram" },
 	{ "Tab", TUI_A_HISTORY, "focus history / table" },
 	{ "?", TUI_A_HELP, "this help" },

@@ -14,20 +14,6 @@ enum { C_NAME, C_OP, C_SHAPE, C_PARAMS, C_RANK, C_PRUNE, C_NM, C_BITS, C_ACT,
 static const char *heads[C_N] = { "layer", "op", "shape", "params", "rank",
 	"prune", "N:M", "bits", "act", "size" };
 
-static const char *
-op_name(const struct wh_layer *l)
-{
-	switch (l->kind) {
-	case WH_LAYER_GEMM:
-		return "Gemm";
-	case WH_LAYER_MATMUL:
-		return "MatMul";
-	case WH_LAYER_CONV:
-		return l->group > 1 ? "ConvG" : "Conv";
-	}
-	return "?";
-}
-
 /* Whether layer i's settings store more than its float32 weights (a
  * rank too high to save anything, say), by the core's count. */
 static int
@@ -54,7 +40,7 @@ cell(struct tui *t, int i, int c, char *buf, size_t size)
 	case C_NAME:
 		return L->l->name;
 	case C_OP:
-		return op_name(L->l);
+		return tui_op_text(L->l, buf, size);
 	case C_SHAPE:
 		return L->shape;
 	case C_PARAMS:

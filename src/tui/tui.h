@@ -106,7 +106,8 @@ struct tui {
 	int nhist, hsel;		/* hsel: index into hist, -1 none */
 
 	/* the screen */
-	int sel, top, col, focus, logscale, help, quit_armed;
+	int sel, top, col, focus, logscale, quit_armed;
+	int help;			/* 0, or the page of help shown: 1, 2 */
 	int table_y, table_h;		/* rows of layers, for the mouse */
 	char msg[512];
 	int msg_bad;

@@ -800,7 +800,13 @@ tui_key(struct tui *t, int code)
 	if (code == KEY_RESIZE)
 		return;
 	if (t->help) {
-		t->help = 0;
+		/* Tab, the arrows and the page keys turn the page; any other
+		 * key closes the help */
+		if (a == TUI_A_HISTORY || a == TUI_A_RIGHT || a == TUI_A_LEFT ||
+		    a == TUI_A_PGDN || a == TUI_A_PGUP)
+			t->help = t->help == 1 ? 2 : 1;
+		else
+			t->help = 0;
 		return;
 	}
 	if (a != TUI_A_QUIT)

@@ -177,10 +177,22 @@ ok $? "the file is safetensors (a JSON header after its length)"
 
 # ---- help, quit -----------------------------------------------------------
 keys "?"
-wait_for "keys \(any key closes\)"
+wait_for "keys, page 1 of 2 \(Tab: the columns and values; any other key closes\)"
 ok $? "? shows the help"
+grep -q "C-r U .*redo" "$TMPD/screen" && grep -q "compress more" "$TMPD/screen"
+ok $? "with every key, '-' compressing more"
+keys Tab
+wait_for "page 2 of 2"
+ok $? "Tab turns to the second page"
+for s in "the columns of the table" "op .*Conv g32: a convolution of 32 groups" \
+    "rank .*low-rank by SVD: kept/full" "prune .*sp 50%: sparsity, th \.05" \
+    "e0\.9 or 90% \(energy kept\)" "channels 0\.25" "\(4 mse\)" \
+    "8 p99\.99" "typing replaces the value offered" "C-u clears"; do
+	grep -Eq -- "$s" "$TMPD/screen" || { diag "not on the page: $s"; false; } || break
+done
+ok $? "which explains the columns, the values to type and the prompt's keys"
 keys x
-wait_for "q quit" && ! grep -q "any key closes" "$TMPD/screen"
+wait_for "q quit" && ! grep -q "any other key closes" "$TMPD/screen"
 ok $? "a key closes it"
 keys x
 ALSO="up to date" wait_for "^/7/Gemm +Gemm +[0-9.K]+ +- +- +- +- +- "
@@ -191,6 +203,44 @@ ok $? "q with unsaved changes asks again"
 keys q
 wait_for "^EXITED 0"
 ok $? "a second q quits with status 0"
+
+# ---- labels and captions at four sizes ---------------------------------------
+# blank: column $1 (from 1) is a space on every row but the hint bar
+blank_col() {
+	LC_ALL=C.UTF-8 sed '$d' "$TMPD/screen" |
+	    LC_ALL=C.UTF-8 sed -n "s/^.\{$(($1 - 1))\}\([^ ]\).*/\1/p" | grep -q . && return 1
+	return 0
+}
+tui_start 80 24
+ALSO="up to date" wait_for "accuracy  91\.01%"
+keys j j l l l - - - - - -
+ALSO="up to date" wait_for "^/7/Gemm .* int4 "
+labels=$(LC_ALL=C.UTF-8 sed -n 's/^.\{46\}\([0-9][0-9.]*%\) .*/\1/p' "$TMPD/screen")
+[ "$(echo "$labels" | wc -l)" -eq 2 ] && [ -z "$(echo "$labels" | sort | uniq -d)" ]
+ok $? "the history's two accuracy labels differ: $(echo $labels)"
+keys h h h Enter 30 Enter l : "threshold 0.05" Enter
+ALSO="up to date" wait_for "^/7/Gemm .* 30/128 +th \.05 "
+for size in 80x24 100x30 120x40 200x60; do
+	c=${size%x*}
+	T resize-window -t w -x "$c" -y "${size#*x}"
+	ALSO="history:" wait_for "^/7/Gemm .* 30/128 +th \.05 "
+	L=$(( (c * 11 + 10) / 20 ))
+	[ $L -lt 46 ] && L=46
+	blank_col $L
+	ok $? "$size: column $L parts the table and summary from the plots (no label runs into a title)"
+	grep -Eq "(─|-) ?(size, log scale|log size) ?(─|-)" "$TMPD/screen"
+	ok $? "$size: the history's x axis says it is the size on a log scale"
+	grep -Eq "values.*log.*energy" "$TMPD/screen"
+	ok $? "$size: the spectrum's two curves have a legend"
+	grep -Eq "u vt  80\.8% zero  int4( sym\. per-channel| symmetric per-channel min/max)? *$" "$TMPD/screen"
+	ok $? "$size: the histogram's caption ends whole ($(grep -o 'u vt .*' "$TMPD/screen" | head -1))"
+	grep -Eq "#[0-9]+: 86\.9[0-9]%, 35\.9 KiB( +. ?(now|these settings) +. ?(front|Pareto front))? *$" "$TMPD/screen"
+	ok $? "$size: and so does the history's ($(grep -Eo '#[0-9]+: .*' "$TMPD/screen" | head -1))"
+	grep -Eq "weights of /7/Gemm( \(128, 1568\))? ─" "$TMPD/screen" &&
+	    grep -Eq "(singular values|spectrum) of /7/Gemm ─" "$TMPD/screen"
+	ok $? "$size: the titles are whole"
+done
+keys q q
 
 # ---- '-' makes every column smaller, '+' less -------------------------------
 tui_start 100 30

@@ -471,6 +471,33 @@ test_text(void)
 }
 
 static void
+test_op_quant_text(void)
+{
+	struct wh_layer l = cl;
+	struct wh_layer_cfg c;
+	char b[64];
+
+	ok(strcmp(tui_op_text(&gl, b, sizeof b), "Gemm") == 0 &&
+	    strcmp(tui_op_text(&cl, b, sizeof b), "Conv") == 0,
+	    "op: Gemm, Conv");
+	l.group = 4;
+	ok(strcmp(tui_op_text(&l, b, sizeof b), "Conv g4") == 0,
+	    "op: a grouped Conv says its groups, not 'ConvG': '%s'", b);
+	wh_layer_cfg_init(&c);
+	c.qtype = WH_Q_INT;
+	c.bits = 4;
+	c.symmetric = 1;
+	c.per_channel = 1;
+	c.clip = WH_CLIP_MSE;
+	ok(strcmp(tui_quant_text(&c, b, sizeof b),
+	    "int4 symmetric per-channel mse") == 0 &&
+	    strcmp(tui_quant_text_short(&c, 0, b, sizeof b),
+	    "int4 sym. per-channel mse") == 0 &&
+	    strcmp(tui_quant_text_short(&c, 1, b, sizeof b), "int4") == 0,
+	    "quantization in three lengths, each whole");
+}
+
+static void
 test_calc(void)
 {
 	uint64_t fine[TUI_NBINS], out[97], sum = 0, lo = UINT64_MAX, hi = 0;
@@ -535,5 +562,6 @@ main(void)
 	test_roundtrip();
 	test_text();
 	test_calc();
+	test_op_quant_text();
 	return tap_done();
 }
