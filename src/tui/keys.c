@@ -42,7 +42,7 @@ const int tui_nkeydefs = sizeof tui_keydefs / sizeof tui_keydefs[0];
 
 /* The hint bar, most wanted first. */
 static const char *hints[][2] = {
-	{ "j/k", "layer" }, { "h/l", "setting" }, { "+/-", "step" },
+	{ "j/k", "layer" }, { "h/l", "setting" }, { "-/+", "compress" },
 	{ "Enter", "value" }, { "Space", "on/off" }, { "?", "help" },
 	{ "q", "quit" }, { "u", "undo" }, { "s", "save" }, { "[/]", "big step" },
 	{ "Tab", "history" }, { "e", "export" },
