@@ -14,15 +14,15 @@ tui_draw_spectrum(struct tui *t, int x, int y, int w, int h)
 	const struct wh_layer_cfg *c;
 	const float *sv;
 	struct wh_plot p;
-	char title[256], info[3][128], v[6][256];
-	const char *ip[3], *vp[6];
+	char title[256], info[3][128], v[7][256];
+	const char *ip[3], *vp[7];
 	static const char *const leg[3] = {
 		CRT_K_SPEC "singular values (log scale)  " CRT_K_ENERGY
 		    "energy kept",
 		CRT_K_SPEC "values (log)  " CRT_K_ENERGY "energy kept",
 		CRT_K_SPEC "values, log " CRT_K_ENERGY "energy",
 	};
-	int k, spatial, rank = 0, two, i;
+	int k, spatial, rank = 0, two, i, n;
 
 	if (t->n == 0) {
 		crt_title(y, x, w, "singular values", 0);
@@ -101,14 +101,19 @@ tui_draw_spectrum(struct tui *t, int x, int y, int w, int h)
 		crt_puts(y + h - 1, x, w, CRT_NORMAL, 1, ip[wh_fit(ip, 3, w)]);
 		return;
 	}
-	/* one row: the legend first, the rank shows on the plot's top row */
-	snprintf(v[0], sizeof v[0], "%s  %s", leg[0], info[0]);
-	snprintf(v[1], sizeof v[1], "%s  %s", leg[1], info[0]);
-	snprintf(v[2], sizeof v[2], "%s  %s", leg[1], info[1]);
-	snprintf(v[3], sizeof v[3], "%s  %s", leg[2], info[2]);
-	snprintf(v[4], sizeof v[4], "%s", leg[1]);
-	snprintf(v[5], sizeof v[5], "%s", leg[2]);
-	for (i = 0; i < 6; i++)
+	/* one row: the legend first (a chosen rank shows on the plot's top
+	 * row anyway), the effective rank in the shortest words */
+	n = 0;
+	snprintf(v[n++], sizeof v[0], "%s  %s", leg[0], info[0]);
+	snprintf(v[n++], sizeof v[0], "%s  %s", leg[1], info[0]);
+	snprintf(v[n++], sizeof v[0], "%s  %s", leg[1], info[1]);
+	snprintf(v[n++], sizeof v[0], "%s  %s", leg[2], info[2]);
+	if (rank == 0)
+		snprintf(v[n++], sizeof v[0], CRT_K_SPEC "log %s " CRT_K_ENERGY
+		    "energy  %s", crt.ascii ? "sv" : "\xcf\x83", info[2]);
+	snprintf(v[n++], sizeof v[0], "%s", leg[1]);
+	snprintf(v[n++], sizeof v[0], "%s", leg[2]);
+	for (i = 0; i < n; i++)
 		vp[i] = v[i];
-	crt_legend(y + h - 1, x, w, vp[wh_fit(vp, 6, w)]);
+	crt_legend(y + h - 1, x, w, vp[wh_fit(vp, n, w)]);
 }
