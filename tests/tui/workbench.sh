@@ -240,6 +240,11 @@ for size in 80x24 100x30 120x40 200x60; do
 	    grep -Eq "(singular values|spectrum) of /7/Gemm ─" "$TMPD/screen"
 	ok $? "$size: the titles are whole"
 done
+T resize-window -t w -x 80 -y 24
+keys k
+wait_for "weights of /3/Conv"
+grep -Eq "weights of /3/Conv( \(32, 16, 3, 3\))? ─" "$TMPD/screen"
+ok $? "80x24: a title too long for its pane drops the shape rather than being cut"
 keys q q
 
 # ---- '-' makes every column smaller, '+' less -------------------------------
