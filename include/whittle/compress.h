@@ -280,6 +280,13 @@ void wh_spatial_to_conv(const float *ws, int64_t out, int64_t cin,
  * group != 1, or max_rank == 0).
  */
 int wh_lowrank_max_rank(const struct wh_layer *l, int spatial);
+/*
+ * The largest rank whose two factors, u: (m, r) and vt: (r, n), hold
+ * fewer weights than the (m, n) view they replace: r (m + n) < m n.  A
+ * rank above it stores more than the dense layer.  0 when low-rank does
+ * not apply or no rank saves anything.
+ */
+int wh_lowrank_saving_rank(const struct wh_layer *l, int spatial);
 
 /* ---- cost accounting (compress.c) -------------------------------------- */
 

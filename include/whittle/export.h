@@ -69,4 +69,14 @@ int wh_export_safetensors_opts(const struct wh_model *m,
     const struct wh_graph *g, const struct wh_compressed *const *results,
     const struct wh_export_opts *o, const char *path, char **err);
 
+/* The file formats a compressed model is written in. */
+enum wh_export_format { WH_EXPORT_ONNX, WH_EXPORT_SAFETENSORS };
+
+/*
+ * The format a file name asks for by its extension: ".onnx" or
+ * ".safetensors".  -1 and a message ("'NAME' must end in .onnx or
+ * .safetensors") for any other name.  (export-format.c)
+ */
+int wh_export_format(const char *path, char **err);
+
 #endif

@@ -43,14 +43,6 @@ usage(FILE *f)
 /* Options of this command alone, after those of cli.h. */
 enum { OPT_FLOAT_COPY = OPT_QDQ + 100 };
 
-static int
-ends_with(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), k = strlen(suffix);
-
-	return n >= k && strcmp(s + n - k, suffix) == 0;
-}
-
 int
 cmd_apply(int argc, char **argv)
 {
@@ -108,10 +100,12 @@ cmd_apply(int argc, char **argv)
 		return r;
 	if (plan == NULL || out == NULL)
 		return cli_usage_error("apply", "--plan and -o are required");
-	safet = ends_with(out, ".safetensors");
-	if (!safet && !ends_with(out, ".onnx"))
-		return cli_usage_error("apply", "-o '%s' must end in .onnx or "
-		    ".safetensors", out);
+	if ((safet = wh_export_format(out, &err)) < 0) {
+		r = cli_usage_error("apply", "-o %s", err);
+		free(err);
+		return r;
+	}
+	safet = safet == WH_EXPORT_SAFETENSORS;
 	memset(&s, 0, sizeof s);
 	/* the plan's own model and data, unless others are given */
 	if ((r = cli_plan_inputs(plan, &model, &o, &pi)) != 0)

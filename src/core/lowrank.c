@@ -176,6 +176,21 @@ wh_spatial_to_conv(const float *ws, int64_t out, int64_t cin, int64_t kh,
 }
 
 int
+wh_lowrank_saving_rank(const struct wh_layer *l, int spatial)
+{
+	int64_t m, n, r;
+	int max = wh_lowrank_max_rank(l, spatial);
+
+	if (max == 0)
+		return 0;
+	m = spatial ? l->out * l->kh : l->out;
+	n = spatial ? l->cin * l->kw : l->in;
+	/* the largest r with r (m + n) < m n */
+	r = (m * n - 1) / (m + n);
+	return r < max ? (int)r : max;
+}
+
+int
 wh_lowrank_max_rank(const struct wh_layer *l, int spatial)
 {
 	int64_t m, n, k;

@@ -364,3 +364,33 @@ crt_title(int y, int x, int w, const char *title, int focus)
 	for (i = c; i < w; i++)
 		crt_puts(y, x + i, 1, CRT_AXIS, 0, crt_sym(CRT_S_HLINE));
 }
+
+void
+crt_legend(int y, int x, int w, const char *s)
+{
+	char run[512];
+	int c = 0, n;
+
+	while (*s != '\0' && c < w) {
+		if (*s >= 1 && *s <= 6) {
+			static const enum crt_role role[] = { CRT_ORIG, CRT_NEW,
+				CRT_MARK, CRT_FRONT, CRT_ORIG, CRT_NEW };
+			const char *g = *s == 3 ? (crt.ascii ? "O" :
+			    "\xe2\x97\x8f") : *s == 4 ? crt_sym(CRT_S_HLINE) :
+			    crt.ascii && *s == 5 ? "*" : crt.ascii && *s == 6 ?
+			    "." : crt_sym(CRT_S_BAR_FULL);
+
+			c += crt_puts(y, x + c, w - c, role[*s - 1], 0, g);
+			s++;
+			continue;
+		}
+		for (n = 0; s[n] != '\0' && !(s[n] >= 1 && s[n] <= 6) &&
+		    n < (int)sizeof run - 1; n++)
+			run[n] = s[n];
+		run[n] = '\0';
+		s += n;
+		c += crt_puts(y, x + c, w - c, CRT_NORMAL, 0, run);
+	}
+	if (c < w)
+		crt_puts(y, x + c, w - c, CRT_NORMAL, 1, "");
+}

@@ -88,6 +88,23 @@ int crt_printf(int y, int x, int w, enum crt_role r, int pad,
 /* The display width of a UTF-8 string. */
 int crt_width(const char *s);
 
+/*
+ * A caption with colour keys: s is UTF-8 text in which the bytes \001,
+ * \002, \003 and \004 stand for a key glyph in the colour of the
+ * original values, the compressed ones, the marker (the current point)
+ * and the Pareto front: a block, a block, a bullet and a line (#, #, O
+ * and - in ASCII), one column each.  Clipped to w and padded.
+ */
+#define CRT_K_ORIG "\001"
+#define CRT_K_NEW "\002"
+#define CRT_K_MARK "\003"
+#define CRT_K_FRONT "\004"
+/* the spectrum's curves: blocks in the colours of \001 and \002, but '*'
+ * and '.' in ASCII, as the curves are drawn */
+#define CRT_K_SPEC "\005"
+#define CRT_K_ENERGY "\006"
+void crt_legend(int y, int x, int w, const char *s);
+
 /* Copies a plot's cells to the screen at (y, x), coloured by class. */
 void crt_put_plot(int y, int x, const struct wh_plot *p);
 

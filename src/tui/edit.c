@@ -209,6 +209,7 @@ step_rank(struct wh_layer_cfg *c, struct tui_prefs *p,
 {
 	int mode = tui_lr_mode(c), on = mode != WH_LR_NONE;
 	int m = on ? mode : p->lr_mode, max = max_rank_for(x->l, m), r, st;
+	int save;
 	double e, est = coarse ? 0.05 : 0.01;
 
 	if (max == 0)
@@ -241,17 +242,30 @@ step_rank(struct wh_layer_cfg *c, struct tui_prefs *p,
 	st = coarse ? (max + 5) / 10 : 1;
 	if (st < 1)
 		st = 1;
+	/* ranks above this store more than the dense layer: the steps
+	 * pass over them */
+	save = wh_lowrank_saving_rank(x->l, m == TUI_LR_SPATIAL);
+	if (save == 0)
+		return fail(msg, msz, "no rank of '%s' stores less than the "
+		    "dense layer", x->l->name);
 	if (!on) {
 		if (dir > 0)
 			return fail(msg, msz, "low-rank is off (full rank); "
 			    "'-' lowers the rank");
-		r = max - st;
+		r = max - st < save ? max - st : save;
+		if (r == save && save < max - 1)
+			say(msg, msz, "rank %d: the first that stores less than "
+			    "the dense layer", r);
 	} else {
 		r = c->rank + dir * st;
-		if (r >= max) {
+		if (r >= max || (dir > 0 && r > save)) {
 			col_off(c, TUI_COL_RANK);
-			return say(msg, msz, "low-rank off (full rank)"), 0;
+			return say(msg, msz, r >= max ? "low-rank off (full "
+			    "rank)" : "low-rank off (full rank: a rank above "
+			    "%d stores more than the dense layer)", save), 0;
 		}
+		if (r > save)
+			r = save;
 	}
 	if (r < 1) {
 		if (on && c->rank <= 1)
@@ -274,6 +288,7 @@ thr_step(const struct tui_lctx *x, int coarse)
 	return (coarse ? 0.5 : 0.1) * s;
 }
 
+/* dir: +1 prunes more (a higher sparsity or threshold), -1 less */
 static int
 step_prune(struct wh_layer_cfg *c, struct tui_prefs *p,
     const struct tui_lctx *x, int dir, int coarse, char *msg, size_t msz)
@@ -286,8 +301,8 @@ step_prune(struct wh_layer_cfg *c, struct tui_prefs *p,
 		st = thr_step(x, coarse);
 		if (!on) {
 			if (dir < 0)
-				return fail(msg, msz, "pruning is off; '+' "
-				    "raises the threshold");
+				return fail(msg, msz, "pruning is off; '-' "
+				    "prunes (raises the threshold)");
 			v = st;
 		} else {
 			v = c->threshold + dir * st;
@@ -304,8 +319,8 @@ step_prune(struct wh_layer_cfg *c, struct tui_prefs *p,
 	st = coarse ? 0.20 : 0.05;
 	if (!on) {
 		if (dir < 0)
-			return fail(msg, msz, "pruning is off; '+' raises the "
-			    "sparsity");
+			return fail(msg, msz, "pruning is off; '-' prunes "
+			    "(raises the sparsity)");
 		v = st;
 	} else {
 		v = round4(c->sparsity + dir * st);
@@ -328,6 +343,7 @@ step_prune(struct wh_layer_cfg *c, struct tui_prefs *p,
 	return 0;
 }
 
+/* dir: +1 sparser, -1 denser */
 static int
 step_nm(struct wh_layer_cfg *c, int dir, int coarse, char *msg, size_t msz)
 {
@@ -366,7 +382,7 @@ step_nm(struct wh_layer_cfg *c, int dir, int coarse, char *msg, size_t msz)
 	}
 	if (!moved)
 		return fail(msg, msz, dir > 0 ? "N:M is at its sparsest 1:16" :
-		    "N:M is off; '+' prunes 3 of every 4");
+		    "N:M is off; '-' prunes 1 of every 4 (3:4)");
 	return 0;
 }
 
@@ -459,11 +475,13 @@ tui_step(struct wh_layer_cfg *c, struct tui_prefs *p,
 	case TUI_COL_RANK:
 		r = step_rank(&n, p, x, dir, coarse, msg, msz);
 		break;
+	/* '-' (dir -1) makes every column smaller: pruning and N:M count
+	 * the other way round from rank and bits */
 	case TUI_COL_PRUNE:
-		r = step_prune(&n, p, x, dir, coarse, msg, msz);
+		r = step_prune(&n, p, x, -dir, coarse, msg, msz);
 		break;
 	case TUI_COL_NM:
-		r = step_nm(&n, dir, coarse, msg, msz);
+		r = step_nm(&n, -dir, coarse, msg, msz);
 		break;
 	case TUI_COL_BITS:
 		r = step_bits(&n, p, dir, coarse, msg, msz);
@@ -1091,4 +1109,37 @@ tui_quant_text(const struct wh_layer_cfg *c, char *buf, size_t size)
 	else
 		snprintf(buf, size, "float32");
 	return buf;
+}
+
+const char *
+tui_quant_text_short(const struct wh_layer_cfg *c, int shorter, char *buf,
+    size_t size)
+{
+	if (c->qtype != WH_Q_INT)
+		return tui_quant_text(c, buf, size);
+	if (shorter)
+		snprintf(buf, size, "int%d", c->bits);
+	else
+		snprintf(buf, size, "int%d %s per-%s%s", c->bits,
+		    c->symmetric ? "sym." : "asym.",
+		    c->per_channel ? "channel" : "tensor",
+		    c->clip == WH_CLIP_MSE ? " mse" : "");
+	return buf;
+}
+
+const char *
+tui_op_text(const struct wh_layer *l, char *buf, size_t size)
+{
+	switch (l->kind) {
+	case WH_LAYER_GEMM:
+		return "Gemm";
+	case WH_LAYER_MATMUL:
+		return "MatMul";
+	case WH_LAYER_CONV:
+		if (l->group <= 1)
+			return "Conv";
+		snprintf(buf, size, "Conv g%lld", (long long)l->group);
+		return buf;
+	}
+	return "?";
 }

@@ -62,15 +62,20 @@ int tui_lr_mode(const struct wh_layer_cfg *c);
 void tui_cfg_normalize(struct wh_layer_cfg *c);
 
 /*
- * The value steps.  dir is +1 (raise: a larger rank, energy, sparsity,
- * threshold, more bits, a sparser N:M) or -1 (lower); coarse takes the
- * big step.  The steps: rank 1 / 10% of the maximum, energy 0.01 / 0.05,
- * sparsity and channel fraction 0.05 / 0.20, threshold 0.1 / 0.5 std,
- * bits 2..8, then fp16, then off (coarse: two rungs), N:M through off,
- * 3:4, 2:4, 1:4, 1:8, 1:16 (coarse: two), act off / 8.  A transform that
- * is off counts as its identity end (rank and energy at the top, pruning
- * at 0, 32-bit floats) and is switched on by a step away from it; a step
- * back onto that end switches it off.
+ * The value steps, one rule for every column: dir -1 ('-') makes the
+ * layer smaller, more compressed (a lower rank or energy, a higher
+ * sparsity or threshold, a sparser N:M, fewer bits, 8-bit activations),
+ * dir +1 ('+') less; coarse takes the big step.  The steps: rank 1 / 10%
+ * of the maximum, energy 0.01 / 0.05, sparsity and channel fraction
+ * 0.05 / 0.20, threshold 0.1 / 0.5 std, bits 2..8, then fp16, then off
+ * (coarse: two rungs), N:M through off, 3:4, 2:4, 1:4, 1:8, 1:16
+ * (coarse: two), act off / 8.  A transform that is off counts as its
+ * identity end (rank and energy at the top, pruning at 0, 32-bit floats)
+ * and is switched on by a step away from it; a step back onto that end
+ * switches it off.  Rank steps pass over the ranks that store more than
+ * the dense layer (above wh_lowrank_saving_rank): the first '-' from full
+ * rank goes to the largest rank that saves, a '+' above it switches
+ * low-rank off.
  *
  * Returns 0 when c changed; -1 with a message in msg (of size msz) when
  * the step is not possible (at a limit, or the transform does not apply).
@@ -140,9 +145,17 @@ int tui_copy_col(struct wh_layer_cfg *dst, const struct wh_layer_cfg *src,
 const char *tui_col_text(const struct wh_layer_cfg *c,
     const struct wh_layer *l, int rank, int col, char *buf, size_t size);
 
+/* The operator for the table's op column: "Gemm", "MatMul", "Conv", or
+ * for a grouped convolution its groups, "Conv g32".  Returns buf or a
+ * constant string. */
+const char *tui_op_text(const struct wh_layer *l, char *buf, size_t size);
+
 /* A longer description of the quantization for the histogram's title:
  * "int4 symmetric per-channel min/max". */
 const char *tui_quant_text(const struct wh_layer_cfg *c, char *buf,
     size_t size);
+/* Shorter forms of it: short 0 "int4 sym. per-channel mse", 1 "int4". */
+const char *tui_quant_text_short(const struct wh_layer_cfg *c, int shorter,
+    char *buf, size_t size);
 
 #endif

@@ -15,10 +15,10 @@ const struct tui_keydef tui_keydefs[] = {
 	{ "G End", TUI_A_BOTTOM, "last layer" },
 	{ "Right l", TUI_A_RIGHT, "next column / next point" },
 	{ "Left h", TUI_A_LEFT, "previous column / point" },
-	{ "+ =", TUI_A_INC, "raise setting, fine step" },
-	{ "-", TUI_A_DEC, "lower setting, fine step" },
-	{ "] >", TUI_A_INC_BIG, "raise setting, coarse step" },
-	{ "[ <", TUI_A_DEC_BIG, "lower setting, coarse step" },
+	{ "+ =", TUI_A_INC, "compress less (fine step)" },
+	{ "-", TUI_A_DEC, "compress more: smaller" },
+	{ "] >", TUI_A_INC_BIG, "compress less, coarse step" },
+	{ "[ <", TUI_A_DEC_BIG, "compress more, coarse step" },
 	{ "Enter :", TUI_A_EDIT, "exact value / recall point" },
 	{ "Space", TUI_A_TOGGLE, "transform off / back on" },
 	{ "a", TUI_A_APPLY_ALL, "setting to all layers" },
@@ -30,7 +30,7 @@ const struct tui_keydef tui_keydefs[] = {
 	{ "C-r U", TUI_A_REDO, "redo" },
 	{ "s", TUI_A_SAVE, "save the plan" },
 	{ "o", TUI_A_OPEN, "open a plan" },
-	{ "e", TUI_A_EXPORT, "export as ONNX" },
+	{ "e", TUI_A_EXPORT, "export .onnx/.safetensors" },
 	{ "L", TUI_A_LOG, "linear/log histogram" },
 	{ "Tab", TUI_A_HISTORY, "focus history / table" },
 	{ "?", TUI_A_HELP, "this help" },
@@ -42,7 +42,7 @@ const int tui_nkeydefs = sizeof tui_keydefs / sizeof tui_keydefs[0];
 
 /* The hint bar, most wanted first. */
 static const char *hints[][2] = {
-	{ "j/k", "layer" }, { "h/l", "setting" }, { "+/-", "step" },
+	{ "j/k", "layer" }, { "h/l", "setting" }, { "-/+", "compress" },
 	{ "Enter", "value" }, { "Space", "on/off" }, { "?", "help" },
 	{ "q", "quit" }, { "u", "undo" }, { "s", "save" }, { "[/]", "big step" },
 	{ "Tab", "history" }, { "e", "export" },

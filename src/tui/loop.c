@@ -23,9 +23,21 @@ draw(struct tui *t)
 	erase();
 	wh_layout_compute(&lo, crt.cols, crt.rows);
 	if (lo.too_small) {
-		crt_printf(0, 0, crt.cols, CRT_BAD, 1, "whittle needs a terminal "
-		    "of at least 80x24; this one is %dx%d", crt.cols, crt.rows);
-		crt_puts(1, 0, crt.cols, CRT_NORMAL, 1, "q quits");
+		char text[128], line[128];
+		const char *p = text, *next;
+		int y = 0, n;
+
+		/* wrapped, so that it is whole at any size that has room */
+		snprintf(text, sizeof text, "whittle needs a terminal of at "
+		    "least 80x24; this one is %dx%d.", crt.cols, crt.rows);
+		while (*p != '\0' && y < crt.rows) {
+			n = wh_wrap(p, crt.cols, &next);
+			snprintf(line, sizeof line, "%.*s", n, p);
+			crt_puts(y++, 0, crt.cols, CRT_BAD, 1, line);
+			p = next;
+		}
+		if (y < crt.rows)
+			crt_puts(y, 0, crt.cols, CRT_NORMAL, 1, "q quits");
 		curs_set(0);
 		refresh();
 		return;

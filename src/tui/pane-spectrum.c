@@ -14,8 +14,15 @@ tui_draw_spectrum(struct tui *t, int x, int y, int w, int h)
 	const struct wh_layer_cfg *c;
 	const float *sv;
 	struct wh_plot p;
-	char title[256], foot[256];
-	int k, spatial, rank = 0;
+	char title[256], info[3][128], v[7][256];
+	const char *ip[3], *vp[7];
+	static const char *const leg[3] = {
+		CRT_K_SPEC "singular values (log scale)  " CRT_K_ENERGY
+		    "energy kept",
+		CRT_K_SPEC "values (log)  " CRT_K_ENERGY "energy kept",
+		CRT_K_SPEC "values, log " CRT_K_ENERGY "energy",
+	};
+	int k, spatial, rank = 0, two, i, n;
 
 	if (t->n == 0) {
 		crt_title(y, x, w, "singular values", 0);
@@ -27,9 +34,17 @@ tui_draw_spectrum(struct tui *t, int x, int y, int w, int h)
 	spatial = c->lr_mode != WH_LR_NONE && c->spatial;
 	sv = spatial ? L->sv_sp : L->sv;
 	k = spatial ? L->nsv_sp : L->nsv;
-	snprintf(title, sizeof title, "singular values of %s%s", L->l->name,
-	    spatial ? " (spatial view)" : "");
-	crt_title(y, x, w, title, 0);
+	{
+		char t1[256], t2[256];
+		const char *v[3] = { title, t1, t2 };
+
+		snprintf(title, sizeof title, "singular values of %s%s",
+		    L->l->name, spatial ? " (spatial view)" : "");
+		snprintf(t1, sizeof t1, "singular values of %s%s", L->l->name,
+		    spatial ? ", spatial" : "");
+		snprintf(t2, sizeof t2, "spectrum of %s", L->l->name);
+		crt_title(y, x, w, v[wh_fit(v, 3, w - 4)], 0);
+	}
 	if (h < 3)
 		return;
 	crt_clear(y + 1, x, h - 1, w);
@@ -55,15 +70,50 @@ tui_draw_spectrum(struct tui *t, int x, int y, int w, int h)
 		else
 			rank = wh_rank_for_energy(sv, k, c->energy);
 	}
-	wh_plot_init(&p, w, h - 2, crt.ascii);
+	/* what the two curves are, and the rank: on two rows when the pane
+	 * has them, else on one, as much as fits */
+	two = h >= 9;
+	wh_plot_init(&p, w, h - 2 - two, crt.ascii);
 	wh_plot_spectrum(&p, sv, k, rank);
 	crt_put_plot(y + 1, x, &p);
 	wh_plot_release(&p);
-	if (rank > 0)
-		snprintf(foot, sizeof foot, "rank %d/%d keeps %.1f%% of the "
-		    "energy", rank, k, 100 * wh_energy_kept(sv, k, rank));
-	else
-		snprintf(foot, sizeof foot, "full rank %d; effective rank %.1f",
-		    k, wh_effective_rank(sv, k));
-	crt_puts(y + h - 1, x, w, CRT_NORMAL, 1, foot);
+	if (rank > 0) {
+		double e = 100 * wh_energy_kept(sv, k, rank);
+
+		snprintf(info[0], sizeof info[0], "rank %d/%d keeps %.1f%% of the "
+		    "energy", rank, k, e);
+		snprintf(info[1], sizeof info[1], "rank %d/%d keeps %.1f%%", rank,
+		    k, e);
+		snprintf(info[2], sizeof info[2], "r=%d/%d: %.1f%%", rank, k, e);
+	} else {
+		double er = wh_effective_rank(sv, k);
+
+		snprintf(info[0], sizeof info[0], "full rank %d; effective rank "
+		    "%.1f", k, er);
+		snprintf(info[1], sizeof info[1], "effective rank %.1f of %d", er,
+		    k);
+		snprintf(info[2], sizeof info[2], "eff. rank %.1f/%d", er, k);
+	}
+	for (i = 0; i < 3; i++)
+		ip[i] = info[i];
+	if (two) {
+		crt_legend(y + h - 2, x, w, leg[wh_fit(leg, 3, w)]);
+		crt_puts(y + h - 1, x, w, CRT_NORMAL, 1, ip[wh_fit(ip, 3, w)]);
+		return;
+	}
+	/* one row: the legend first (a chosen rank shows on the plot's top
+	 * row anyway), the effective rank in the shortest words */
+	n = 0;
+	snprintf(v[n++], sizeof v[0], "%s  %s", leg[0], info[0]);
+	snprintf(v[n++], sizeof v[0], "%s  %s", leg[1], info[0]);
+	snprintf(v[n++], sizeof v[0], "%s  %s", leg[1], info[1]);
+	snprintf(v[n++], sizeof v[0], "%s  %s", leg[2], info[2]);
+	if (rank == 0)
+		snprintf(v[n++], sizeof v[0], CRT_K_SPEC "log %s " CRT_K_ENERGY
+		    "energy  %s", crt.ascii ? "sv" : "\xcf\x83", info[2]);
+	snprintf(v[n++], sizeof v[0], "%s", leg[1]);
+	snprintf(v[n++], sizeof v[0], "%s", leg[2]);
+	for (i = 0; i < n; i++)
+		vp[i] = v[i];
+	crt_legend(y + h - 1, x, w, vp[wh_fit(vp, n, w)]);
 }

@@ -47,7 +47,7 @@ void
 tui_draw_summary(struct tui *t, int x, int y, int w, int h)
 {
 	struct wh_totals tot;
-	char a[32], b[32], c[32];
+	char a[32], b[32], c[32], r[64];
 	int row = y + 1, end = y + h, pending, n, macro;
 
 	crt_title(y, x, w, "accuracy and size", 0);
@@ -95,9 +95,11 @@ tui_draw_summary(struct tui *t, int x, int y, int w, int h)
 			row++;
 	}
 	if (row < end)
-		crt_printf(row++, x, w, CRT_NORMAL, 1, "size      %s B (%s), "
-		    "%.2fx%s", tui_thousands(tot.bytes, a, sizeof a),
-		    wh_fmt_bytes((double)tot.bytes, b, sizeof b), tot.ratio,
+		crt_printf(row++, x, w, tot.bytes > tot.orig_bytes ? CRT_BAD :
+		    CRT_NORMAL, 1, "size      %s B (%s), %s%s",
+		    tui_thousands(tot.bytes, a, sizeof a),
+		    wh_fmt_bytes((double)tot.bytes, b, sizeof b),
+		    wh_ratio_label(tot.orig_bytes, tot.bytes, r, sizeof r),
 		    pending ? crt_sym(CRT_S_ELLIPSIS) : "");
 	if (row < end)
 		crt_printf(row++, x, w, CRT_NORMAL, 1, "MACs      %s dense, %s "
@@ -109,8 +111,9 @@ tui_draw_summary(struct tui *t, int x, int y, int w, int h)
 	if (t->eval_err[0] != '\0')
 		crt_printf(row, x, w, CRT_BAD, 1, "error: %s", t->eval_err);
 	else if (t->cur_fresh)
-		crt_printf(row, x, w, CRT_GOOD, 1, "up to date (%.2f s)",
-		    t->cur.seconds);
+		crt_printf(row, x, w, CRT_GOOD, 1, "up to date (%.2f s%s)",
+		    t->cur.seconds, t->cur_remembered ?
+		    ", evaluated before" : "");
 	else if (t->prog.on)
 		progress(row, x, w, end - row, "evaluating", &t->prog);
 	else if (!t->have_base && t->bprog.on && t->gen == 0)

@@ -14,18 +14,14 @@ enum { C_NAME, C_OP, C_SHAPE, C_PARAMS, C_RANK, C_PRUNE, C_NM, C_BITS, C_ACT,
 static const char *heads[C_N] = { "layer", "op", "shape", "params", "rank",
 	"prune", "N:M", "bits", "act", "size" };
 
-static const char *
-op_name(const struct wh_layer *l)
+/* Whether layer i's settings store more than its float32 weights (a
+ * rank too high to save anything, say), by the core's count. */
+static int
+larger(const struct tui *t, int i)
 {
-	switch (l->kind) {
-	case WH_LAYER_GEMM:
-		return "Gemm";
-	case WH_LAYER_MATMUL:
-		return "MatMul";
-	case WH_LAYER_CONV:
-		return l->group > 1 ? "ConvG" : "Conv";
-	}
-	return "?";
+	const struct tui_linfo *f = tui_info(t, i);
+
+	return f != NULL && f->cost.bytes > t->L[i].orig.bytes;
 }
 
 /* The text of cell (i, c). */
@@ -44,7 +40,7 @@ cell(struct tui *t, int i, int c, char *buf, size_t size)
 	case C_NAME:
 		return L->l->name;
 	case C_OP:
-		return op_name(L->l);
+		return tui_op_text(L->l, buf, size);
 	case C_SHAPE:
 		return L->shape;
 	case C_PARAMS:
@@ -52,8 +48,12 @@ cell(struct tui *t, int i, int c, char *buf, size_t size)
 	case C_SIZE:
 		if (pending)
 			return crt_sym(CRT_S_ELLIPSIS);
-		return wh_fmt_bytes((double)(f != NULL ? f->cost.bytes :
+		wh_fmt_bytes((double)(f != NULL ? f->cost.bytes :
 		    L->orig.bytes), buf, size);
+		/* flagged: the settings store more than the dense layer */
+		if (larger(t, i) && strlen(buf) + 1 < size)
+			strcat(buf, "!");
+		return buf;
 	}
 	return tui_col_text(&t->cfg[i], L->l, f != NULL ? f->rank : 0,
 	    c - C_RANK, buf, size);
@@ -68,8 +68,14 @@ tui_draw_table(struct tui *t, int x, int y, int w, int h)
 	const char *base = strrchr(t->o->model_path, '/');
 
 	base = base != NULL ? base + 1 : t->o->model_path;
+	for (i = 0, c = 0; i < t->n; i++)
+		c |= larger(t, i);
 	snprintf(title, sizeof title, "%s: %d layer%s%s", base, t->n,
 	    t->n == 1 ? "" : "s", dirty ? " [modified]" : "");
+	/* what a flagged size means, where it fits */
+	if (c && crt_width(title) + 30 <= w)
+		snprintf(title + strlen(title), sizeof title - strlen(title),
+		    " (size!: more than float32)");
 	crt_title(y, x, w, title, t->focus == TUI_FOCUS_TABLE);
 	if (h < 3)
 		return;
@@ -153,6 +159,8 @@ tui_draw_table(struct tui *t, int x, int y, int w, int h)
 			else if (c >= C_RANK && c <= C_ACT &&
 			    !tui_col_on(&t->cfg[i], c - C_RANK))
 				role = CRT_DIM;
+			else if (c == C_SIZE && larger(t, i))
+				role = CRT_BAD;
 			s = cell(t, i, c, buf, sizeof buf);
 			pad = right ? width[c] - crt_width(s) : 0;
 			if (pad > 0)

@@ -547,7 +547,7 @@ void
 wh_plot_scatter(struct wh_plot *p, const double *x, const double *y,
     int n, int current)
 {
-	int w, h, ar, g, aw, W, ph, i, m, nv = 0, logx, *idx;
+	int w, h, ar, g, aw, W, ph, i, m, nv = 0, logx, *idx, two;
 	int *dx, *dy, *ok;
 	double xmin = 0, xmax = 0, ymin = 0, ymax = 0, t0, t1;
 	char ltop[32], lbot[32], s0[32], s1[32];
@@ -577,9 +577,18 @@ wh_plot_scatter(struct wh_plot *p, const double *x, const double *y,
 	logx = xmin > 0 && xmax > 10 * xmin;
 
 	ar = h >= 2 ? h - 1 : h;	/* plot rows; then the size axis */
-	snprintf(ltop, sizeof ltop, "%.1f%%", 100 * ymax);
-	snprintf(lbot, sizeof lbot, "%.1f%%", 100 * ymin);
-	g = max_i((int)strlen(ltop), (int)strlen(lbot)) + 1;
+	/* as many decimals as it takes for the two labels to differ (up to
+	 * 3); equal ones are shown once */
+	for (i = 1; i <= 3; i++) {
+		snprintf(ltop, sizeof ltop, "%.*f%%", i, 100 * ymax);
+		snprintf(lbot, sizeof lbot, "%.*f%%", i, 100 * ymin);
+		if (strcmp(ltop, lbot) != 0)
+			break;
+	}
+	two = strcmp(ltop, lbot) != 0 && ar > 1;
+	if (!two)
+		snprintf(ltop, sizeof ltop, "%.1f%%", 100 * ymax);
+	g = max_i((int)strlen(ltop), two ? (int)strlen(lbot) : 0) + 1;
 	if (w - g < 2)
 		g = 0;
 	aw = w - g;
@@ -643,7 +652,7 @@ wh_plot_scatter(struct wh_plot *p, const double *x, const double *y,
 
 	if (g > 0) {
 		put_text(p, g - 1 - (int)strlen(ltop), 0, ltop, WH_PC_AXIS);
-		if (ar > 1 && ymax > ymin)
+		if (two)
 			put_text(p, g - 1 - (int)strlen(lbot), ar - 1, lbot,
 			    WH_PC_AXIS);
 	}
@@ -659,11 +668,17 @@ wh_plot_scatter(struct wh_plot *p, const double *x, const double *y,
 		if (xmax > xmin && n0 + 1 + n1 <= (size_t)aw) {
 			put_text(p, g, h - 1, s0, WH_PC_AXIS);
 			put_text(p, w - (int)n1, h - 1, s1, WH_PC_AXIS);
-			/* " log " centred in the gap between the labels */
+			/* what the axis is, centred in the gap between the
+			 * labels, as long as it fits */
+			static const char *const lg[] = { " size, log scale ",
+			    " log size ", "log size", " log ", "" };
+			const char *t;
+
 			gap = aw - (int)(n0 + n1);
-			if (logx && gap >= 7)
-				put_text(p, g + (int)n0 + (gap - 5) / 2, h - 1,
-				    " log ", WH_PC_AXIS);
+			t = lg[wh_fit(lg, 5, gap - 2)];
+			if (logx && t[0] != '\0')
+				put_text(p, g + (int)n0 + (gap -
+				    (int)strlen(t)) / 2, h - 1, t, WH_PC_AXIS);
 		} else if (n0 <= (size_t)aw)
 			put_text(p, g, h - 1, s0, WH_PC_AXIS);
 	}
@@ -741,13 +756,14 @@ wh_layout_compute(struct wh_layout *l, int cols, int rows)
 		L = 46;
 	R = cols - L;
 
+	/* column L - 1 stays blank between the two sides */
 	l->table_x = 0;
 	l->table_y = 0;
-	l->table_w = L;
+	l->table_w = L - 1;
 	l->table_h = H - 8;
 	l->sum_x = 0;
 	l->sum_y = H - 8;
-	l->sum_w = L;
+	l->sum_w = L - 1;
 	l->sum_h = 8;
 
 	S = H / 4 > 8 ? H / 4 : 8;
@@ -788,4 +804,81 @@ wh_wilson(size_t correct, size_t n, double *lo, double *hi)
 	half = z / (1 + z2n) * sqrt(p * (1 - p) / nn + z2n / (4 * nn));
 	*lo = centre - half < 0 ? 0 : centre - half;
 	*hi = centre + half > 1 ? 1 : centre + half;
+}
+
+const char *
+wh_ratio_label(uint64_t orig, uint64_t bytes, char *buf, size_t size)
+{
+	double r;
+	int d = 2;
+	char t[32];
+
+	if (bytes == 0) {
+		snprintf(buf, size, "-");
+		return buf;
+	}
+	r = (double)orig / (double)bytes;
+	/* more digits until the text no longer claims the sizes are equal */
+	for (;;) {
+		snprintf(t, sizeof t, "%.*f", d, r);
+		if (orig == bytes || d >= 6 || fabs(strtod(t, NULL) - 1) > 0)
+			break;
+		d++;
+	}
+	snprintf(buf, size, "%sx", t);
+	return buf;
+}
+
+int
+wh_wrap(const char *s, int w, const char **next)
+{
+	int i = 0, cols = 0, brk = -1;
+
+	if (w < 1)
+		w = 1;
+	while (s[i] != '\0') {
+		int k = 1;
+
+		while (((unsigned char)s[i + k] & 0xC0) == 0x80)
+			k++;
+		if (s[i] == ' ')
+			brk = i;
+		if (cols == w)
+			break;
+		cols++;
+		i += k;
+	}
+	if (s[i] == '\0' || s[i] == ' ')
+		brk = i;
+	if (brk <= 0)
+		brk = i;	/* a word longer than the line: cut it */
+	*next = s + brk;
+	while (**next == ' ')
+		(*next)++;
+	/* no spaces at the end of the line */
+	while (brk > 0 && s[brk - 1] == ' ')
+		brk--;
+	return brk;
+}
+
+int
+wh_text_width(const char *s)
+{
+	int n = 0;
+
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s & 0xC0) != 0x80)
+			n++;
+	return n;
+}
+
+int
+wh_fit(const char *const *v, int n, int w)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (wh_text_width(v[i]) <= w)
+			return i;
+	return n > 0 ? n - 1 : 0;
 }

@@ -114,7 +114,10 @@ void wh_plot_spectrum(struct wh_plot *p, const float *s, int k, int rank);
  * WH_PC_FRONT polyline (see wh_pareto), the current point a WH_PC_MARK
  * U+25CF (ASCII 'O').  A left gutter carries the highest and lowest
  * accuracy; the bottom row (when h >= 2) the smallest and largest size in
- * B, KiB, MiB or GiB, and "log" in the middle on a log scale.
+ * B, KiB, MiB or GiB, and in the middle, on a log scale, " size, log
+ * scale ", " log size ", "log size" or " log ", the longest that leaves a
+ * column of axis on each side.  The accuracy labels take as many decimals
+ * (1 to 3) as they need to differ; equal accuracies get one label.
  */
 void wh_plot_scatter(struct wh_plot *p, const double *x, const double *y,
     int n, int current);
@@ -132,18 +135,19 @@ int wh_pareto(const double *x, const double *y, int n, int *idx);
 /*
  * Screen layout for a terminal of cols x rows (80x24 and up).  The last
  * row is the hint bar; the H = rows - 1 rows above it are split in two
- * columns that together cover them exactly:
+ * columns that together cover them exactly, but for one blank column:
  *
  *   left  L = max(46, (cols * 11 + 10) / 20) columns (55% rounded, at
- *         least 46):
- *         the table, rows 0 .. H - 9, and the summary, the last 8 rows
- *         (6 lines in a border);
+ *         least 46), of which the last stays blank, so that nothing on
+ *         the left runs into the plots on the right:
+ *         the table, L - 1 wide and rows 0 .. H - 9, and the summary,
+ *         the last 8 rows (6 lines in a border);
  *   right R = cols - L columns (34 at 80 columns):
  *         the history scatter, the last S = max(8, H / 4) rows, and above
  *         it P = H - S rows split into the histogram, (P + 1) / 2 rows
  *         on top, and the spectrum, P / 2 rows.
  *
- * At 80x24: table 46x15, summary 46x8, histogram 34x8, spectrum 34x7,
+ * At 80x24: table 45x15, summary 45x8, histogram 34x8, spectrum 34x7,
  * history 34x8.  Every pane then has at least 7 rows.  Below 80x24
  * too_small is set, hint_y is the last row and every pane is empty.
  */
@@ -157,6 +161,35 @@ struct wh_layout {
 	int too_small;			/* below 80x24: only a message fits */
 };
 void wh_layout_compute(struct wh_layout *l, int cols, int rows);
+
+/* The columns s takes: one per UTF-8 character (the plots' glyphs, and
+ * the legend keys \001..\006 of crt_legend, are all one column wide). */
+int wh_text_width(const char *s);
+
+/*
+ * Captions that must not be cut: the index of the first of v[0..n) (most
+ * wanted, longest first) that fits in w columns; n - 1 when none does
+ * (the shortest, which the caller keeps to what matters most).
+ */
+int wh_fit(const char *const *v, int n, int w);
+
+/*
+ * Word wrap: the length in bytes of the first line of s that fits in w
+ * columns (one column per UTF-8 character), broken after the last space
+ * that lets it fit, or inside a word longer than w.  *next is where the
+ * next line starts (spaces at the break skipped).  0 for an empty s; at
+ * least one character while w >= 1.
+ */
+int wh_wrap(const char *s, int w, const char **next);
+
+/*
+ * The compression ratio orig / bytes as the size line shows it: "%.2fx",
+ * with as many more digits (up to 6) as it takes not to read "1.00x" for
+ * a size that differs from orig (so a model larger than float32 reads
+ * "0.996x").  "-" when bytes is 0.  Returns buf.
+ */
+const char *wh_ratio_label(uint64_t orig, uint64_t bytes, char *buf,
+    size_t size);
 
 /*
  * Wilson 95% confidence interval (z = 1.96) of an accuracy of correct / n;

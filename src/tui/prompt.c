@@ -10,45 +10,11 @@
 #include "keys.h"
 #include "tui.h"
 
-/* The byte offset of the character before or after byte offset i. */
-static int
-prev_char(const char *s, int i)
-{
-	if (i <= 0)
-		return 0;
-	i--;
-	while (i > 0 && ((unsigned char)s[i] & 0xC0) == 0x80)
-		i--;
-	return i;
-}
-
-static int
-next_char(const char *s, int len, int i)
-{
-	if (i >= len)
-		return len;
-	i++;
-	while (i < len && ((unsigned char)s[i] & 0xC0) == 0x80)
-		i++;
-	return i;
-}
-
-static void
-cut(struct tui_prompt *p, int from, int to)
-{
-	memmove(p->buf + from, p->buf + to, (size_t)(p->len - to) + 1);
-	p->len -= to - from;
-	if (p->cur > to)
-		p->cur -= to - from;
-	else if (p->cur > from)
-		p->cur = from;
-}
-
 void
 tui_prompt_key(struct tui *t, int code, int is_key)
 {
-	struct tui_prompt *p = &t->prompt;
-	char mb[MB_LEN_MAX];
+	struct tui_line *l = &t->prompt.line;
+	char mb[MB_LEN_MAX + 1];
 	mbstate_t st;
 	size_t k;
 
@@ -58,22 +24,22 @@ tui_prompt_key(struct tui *t, int code, int is_key)
 			tui_prompt_submit(t);
 			break;
 		case KEY_BACKSPACE:
-			cut(p, prev_char(p->buf, p->cur), p->cur);
+			tui_line_edit(l, TUI_L_BACKSPACE, NULL);
 			break;
 		case KEY_DC:
-			cut(p, p->cur, next_char(p->buf, p->len, p->cur));
+			tui_line_edit(l, TUI_L_DELETE, NULL);
 			break;
 		case KEY_LEFT:
-			p->cur = prev_char(p->buf, p->cur);
+			tui_line_edit(l, TUI_L_LEFT, NULL);
 			break;
 		case KEY_RIGHT:
-			p->cur = next_char(p->buf, p->len, p->cur);
+			tui_line_edit(l, TUI_L_RIGHT, NULL);
 			break;
 		case KEY_HOME:
-			p->cur = 0;
+			tui_line_edit(l, TUI_L_HOME, NULL);
 			break;
 		case KEY_END:
-			p->cur = p->len;
+			tui_line_edit(l, TUI_L_END, NULL);
 			break;
 		}
 		return;
@@ -81,7 +47,7 @@ tui_prompt_key(struct tui *t, int code, int is_key)
 	switch (code) {
 	case 27:		/* Esc */
 	case 7:			/* C-g */
-		p->kind = TUI_P_NONE;
+		t->prompt.kind = TUI_P_NONE;
 		tui_message(t, 0, "cancelled");
 		return;
 	case '\r':
@@ -90,40 +56,50 @@ tui_prompt_key(struct tui *t, int code, int is_key)
 		return;
 	case 127:
 	case 8:
-		cut(p, prev_char(p->buf, p->cur), p->cur);
+		tui_line_edit(l, TUI_L_BACKSPACE, NULL);
 		return;
 	case 1:			/* C-a */
-		p->cur = 0;
+		tui_line_edit(l, TUI_L_HOME, NULL);
 		return;
 	case 5:			/* C-e */
-		p->cur = p->len;
+		tui_line_edit(l, TUI_L_END, NULL);
+		return;
+	case 2:			/* C-b */
+		tui_line_edit(l, TUI_L_LEFT, NULL);
+		return;
+	case 6:			/* C-f */
+		tui_line_edit(l, TUI_L_RIGHT, NULL);
+		return;
+	case 4:			/* C-d */
+		tui_line_edit(l, TUI_L_DELETE, NULL);
 		return;
 	case 11:		/* C-k */
-		p->buf[p->cur] = '\0';
-		p->len = p->cur;
+		tui_line_edit(l, TUI_L_KILL_END, NULL);
 		return;
 	case 21:		/* C-u */
-		cut(p, 0, p->cur);
+		tui_line_edit(l, TUI_L_CLEAR, NULL);
+		return;
+	case 23:		/* C-w */
+		tui_line_edit(l, TUI_L_KILL_WORD, NULL);
 		return;
 	}
 	if (code < ' ' || code == 127)
 		return;
 	memset(&st, 0, sizeof st);
 	k = wcrtomb(mb, (wchar_t)code, &st);
-	if (k == (size_t)-1 || p->len + (int)k >= (int)sizeof p->buf)
+	if (k == (size_t)-1)
 		return;
-	memmove(p->buf + p->cur + k, p->buf + p->cur, (size_t)(p->len - p->cur) + 1);
-	memcpy(p->buf + p->cur, mb, k);
-	p->len += (int)k;
-	p->cur += (int)k;
+	mb[k] = '\0';
+	tui_line_edit(l, TUI_L_INSERT, mb);
 }
 
 void
 tui_draw_bottom(struct tui *t, int y, int w)
 {
 	struct tui_prompt *p = &t->prompt;
-	char hint[512], before[sizeof p->buf];
-	const char *shown = p->buf;
+	const struct tui_line *l = &p->line;
+	char hint[512], before[sizeof l->buf];
+	const char *shown = l->buf;
 	int lw, cx;
 
 	if (p->kind != TUI_P_NONE) {
@@ -131,15 +107,24 @@ tui_draw_bottom(struct tui *t, int y, int w)
 		lw = crt_width(p->label);
 		if (lw > w - 16)
 			lw = w - 16 > 0 ? w - 16 : 0;
-		memcpy(before, p->buf, (size_t)p->cur);
-		before[p->cur] = '\0';
+		memcpy(before, l->buf, (size_t)l->cur);
+		before[l->cur] = '\0';
 		/* keep the cursor on screen: drop characters from the left */
-		while ((int)(shown - p->buf) < p->cur &&
-		    lw + crt_width(before + (shown - p->buf)) >= w - 1)
-			shown += next_char(shown, (int)strlen(shown), 0);
+		while ((int)(shown - l->buf) < l->cur &&
+		    lw + crt_width(before + (shown - l->buf)) >= w - 1) {
+			const char *s = shown + 1;
+
+			while (((unsigned char)*s & 0xC0) == 0x80)
+				s++;
+			shown = s;
+		}
 		crt_puts(y, 0, lw, CRT_PROMPT, 1, p->label);
-		crt_puts(y, lw, w - lw, CRT_NORMAL, 1, shown);
-		cx = lw + crt_width(before + (shown - p->buf));
+		/* the value offered for editing shows selected: typing
+		 * replaces it */
+		cx = crt_puts(y, lw, w - lw, l->sel ? CRT_SEL : CRT_NORMAL, 0,
+		    shown);
+		crt_puts(y, lw + cx, w - lw - cx, CRT_NORMAL, 1, "");
+		cx = lw + crt_width(before + (shown - l->buf));
 		move(y, cx < w ? cx : w - 1);
 		curs_set(1);
 		return;

@@ -9,6 +9,7 @@
 
 #include "calc.h"
 #include "edit.h"
+#include "line.h"
 #include "undo.h"
 #include "worker.h"
 #include "whittle/compress.h"
@@ -78,9 +79,7 @@ struct tui_prompt {
 	int kind;			/* TUI_P_*, NONE when closed */
 	int col;			/* TUI_P_VALUE: the column */
 	char label[160];
-	char buf[512];			/* UTF-8 text */
-	int len;			/* bytes in buf */
-	int cur;			/* cursor, a byte offset */
+	struct tui_line line;		/* the text, offered value selected */
 };
 
 struct tui {
@@ -98,6 +97,7 @@ struct tui {
 	int have_base;
 	struct tui_result base;		/* cfg NULL: owned by the history */
 	int have_cur, cur_fresh;	/* cur describes cfg */
+	int cur_remembered;		/* cur came from the history */
 	struct tui_result cur;		/* the last adopted result (cfg NULL) */
 	struct tui_prog prog;		/* the run of gen */
 	struct tui_prog bprog;		/* the baseline's run */
@@ -106,7 +106,8 @@ struct tui {
 	int nhist, hsel;		/* hsel: index into hist, -1 none */
 
 	/* the screen */
-	int sel, top, col, focus, logscale, help, quit_armed;
+	int sel, top, col, focus, logscale, quit_armed;
+	int help;			/* 0, or the page of help shown: 1, 2 */
 	int table_y, table_h;		/* rows of layers, for the mouse */
 	char msg[512];
 	int msg_bad;

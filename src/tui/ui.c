@@ -10,6 +10,7 @@
 #include "crt.h"
 #include "keys.h"
 #include "tui.h"
+#include "whittle/export.h"
 #include "whittle/plan.h"
 #include "whittle/stats.h"
 #include "whittle/util.h"
@@ -208,20 +209,23 @@ changed(struct tui *t)
 	int i;
 
 	t->gen++;
-	tui_worker_post(t->w, t->gen, t->cfg);
 	t->cur_fresh = 0;
+	t->cur_remembered = 0;
 	t->prog.on = 0;
 	t->eval_err[0] = '\0';
 	t->quit_armed = 0;
-	/* settings evaluated before are known at once */
+	/* settings evaluated before are known at once, and not evaluated
+	 * again: the worker only applies them (for the layers' reports) */
 	for (i = 0; i < t->nhist; i++)
 		if (all_equal(t->hist[i].res.cfg, t->cfg, t->n)) {
 			t->cur = t->hist[i].res;
 			t->cur.cfg = NULL;
 			t->have_cur = 1;
 			t->cur_fresh = 1;
+			t->cur_remembered = 1;
 			break;
 		}
+	tui_worker_post(t->w, t->gen, t->cfg, !t->cur_fresh);
 }
 
 /*
@@ -496,9 +500,9 @@ tui_prompt_submit(struct tui *t)
 {
 	struct tui_prompt *pr = &t->prompt;
 	int kind = pr->kind;
-	char text[sizeof pr->buf];
+	char text[sizeof pr->line.buf], *err = NULL;
 
-	memcpy(text, pr->buf, sizeof text);
+	memcpy(text, pr->line.buf, sizeof text);
 	pr->kind = TUI_P_NONE;
 	t->msg[0] = '\0';
 	if (kind == TUI_P_VALUE) {
@@ -522,6 +526,17 @@ tui_prompt_submit(struct tui *t)
 		commit_layer(t, &c, tui_col_name(pr->col));
 		if (!t->msg_bad)
 			t->L[t->sel].prefs = p;
+		if (!t->msg_bad && c.lr_mode == WH_LR_RANK && c.rank >
+		    wh_lowrank_saving_rank(t->L[t->sel].l, c.spatial)) {
+			int save = wh_lowrank_saving_rank(t->L[t->sel].l,
+			    c.spatial);
+			char was[sizeof t->msg];
+
+			snprintf(was, sizeof was, "%s", t->msg);
+			tui_message(t, 1, "%s; rank %d stores more than the "
+			    "dense layer (%d is the largest that saves)", was,
+			    c.rank, save);
+		}
 		return;
 	}
 	if (text[0] == '\0') {
@@ -536,6 +551,12 @@ tui_prompt_submit(struct tui *t)
 		open_plan(t, text);
 		break;
 	case TUI_P_EXPORT:
+		/* the names 'whittle apply -o' takes, and nothing else */
+		if (wh_export_format(text, &err) < 0) {
+			tui_message(t, 1, "not exported: %s", err);
+			free(err);
+			break;
+		}
 		tui_worker_export(t->w, t->cfg, text);
 		t->exporting = 1;
 		tui_message(t, 0, "exporting %s%s", text, crt_sym(CRT_S_ELLIPSIS));
@@ -552,9 +573,9 @@ tui_prompt_open(struct tui *t, int kind, int col, const char *label,
 	pr->kind = kind;
 	pr->col = col;
 	snprintf(pr->label, sizeof pr->label, "%s", label);
-	snprintf(pr->buf, sizeof pr->buf, "%s", init != NULL ? init : "");
-	pr->len = (int)strlen(pr->buf);
-	pr->cur = pr->len;
+	/* the current value, selected: typing replaces it, Backspace and
+	 * the arrows edit it */
+	tui_line_set(&pr->line, init, 1);
 	t->msg[0] = '\0';
 }
 
@@ -711,6 +732,7 @@ tui_handle_msg(struct tui *t, struct tui_msg *m)
 			t->cur.cfg = NULL;
 			t->have_cur = 1;
 			t->cur_fresh = 1;
+			t->cur_remembered = 0;
 			t->prog.on = 0;
 		}
 		history_add(t, &m->res);
@@ -775,7 +797,13 @@ tui_key(struct tui *t, int code)
 	if (code == KEY_RESIZE)
 		return;
 	if (t->help) {
-		t->help = 0;
+		/* Tab, the arrows and the page keys turn the page; any other
+		 * key closes the help */
+		if (a == TUI_A_HISTORY || a == TUI_A_RIGHT || a == TUI_A_LEFT ||
+		    a == TUI_A_PGDN || a == TUI_A_PGUP)
+			t->help = t->help == 1 ? 2 : 1;
+		else
+			t->help = 0;
 		return;
 	}
 	if (a != TUI_A_QUIT)
@@ -881,7 +909,8 @@ tui_key(struct tui *t, int code)
 			break;
 		}
 		name = default_name(t->o->model_path, ".whittled.onnx");
-		tui_prompt_open(t, TUI_P_EXPORT, 0, "export ONNX to: ", name);
+		tui_prompt_open(t, TUI_P_EXPORT, 0, "export to (.onnx or "
+		    ".safetensors): ", name);
 		free(name);
 		break;
 	case TUI_A_LOG:

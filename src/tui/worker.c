@@ -56,6 +56,7 @@ struct tui_worker {
 	pthread_cond_t cv;
 	struct wh_layer_cfg *want;	/* the newest snapshot not yet taken */
 	unsigned long want_gen;
+	int want_eval;			/* evaluate it, or only apply it */
 	struct wh_layer_cfg *xcfg;	/* an export asked for */
 	char *xpath;
 	int svd_want;
@@ -170,7 +171,7 @@ cfg_dup(const struct wh_layer_cfg *cfg, int n)
 
 void
 tui_worker_post(struct tui_worker *w, unsigned long gen,
-    const struct wh_layer_cfg *cfg)
+    const struct wh_layer_cfg *cfg, int evaluate)
 {
 	struct wh_layer_cfg *c = cfg_dup(cfg, w->n), *old;
 
@@ -178,6 +179,7 @@ tui_worker_post(struct tui_worker *w, unsigned long gen,
 	old = w->want;
 	w->want = c;
 	w->want_gen = gen;
+	w->want_eval = evaluate;
 	pthread_cond_broadcast(&w->cv);
 	pthread_mutex_unlock(&w->mu);
 	free(old);
@@ -418,7 +420,7 @@ eval_main(void *arg)
 	struct tui_worker *w = arg;
 	struct wh_layer_cfg *cur = NULL, *off, *xcfg;
 	unsigned long gen = 0;
-	int need_eval = 0, base_done = 0, i, r;
+	int need_apply = 0, need_eval = 0, job_eval = 0, base_done = 0, i, r;
 	char *xpath, *err;
 
 	off = xreallocarray(NULL, w->n ? (size_t)w->n : 1, sizeof *off);
@@ -429,7 +431,7 @@ eval_main(void *arg)
 
 		pthread_mutex_lock(&w->mu);
 		while (!w->quit && w->want == NULL && w->xpath == NULL &&
-		    !need_eval && base_done)
+		    !need_apply && base_done)
 			pthread_cond_wait(&w->cv, &w->mu);
 		if (w->quit) {
 			pthread_mutex_unlock(&w->mu);
@@ -437,8 +439,10 @@ eval_main(void *arg)
 		}
 		job = w->want;
 		w->want = NULL;
-		if (job != NULL)
+		if (job != NULL) {
 			gen = w->want_gen;
+			job_eval = w->want_eval;
+		}
 		xcfg = w->xcfg;
 		xpath = w->xpath;
 		w->xcfg = NULL;
@@ -448,15 +452,19 @@ eval_main(void *arg)
 		if (job != NULL) {
 			free(cur);
 			cur = job;
-			need_eval = 1;
+			need_apply = 1;
+			need_eval = job_eval;
 		}
 		if (xpath != NULL) {
 			struct tui_msg *m = msg_new(TUI_M_EXPORT, gen);
 
 			err = NULL;
 			if (apply(w, xcfg, gen, 0) == 0 &&
+			    (wh_export_format(xpath, NULL) ==
+			    WH_EXPORT_SAFETENSORS ? wh_export_safetensors(w->m,
+			    w->g, wh_state_results(w->s), xpath, &err) :
 			    wh_export_onnx(w->m, w->g, wh_state_results(w->s),
-			    xpath, &err) == 0) {
+			    xpath, &err)) == 0) {
 				m->ok = 1;
 				m->text = xpath;
 			} else {
@@ -469,12 +477,13 @@ eval_main(void *arg)
 			post(w, m);
 			continue;
 		}
-		if (need_eval) {
+		if (need_apply) {
 			if ((r = apply(w, cur, gen, 1)) == 1)
 				continue;
-			if (r == 0 && (r = evaluate(w, gen, 0)) == 1)
+			if (r == 0 && need_eval &&
+			    (r = evaluate(w, gen, 0)) == 1)
 				continue;
-			need_eval = 0;
+			need_apply = need_eval = 0;
 			continue;
 		}
 		if (!base_done) {

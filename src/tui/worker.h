@@ -93,9 +93,12 @@ int tui_worker_fd(const struct tui_worker *w);
 
 /* Posts generation gen of the settings, cfg: (nlayers), copied.  A
  * snapshot not yet taken is replaced; a run of an older one is cancelled
- * between batches. */
+ * between batches.  With evaluate 0 the worker only brings its state to
+ * the settings and reports the layers that change (TUI_M_LAYER): the UI
+ * knows their result already (an undo back to an evaluated
+ * configuration), so nothing is evaluated again. */
 void tui_worker_post(struct tui_worker *w, unsigned long gen,
-    const struct wh_layer_cfg *cfg);
+    const struct wh_layer_cfg *cfg, int evaluate);
 
 /* Exports the model with the settings cfg: (nlayers) to path as ONNX. */
 void tui_worker_export(struct tui_worker *w, const struct wh_layer_cfg *cfg,

@@ -799,11 +799,13 @@ test_layout(void)
 	int cols, rows, ci, ri, bad = 0, sizes = 0;
 
 	wh_layout_compute(&l, 80, 24);
-	ok(!l.too_small && l.table_w == 46 && l.table_h == 15 && l.sum_h == 8 &&
+	ok(!l.too_small && l.table_w == 45 && l.table_h == 15 && l.sum_h == 8 &&
 	    l.hist_w == 34 && l.hist_h == 8 && l.spec_h == 7 && l.hist2_h == 8 &&
-	    l.hint_y == 23, "layout 80x24: table 46x15, summary 8, plots 8 + 7, history 8");
+	    l.hint_y == 23 && l.hist_x == 46 && l.sum_w == 45,
+	    "layout 80x24: table 45x15, summary 8, plots 8 + 7, history 8, "
+	    "column 45 blank between them");
 	wh_layout_compute(&l, 200, 60);
-	ok(l.table_w == 110 && l.table_h == 51 && l.hist2_h == 14 &&
+	ok(l.table_w == 109 && l.table_h == 51 && l.hist2_h == 14 &&
 	    l.hist_h == 23 && l.spec_h == 22 && l.hist_x == 110,
 	    "layout 200x60: table 55%%, history a quarter of 59 rows");
 
@@ -835,13 +837,15 @@ test_layout(void)
 					    r[j][1] < r[i][1] + r[i][3])
 						bad++;
 			}
-			if (area != cols * (rows - 1))
+			/* all but the blank column between the sides */
+			if (area != (cols - 1) * (rows - 1) ||
+			    l.table_x + l.table_w + 1 != l.hist_x)
 				bad++;
-			if (l.hist_h < 6 || l.spec_h < 6 || l.table_w < 46 ||
+			if (l.hist_h < 6 || l.spec_h < 6 || l.table_w < 45 ||
 			    l.sum_h != 8 || l.hist2_h < 3)
 				bad++;
-			if (cols >= 84 && (l.table_w * 100 < cols * 54 ||
-			    l.table_w * 100 > cols * 56))
+			if (cols >= 84 && ((l.table_w + 1) * 100 < cols * 54 ||
+			    (l.table_w + 1) * 100 > cols * 56))
 				bad++;
 			/* where the panes sit */
 			if (l.sum_x != l.table_x || l.sum_y != l.table_y + l.table_h ||
@@ -923,6 +927,112 @@ test_utf8_width(void)
 	setlocale(LC_CTYPE, "C");
 }
 
+static void
+test_ratio(void)
+{
+	char b[64];
+
+	ok(strcmp(wh_ratio_label(827688, 36744, b, sizeof b), "22.53x") == 0,
+	    "ratio: 22.53x (%s)", b);
+	ok(strcmp(wh_ratio_label(827688, 827688, b, sizeof b), "1.00x") == 0,
+	    "ratio: equal sizes read 1.00x (%s)", b);
+	/* the demo with /3/Conv at rank 31 of 32: 3.3 KiB more than float32 */
+	ok(strcmp(wh_ratio_label(827688, 830670, b, sizeof b), "0.996x") == 0,
+	    "ratio: a model larger than float32 does not read 1.00x (%s)", b);
+	ok(strcmp(wh_ratio_label(827688, 827344, b, sizeof b), "1.0004x") == 0,
+	    "ratio: nor one a little smaller (%s)", b);
+	ok(strcmp(wh_ratio_label(1000000, 999999, b, sizeof b), "1.000001x") == 0,
+	    "ratio: up to six digits (%s)", b);
+	ok(strcmp(wh_ratio_label(100, 0, b, sizeof b), "-") == 0,
+	    "ratio: nothing stored: '-'");
+}
+
+/* Wraps s to w columns, the lines joined by '|'. */
+static const char *
+wrapped(const char *s, int w)
+{
+	static char out[1024];
+	const char *next;
+	size_t len = 0;
+	int n, lines = 0;
+
+	out[0] = '\0';
+	while (*s != '\0' && lines++ < 100) {
+		n = wh_wrap(s, w, &next);
+		len += (size_t)snprintf(out + len, sizeof out - len, "%s%.*s",
+		    len ? "|" : "", n, s);
+		s = next;
+	}
+	return out;
+}
+
+static void
+test_wrap(void)
+{
+	const char *m = "whittle needs a terminal of at least 80x24; this one "
+	    "is 60x20.";
+	const char *next;
+
+	ok(strcmp(wrapped(m, 80), m) == 0, "wrap: a line that fits stays whole");
+	ok(strcmp(wrapped(m, 60), "whittle needs a terminal of at least 80x24; "
+	    "this one is|60x20.") == 0, "wrap at 60: '%s'", wrapped(m, 60));
+	ok(strcmp(wrapped(m, 20), "whittle needs a|terminal of at least|80x24; "
+	    "this one is|60x20.") == 0, "wrap at 20: '%s'", wrapped(m, 20));
+	ok(strcmp(wrapped("abcdefghij kl", 4), "abcd|efgh|ij|kl") == 0,
+	    "wrap: a word longer than the line is cut: '%s'",
+	    wrapped("abcdefghij kl", 4));
+	ok(strcmp(wrapped("ab cd", 1), "a|b|c|d") == 0,
+	    "wrap at 1: a character a line: '%s'", wrapped("ab cd", 1));
+	ok(strcmp(wrapped("a\xcf\x83\xcf\x83 b", 3), "a\xcf\x83\xcf\x83|b") == 0,
+	    "wrap: UTF-8 characters count one column each");
+	ok(wh_wrap("", 10, &next) == 0 && *next == '\0', "wrap: empty");
+	ok(strcmp(wrapped("ab   cd", 3), "ab|cd") == 0,
+	    "wrap: the spaces at a break are dropped: '%s'",
+	    wrapped("ab   cd", 3));
+}
+
+static void
+test_labels(void)
+{
+	/* the demo's baseline and its first int4 point */
+	const double x[2] = { 125289, 827688 }, y[2] = { 0.9097, 0.9101 };
+	const double xs[3] = { 36744, 125289, 827688 };
+	const double ys[3] = { 0.8691, 0.9097, 0.9101 };
+	const char *const v[3] = { "int4 symmetric per-channel min/max",
+		"int4 sym. per-channel", "int4" };
+	struct wh_plot p;
+
+	wh_plot_init(&p, 34, 6, 1);
+	wh_plot_scatter(&p, x, y, 2, -1);
+	ok(strncmp(row(&p, 0), "91.01% ", 7) == 0 &&
+	    strncmp(row(&p, 4), "90.97% ", 7) == 0,
+	    "scatter: 91.01%% and 90.97%% do not both read 91.0%% ('%.7s', "
+	    "'%.7s')", row(&p, 0), row(&p, 4));
+	wh_plot_scatter(&p, xs, ys, 3, -1);
+	ok(strncmp(row(&p, 0), "91.0% ", 6) == 0 &&
+	    strncmp(row(&p, 4), "86.9% ", 6) == 0,
+	    "scatter: one decimal when it tells them apart");
+	ok(strstr(row(&p, 5), "-log size-") != NULL,
+	    "scatter: the log axis says it is a log of the size: '%s'", rowbuf);
+	wh_plot_release(&p);
+	wh_plot_init(&p, 60, 6, 1);
+	wh_plot_scatter(&p, xs, ys, 3, -1);
+	ok(strstr(row(&p, 5), " size, log scale ") != NULL,
+	    "scatter: wider, in words: '%s'", rowbuf);
+	wh_plot_scatter(&p, xs, (const double[]){ 0.9, 0.9, 0.9 }, 3, -1);
+	ok(strncmp(row(&p, 0), "90.0% ", 6) == 0 &&
+	    strspn(row(&p, 4), " ") >= 6, "scatter: equal accuracies are "
+	    "labelled once");
+	wh_plot_release(&p);
+
+	ok(wh_fit(v, 3, 80) == 0 && wh_fit(v, 3, 34) == 0 &&
+	    wh_fit(v, 3, 33) == 1 && wh_fit(v, 3, 21) == 1 &&
+	    wh_fit(v, 3, 20) == 2 && wh_fit(v, 3, 1) == 2,
+	    "fit: the longest caption that fits, else the shortest");
+	ok(wh_text_width("\xe2\x96\x88orig \xcf\x83") == 7 &&
+	    wh_text_width("\001new") == 4, "text width: a column per character");
+}
+
 int
 main(void)
 {
@@ -944,5 +1054,8 @@ main(void)
 	test_layout();
 	test_wilson();
 	test_utf8_width();
+	test_ratio();
+	test_wrap();
+	test_labels();
 	return tap_done();
 }

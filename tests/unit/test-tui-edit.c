@@ -85,16 +85,70 @@ test_rank(void)
 	tui_prefs_init(&p);
 	ok(step(&c, &p, &gx, TUI_COL_RANK, 1, 0) == -1 && msg[0] != '\0',
 	    "rank: '+' on full rank is refused with a message");
+	/* (128, 200): rank r stores 328 r weights, the layer 25,600; rank
+	 * 78 is the largest that stores fewer */
+	ok(wh_lowrank_saving_rank(&gl, 0) == 78 && 78 * 328 < 128 * 200 &&
+	    79 * 328 >= 128 * 200, "the largest rank that saves on (128, 200) "
+	    "is 78 (got %d)", wh_lowrank_saving_rank(&gl, 0));
 	ok(step(&c, &p, &gx, TUI_COL_RANK, -1, 0) == 0 &&
-	    c.lr_mode == WH_LR_RANK && c.rank == 127,
-	    "rank: '-' from off gives max - 1 (127 of 128)");
-	ok(step(&c, &p, &gx, TUI_COL_RANK, -1, 1) == 0 && c.rank == 114,
-	    "rank: '[' takes 10%% of the maximum (13): 114 (got %d)", c.rank);
-	ok(step(&c, &p, &gx, TUI_COL_RANK, 1, 1) == 0 && c.rank == 127,
-	    "rank: ']' goes back to 127");
+	    c.lr_mode == WH_LR_RANK && c.rank == 78,
+	    "rank: '-' from off goes straight to 78, the first rank that "
+	    "stores less than the dense layer (got %d)", c.rank);
+	ok(step(&c, &p, &gx, TUI_COL_RANK, -1, 1) == 0 && c.rank == 65,
+	    "rank: '[' takes 10%% of the maximum (13): 65 (got %d)", c.rank);
+	ok(step(&c, &p, &gx, TUI_COL_RANK, 1, 1) == 0 && c.rank == 78,
+	    "rank: ']' goes back to 78");
 	ok(step(&c, &p, &gx, TUI_COL_RANK, 1, 0) == 0 &&
 	    c.lr_mode == WH_LR_NONE && c.rank == 0,
-	    "rank: '+' onto the maximum switches low-rank off");
+	    "rank: '+' above 78 switches low-rank off (no rank 79..127)");
+	c.lr_mode = WH_LR_RANK;
+	c.rank = 100;
+	ok(step(&c, &p, &gx, TUI_COL_RANK, -1, 0) == 0 && c.rank == 78,
+	    "rank: '-' from a typed 100 goes down to 78");
+	{
+		/* /3/Conv of the demo, (32, 16, 3, 3): rank 31 of 32 stores
+		 * 31 * 176 = 5,456 weights against 4,608 */
+		static float w3[32 * 16 * 9];
+		struct wh_layer l3;
+		struct tui_lctx x3 = { 0 };
+
+		conv_layer(&l3, 32, 16, 3, w3);
+		x3.l = &l3;
+		x3.std = 1;
+		wh_layer_cfg_init(&c);
+		ok(step(&c, &p, &x3, TUI_COL_RANK, -1, 0) == 0 && c.rank == 26 &&
+		    26 * 176 < 4608 && 27 * 176 >= 4608,
+		    "rank: the first '-' on a (32, 16, 3, 3) Conv gives 26/32, "
+		    "not 31/32 (got %d)", c.rank);
+		ok(wh_lowrank_saving_rank(&l3, 1) == 31 &&
+		    wh_lowrank_max_rank(&l3, 1) == 48 && 31 * 144 < 4608 &&
+		    32 * 144 >= 4608, "its spatial view (96, 48) saves up to "
+		    "rank 31 of 48 (got %d)", wh_lowrank_saving_rank(&l3, 1));
+	}
+	{
+		/* one rule: from off, '-' switches every column on (smaller),
+		 * '+' is refused */
+		int col, good = 1;
+
+		for (col = 0; col < TUI_NCOLS; col++) {
+			wh_layer_cfg_init(&c);
+			tui_prefs_init(&p);
+			if (step(&c, &p, &gx, col, 1, 0) != -1 ||
+			    tui_col_on(&c, col) ||
+			    step(&c, &p, &gx, col, -1, 0) != 0 ||
+			    !tui_col_on(&c, col) ||
+			    step(&c, &p, &gx, col, 1, 0) != 0 ||
+			    tui_col_on(&c, col)) {
+				good = 0;
+				tap_diag("column %s breaks the rule",
+				    tui_col_name(col));
+			}
+		}
+		ok(good, "every column: '+' from off does nothing, '-' "
+		    "compresses, '+' then undoes it");
+		wh_layer_cfg_init(&c);
+		tui_prefs_init(&p);
+	}
 	c.lr_mode = WH_LR_RANK;
 	c.rank = 1;
 	ok(step(&c, &p, &gx, TUI_COL_RANK, -1, 0) == -1 && c.rank == 1,
@@ -156,36 +210,37 @@ test_prune(void)
 
 	wh_layer_cfg_init(&c);
 	tui_prefs_init(&p);
-	ok(step(&c, &p, &gx, TUI_COL_PRUNE, -1, 0) == -1,
-	    "prune: '-' while off is refused");
-	ok(step(&c, &p, &gx, TUI_COL_PRUNE, 1, 0) == 0 &&
+	ok(step(&c, &p, &gx, TUI_COL_PRUNE, 1, 0) == -1,
+	    "prune: '+' while off is refused");
+	ok(step(&c, &p, &gx, TUI_COL_PRUNE, -1, 0) == 0 &&
 	    c.prune_mode == WH_PRUNE_SPARSITY && fabsf(c.sparsity - 0.05f) < 1e-6f,
-	    "sparsity: '+' from off gives 0.05");
-	ok(step(&c, &p, &gx, TUI_COL_PRUNE, 1, 1) == 0 &&
-	    fabsf(c.sparsity - 0.25f) < 1e-6f, "sparsity: ']' adds 0.20");
+	    "sparsity: '-' from off prunes 0.05 (smaller, as '-' on every "
+	    "column)");
+	ok(step(&c, &p, &gx, TUI_COL_PRUNE, -1, 1) == 0 &&
+	    fabsf(c.sparsity - 0.25f) < 1e-6f, "sparsity: '[' adds 0.20");
 	for (i = 0; i < 5; i++)
-		step(&c, &p, &gx, TUI_COL_PRUNE, -1, 0);
+		step(&c, &p, &gx, TUI_COL_PRUNE, 1, 0);
 	ok(c.prune_mode == WH_PRUNE_NONE && c.sparsity == 0,
-	    "sparsity: five '-' from 0.25 switch pruning off");
+	    "sparsity: five '+' from 0.25 switch pruning off");
 	c.prune_mode = WH_PRUNE_SPARSITY;
 	c.sparsity = 1;
-	ok(step(&c, &p, &gx, TUI_COL_PRUNE, 1, 0) == -1,
-	    "sparsity: '+' at 1 is refused");
+	ok(step(&c, &p, &gx, TUI_COL_PRUNE, -1, 0) == -1,
+	    "sparsity: '-' at 1 is refused");
 
 	wh_layer_cfg_init(&c);
 	ok(tui_cycle_prune(&c, &p, &gx, msg, sizeof msg) == 0 &&
 	    p.prune_mode == WH_PRUNE_THRESHOLD && c.prune_mode == WH_PRUNE_NONE,
 	    "t while off picks the threshold mode");
-	ok(step(&c, &p, &gx, TUI_COL_PRUNE, 1, 0) == 0 &&
+	ok(step(&c, &p, &gx, TUI_COL_PRUNE, -1, 0) == 0 &&
 	    c.prune_mode == WH_PRUNE_THRESHOLD &&
 	    fabs(c.threshold - 0.1 * sd) < 1e-6,
-	    "threshold: '+' from off gives 0.1 std (%g)", (double)c.threshold);
-	ok(step(&c, &p, &gx, TUI_COL_PRUNE, 1, 1) == 0 &&
-	    fabs(c.threshold - 0.6 * sd) < 1e-5, "threshold: ']' adds 0.5 std");
+	    "threshold: '-' from off gives 0.1 std (%g)", (double)c.threshold);
+	ok(step(&c, &p, &gx, TUI_COL_PRUNE, -1, 1) == 0 &&
+	    fabs(c.threshold - 0.6 * sd) < 1e-5, "threshold: '[' adds 0.5 std");
 	for (i = 0; i < 6; i++)
-		step(&c, &p, &gx, TUI_COL_PRUNE, -1, 0);
+		step(&c, &p, &gx, TUI_COL_PRUNE, 1, 0);
 	ok(c.prune_mode == WH_PRUNE_NONE && c.threshold == 0,
-	    "threshold: six '-' from 0.6 std switch pruning off");
+	    "threshold: six '+' from 0.6 std switch pruning off");
 
 	/* sparsity 0.5 -> a threshold under which half the weights lie */
 	wh_layer_cfg_init(&c);
@@ -234,20 +289,22 @@ test_bits_nm_act(void)
 	    "bits: '+' from 8 gives fp16, then float32");
 
 	wh_layer_cfg_init(&c);
-	ok(step(&c, &p, &gx, TUI_COL_NM, 1, 0) == 0 && c.nm_n == 3 &&
-	    c.nm_m == 4, "N:M: '+' from off gives 3:4");
-	ok(step(&c, &p, &gx, TUI_COL_NM, 1, 0) == 0 && c.nm_n == 2 &&
+	ok(step(&c, &p, &gx, TUI_COL_NM, 1, 0) == -1,
+	    "N:M: '+' while off is refused");
+	ok(step(&c, &p, &gx, TUI_COL_NM, -1, 0) == 0 && c.nm_n == 3 &&
+	    c.nm_m == 4, "N:M: '-' from off gives 3:4");
+	ok(step(&c, &p, &gx, TUI_COL_NM, -1, 0) == 0 && c.nm_n == 2 &&
 	    c.nm_m == 4, "N:M: then 2:4");
-	ok(step(&c, &p, &gx, TUI_COL_NM, 1, 1) == 0 && c.nm_n == 1 &&
-	    c.nm_m == 8, "N:M: ']' skips to 1:8");
-	ok(step(&c, &p, &gx, TUI_COL_NM, 1, 0) == 0 && c.nm_m == 16 &&
-	    step(&c, &p, &gx, TUI_COL_NM, 1, 0) == -1, "N:M: 1:16 is the end");
+	ok(step(&c, &p, &gx, TUI_COL_NM, -1, 1) == 0 && c.nm_n == 1 &&
+	    c.nm_m == 8, "N:M: '[' skips to 1:8");
+	ok(step(&c, &p, &gx, TUI_COL_NM, -1, 0) == 0 && c.nm_m == 16 &&
+	    step(&c, &p, &gx, TUI_COL_NM, -1, 0) == -1, "N:M: 1:16 is the end");
 	c.nm_n = 5;
 	c.nm_m = 8;
-	ok(step(&c, &p, &gx, TUI_COL_NM, -1, 0) == 0 && c.nm_n == 3 &&
-	    c.nm_m == 4, "N:M: '-' from a typed 5:8 goes to the denser 3:4");
-	ok(step(&c, &p, &gx, TUI_COL_NM, -1, 0) == 0 && c.nm_n == 0 &&
-	    c.nm_m == 0, "N:M: '-' from 3:4 switches it off");
+	ok(step(&c, &p, &gx, TUI_COL_NM, 1, 0) == 0 && c.nm_n == 3 &&
+	    c.nm_m == 4, "N:M: '+' from a typed 5:8 goes to the denser 3:4");
+	ok(step(&c, &p, &gx, TUI_COL_NM, 1, 0) == 0 && c.nm_n == 0 &&
+	    c.nm_m == 0, "N:M: '+' from 3:4 switches it off");
 
 	ok(step(&c, &p, &gx, TUI_COL_ACT, -1, 0) == 0 && c.act_bits == 8,
 	    "act: '-' gives 8 bits");
@@ -414,6 +471,33 @@ test_text(void)
 }
 
 static void
+test_op_quant_text(void)
+{
+	struct wh_layer l = cl;
+	struct wh_layer_cfg c;
+	char b[64];
+
+	ok(strcmp(tui_op_text(&gl, b, sizeof b), "Gemm") == 0 &&
+	    strcmp(tui_op_text(&cl, b, sizeof b), "Conv") == 0,
+	    "op: Gemm, Conv");
+	l.group = 4;
+	ok(strcmp(tui_op_text(&l, b, sizeof b), "Conv g4") == 0,
+	    "op: a grouped Conv says its groups, not 'ConvG': '%s'", b);
+	wh_layer_cfg_init(&c);
+	c.qtype = WH_Q_INT;
+	c.bits = 4;
+	c.symmetric = 1;
+	c.per_channel = 1;
+	c.clip = WH_CLIP_MSE;
+	ok(strcmp(tui_quant_text(&c, b, sizeof b),
+	    "int4 symmetric per-channel mse") == 0 &&
+	    strcmp(tui_quant_text_short(&c, 0, b, sizeof b),
+	    "int4 sym. per-channel mse") == 0 &&
+	    strcmp(tui_quant_text_short(&c, 1, b, sizeof b), "int4") == 0,
+	    "quantization in three lengths, each whole");
+}
+
+static void
 test_calc(void)
 {
 	uint64_t fine[TUI_NBINS], out[97], sum = 0, lo = UINT64_MAX, hi = 0;
@@ -478,5 +562,6 @@ main(void)
 	test_roundtrip();
 	test_text();
 	test_calc();
+	test_op_quant_text();
 	return tap_done();
 }

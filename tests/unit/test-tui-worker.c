@@ -78,7 +78,7 @@ main(void)
 			snap[gen][i].rank = 1 + gen % wh_graph_layer(g, i)->max_rank;
 			break;
 		}
-		tui_worker_post(w, (unsigned long)gen, snap[gen]);
+		tui_worker_post(w, (unsigned long)gen, snap[gen], 1);
 		if (gen % 7 == 0)
 			tui_worker_want_svals(w, gen % n);
 		if (gen == GENS / 2) {
@@ -144,6 +144,60 @@ main(void)
 	ok(svals >= 1, "singular values arrive (%d)", svals);
 	ok(base == 1, "the baseline (every layer off) follows once the worker "
 	    "is idle");
+
+	/*
+	 * Settings whose result the UI has (an undo): posted with evaluate
+	 * 0, the layers that change are reported and nothing is evaluated.
+	 * Snapshot 2 differs from the state (snapshot GENS) in the layers
+	 * it set.  After its reports, an evaluation would send progress
+	 * within a batch (256 samples); none may come in 2 s.
+	 */
+	{
+		unsigned long kg = GENS + 1;
+		int klayers = 0, kruns = 0, want = 0, k;
+		double t1;
+
+		/* layers switched off are not reported (nothing to show) */
+		for (k = 0; k < n; k++)
+			want += !wh_layer_cfg_equal(&snap[2][k], &snap[GENS][k]) &&
+			    !wh_layer_cfg_equal(&snap[2][k], &snap[0][k]);
+		tui_worker_post(w, kg, snap[2], 0);
+		t0 = wh_now();
+		while (wh_now() - t0 < 120 && klayers < want) {
+			struct pollfd pf = { tui_worker_fd(w), POLLIN, 0 };
+			struct tui_msg *msg, *next;
+
+			poll(&pf, 1, 1000);
+			for (msg = tui_worker_take(w); msg != NULL; msg = next) {
+				next = msg->next;
+				if (msg->type == TUI_M_LAYER && msg->gen == kg)
+					klayers++;
+				if ((msg->type == TUI_M_PROGRESS ||
+				    msg->type == TUI_M_RESULT) && msg->gen == kg)
+					kruns++;
+				tui_msg_free(msg);
+			}
+		}
+		t1 = wh_now();
+		while (wh_now() - t1 < 2) {
+			struct pollfd pf = { tui_worker_fd(w), POLLIN, 0 };
+			struct tui_msg *msg, *next;
+
+			poll(&pf, 1, 200);
+			for (msg = tui_worker_take(w); msg != NULL; msg = next) {
+				next = msg->next;
+				if (msg->gen == kg && (msg->type == TUI_M_PROGRESS ||
+				    msg->type == TUI_M_RESULT))
+					kruns++;
+				tui_msg_free(msg);
+			}
+		}
+		ok(want > 0 && klayers == want, "settings posted without an "
+		    "evaluation: the %d layers that change are reported (%d)",
+		    want, klayers);
+		ok(kruns == 0, "and they are not evaluated again (%d progress "
+		    "or result messages)", kruns);
+	}
 	tui_worker_stop(w);
 	unlink(xpath);
 	wh_data_free(d);
