@@ -41,9 +41,11 @@ while IFS="|" read -r name popts aopts same; do
 	ok $? "$name: eval runs the export"
 	e=$(json_num params "$TMPD/$name.ej")
 	if [ "$same" = same ] || [ "$same" = scales ]; then
-		# the activation quantizers add one float scale per layer
+		# the activation quantizers, written as float arithmetic, add
+		# four constants per layer: the scale, the two bounds of the
+		# codes and the rounding constant
 		want=$params
-		[ "$same" = scales ] && want=$((params + 4))
+		[ "$same" = scales ] && want=$((params + 16))
 		ok $([ "$p" = "$want" ] && [ "$e" = "$want" ] && echo 0 ||
 			echo 1) "$name: inspect and eval count $want parameters, the demo's (inspect $p, eval $e)"
 		grep -q '^/0/Conv  *Conv  *(16, 1, 3, 3) ' "$TMPD/$name.txt" &&
