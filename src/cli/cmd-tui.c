@@ -10,14 +10,14 @@
 #include "whittle/plan.h"
 #include "whittle/util.h"
 
-enum { OPT_ASCII = 2000, OPT_CACHE_MB };
+enum { OPT_ASCII = 2000, OPT_CACHE_MB, OPT_SETTINGS };
 
 static void
 usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: whittle [MODEL] [--data IMAGES --labels LABELS] [--plan PLAN]\n"
-	    "               [--ascii] [--threads N] [--cache-mb N]\n"
+	    "               [--ascii] [--threads N] [--cache-mb N] [--settings LIST]\n"
 	    "\n"
 	    "Opens the interactive workbench on MODEL (default: the bundled demo\n"
 	    "CNN and its validation set): pick each layer's low-rank, pruning and\n"
@@ -39,6 +39,8 @@ usage(FILE *f)
 	    "                      change re-evaluates from the changed layer on\n"
 	    "  --limit N           evaluate only the first N samples\n"
 	    "  --batch N           samples per batch (default 256)\n"
+	    "  --settings LIST     the sensitivity pane's candidate settings (see\n"
+	    "                      whittle sensitivity --help)\n"
 	    "  -h, --help          show this help\n");
 }
 
@@ -50,14 +52,15 @@ cmd_tui(int argc, char **argv)
 		{ "plan", required_argument, NULL, OPT_PLAN },
 		{ "ascii", no_argument, NULL, OPT_ASCII },
 		{ "cache-mb", required_argument, NULL, OPT_CACHE_MB },
+		{ "settings", required_argument, NULL, OPT_SETTINGS },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct cli_data_opts o = { 0 };
 	struct cli_session s;
-	struct tui_opts to;
+	struct tui_opts to = { 0 };
 	struct wh_layer_cfg *cfg = NULL;
-	const char *model = NULL, *plan = NULL;
+	const char *model = NULL, *plan = NULL, *settings = NULL;
 	char *warn = NULL;
 	struct cli_plan_inputs pi = { 0 };
 	long cache_mb = 1024;
@@ -81,6 +84,9 @@ cmd_tui(int argc, char **argv)
 				return cli_usage_error(NULL, "--cache-mb '%s' must "
 				    "be 0 to %ld", optarg, 1L << 24);
 			break;
+		case OPT_SETTINGS:
+			settings = optarg;
+			break;
 		case ':':
 		case '?':
 			return cli_bad_option(NULL, ch, argv);
@@ -91,6 +97,13 @@ cmd_tui(int argc, char **argv)
 	}
 	if ((r = cli_model_arg(NULL, argc, argv, &model)) != 0)
 		return r;
+	if ((r = wh_sens_settings(settings, &to.settings, &warn)) < 0) {
+		r = cli_usage_error(NULL, "--settings: %s", warn);
+		free(warn);
+		return r;
+	}
+	to.nsettings = r;
+	warn = NULL;
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		cli_error("the workbench needs a terminal; use 'whittle eval' "
 		    "for scripts");
@@ -114,7 +127,6 @@ cmd_tui(int argc, char **argv)
 			return r;
 		}
 	}
-	memset(&to, 0, sizeof to);
 	to.model = s.model;
 	to.graph = s.graph;
 	to.data = s.data;
@@ -132,6 +144,7 @@ cmd_tui(int argc, char **argv)
 	to.cache_bytes = (size_t)cache_mb << 20;
 	to.limit = o.limit;
 	r = tui_run(&to);
+	free(to.settings);
 	free(warn);
 	free(cfg);
 	cli_session_release(&s);

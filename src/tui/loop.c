@@ -44,8 +44,14 @@ draw(struct tui *t)
 	}
 	tui_draw_table(t, lo.table_x, lo.table_y, lo.table_w, lo.table_h);
 	tui_draw_summary(t, lo.sum_x, lo.sum_y, lo.sum_w, lo.sum_h);
-	tui_draw_hist(t, lo.hist_x, lo.hist_y, lo.hist_w, lo.hist_h);
-	tui_draw_spectrum(t, lo.spec_x, lo.spec_y, lo.spec_w, lo.spec_h);
+	if (t->sens_on)
+		tui_draw_sens(t, lo.hist_x, lo.hist_y, lo.hist_w,
+		    lo.spec_y + lo.spec_h - lo.hist_y);
+	else {
+		tui_draw_hist(t, lo.hist_x, lo.hist_y, lo.hist_w, lo.hist_h);
+		tui_draw_spectrum(t, lo.spec_x, lo.spec_y, lo.spec_w,
+		    lo.spec_h);
+	}
 	tui_draw_history(t, lo.hist2_x, lo.hist2_y, lo.hist2_w, lo.hist2_h);
 	if (t->help)
 		tui_draw_help(t);
@@ -103,6 +109,19 @@ read_signals(struct tui *t)
 }
 
 static void
+read_sens(struct tui *t)
+{
+	struct tui_sens_msg *m, *next;
+
+	for (m = tui_sens_take(t->sens); m != NULL; m = next) {
+		next = m->next;
+		m->next = NULL;
+		tui_handle_sens(t, m);
+		tui_sens_msg_free(m);
+	}
+}
+
+static void
 read_worker(struct tui *t)
 {
 	struct tui_msg *m, *next;
@@ -156,10 +175,20 @@ tui_run(const struct tui_opts *o)
 	free(lo);
 	free(hi);
 	tui_worker_want_svals(t.w, 0);
+	/* the sensitivity thread, paused until the baseline is known */
+	if (o->data != NULL && o->settings != NULL) {
+		t.sens = tui_sens_start(o->graph, o->data, &o->pre, o->scale_set,
+		    &eo, &t.st, o->model_path, &err);
+		if (t.sens != NULL)
+			tui_sens_pause(t.sens, 1);
+		free(err);
+		err = NULL;
+	}
 	tui_open_initial(&t);
 
 	while (!t.done) {
-		struct pollfd fds[3];
+		struct pollfd fds[4];
+		int nfd = 3;
 
 		draw(&t);
 		fds[0].fd = STDIN_FILENO;
@@ -168,9 +197,14 @@ tui_run(const struct tui_opts *o)
 		fds[1].events = POLLIN;
 		fds[2].fd = crt_signal_fd();
 		fds[2].events = POLLIN;
+		if (t.sens != NULL) {
+			fds[3].fd = tui_sens_fd(t.sens);
+			fds[3].events = POLLIN;
+			nfd = 4;
+		}
 		/* no timeout: every change on screen is caused by a key, a
 		 * message or a signal */
-		if (poll(fds, 3, -1) < 0) {
+		if (poll(fds, nfd, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
@@ -179,6 +213,8 @@ tui_run(const struct tui_opts *o)
 			read_signals(&t);
 		if (fds[1].revents & POLLIN)
 			read_worker(&t);
+		if (nfd > 3 && (fds[3].revents & POLLIN))
+			read_sens(&t);
 		if (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL)) {
 			/* the terminal went away */
 			t.done = 1;
@@ -187,6 +223,7 @@ tui_run(const struct tui_opts *o)
 			read_keys(&t);
 	}
 	crt_done();
+	tui_sens_stop(t.sens);
 	tui_worker_stop(t.w);
 	i = t.exit_code;
 	tui_release_state(&t);

@@ -24,6 +24,19 @@ larger(const struct tui *t, int i)
 	return f != NULL && f->cost.bytes > t->L[i].orig.bytes;
 }
 
+/* Whether a layer carries a mark: free to compress, or locked. */
+static int
+any_mark(const struct tui *t)
+{
+	int i;
+
+	for (i = 0; i < t->n; i++)
+		if ((t->locked != NULL && t->locked[i]) ||
+		    tui_sens_free_layer(t, i))
+			return 1;
+	return 0;
+}
+
 /* The text of cell (i, c). */
 static const char *
 cell(struct tui *t, int i, int c, char *buf, size_t size)
@@ -38,6 +51,16 @@ cell(struct tui *t, int i, int c, char *buf, size_t size)
 
 	switch (c) {
 	case C_NAME:
+		/* @ locked for the search, * free: 8x smaller at no
+		 * measured cost */
+		if (t->locked != NULL && t->locked[i]) {
+			snprintf(buf, size, "@%s", L->l->name);
+			return buf;
+		}
+		if (tui_sens_free_layer(t, i)) {
+			snprintf(buf, size, "*%s", L->l->name);
+			return buf;
+		}
 		return L->l->name;
 	case C_OP:
 		return tui_op_text(L->l, buf, size);
@@ -125,7 +148,8 @@ tui_draw_table(struct tui *t, int x, int y, int w, int h)
 		if (!show[c])
 			continue;
 		crt_puts(y + 1, cx, width[c] + 1, focus ? CRT_HEADER_FOCUS :
-		    CRT_HEADER, 1, heads[c]);
+		    CRT_HEADER, 1, c == C_NAME && any_mark(t) ?
+		    "layer *free @lock" : heads[c]);
 		cx += width[c] + 1;
 	}
 

@@ -27,6 +27,8 @@ struct tui_sens {
 	const struct wh_graph *g;
 	struct wh_state *st;
 	struct wh_sens_table t;
+	const struct wh_dataset *d;
+	char *model_path;	/* whose cache to use, or NULL for none */
 	char *cache;
 	int n;
 	unsigned char *posted;	/* (nlayers, posted_ns) sent to the UI */
@@ -295,17 +297,50 @@ todo(const struct wh_sens_table *t)
 	return 0;
 }
 
+/* Reads what the cache holds of this model and data into the table. */
+static void
+read_cache(struct tui_sens *s)
+{
+	struct wh_sens_table part;
+	char *err = NULL;
+
+	if (wh_sha256_file(s->model_path, s->t.model_sha256, &err) != 0 ||
+	    wh_sens_dataset_key(s->d, s->t.data_sha256, &err) != 0) {
+		free(err);
+		return;		/* no cache, the table is measured anew */
+	}
+	s->cache = wh_sens_cache_path(s->t.model_sha256, s->t.data_sha256);
+	if (s->cache == NULL || access(s->cache, F_OK) != 0)
+		return;
+	if (wh_sens_load(&part, s->cache, &err) == 0) {
+		wh_sens_merge(&s->t, &part, NULL);
+		wh_sens_table_release(&part);
+	} else {
+		char *txt = xasprintf("ignoring the sensitivity cache: %s", err);
+
+		post_text(s, TUI_S_ERROR, txt);
+		free(txt);
+		free(err);
+	}
+	cell_posted(s, 0, 0, NULL, NULL);
+}
+
 static void *
 thread_main(void *arg)
 {
 	struct tui_sens *s = arg;
 	sigset_t all;
-	int rc, complete = !todo(&s->t);
+	int rc, complete;
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	/* below the user's evaluation, like the singular value thread */
 	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
+	if (s->model_path != NULL)
+		read_cache(s);
+	complete = !todo(&s->t);
+	if (complete)
+		post(s, msg_new(TUI_S_TABLE));
 	for (;;) {
 		pthread_mutex_lock(&s->mu);
 		while (!s->quit && !s->search && (complete || s->paused))
@@ -364,7 +399,7 @@ struct tui_sens *
 tui_sens_start(const struct wh_graph *g, const struct wh_dataset *d,
     const struct wh_preproc *pre, int scale_set,
     const struct wh_eval_opts *eo, const struct wh_sens_table *init,
-    const char *cache, char **err)
+    const char *model_path, char **err)
 {
 	struct tui_sens *s = xcalloc(1, sizeof *s);
 	int i;
@@ -381,7 +416,8 @@ tui_sens_start(const struct wh_graph *g, const struct wh_dataset *d,
 	s->posted = xcalloc((size_t)s->t.nlayers * s->t.nsettings + 1, 1);
 	for (i = 0; i < s->t.nlayers * s->t.nsettings; i++)
 		s->posted[i] = s->t.cells[i].status != WH_SENS_TODO;
-	s->cache = cache ? xstrdup(cache) : NULL;
+	s->d = d;
+	s->model_path = model_path ? xstrdup(model_path) : NULL;
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
 	pthread_mutex_init(&s->qmu, NULL);
@@ -418,6 +454,7 @@ tui_sens_stop(struct tui_sens *s)
 	free(s->locked);
 	free(s->locked_cfg);
 	free(s->cache);
+	free(s->model_path);
 	free(s->posted);
 	free(s);
 }

@@ -34,15 +34,17 @@ struct tui_sens_msg {
 struct tui_sens;
 
 /*
- * Starts the thread on its own state (made here from g, d and pre) with the
- * default candidate settings.  cache: the cache file (copied), or NULL for
- * none.  Copies *init (the table as the cache had it) when not NULL.  NULL
- * and a message when the state cannot be made.
+ * Starts the thread on its own state (made here from g, d and pre) and a
+ * copy of the empty table init (its settings and layers).  With
+ * model_path, the thread first reads the cache of that model and the data
+ * (keyed by their SHA-256) and posts the cells it holds; it writes the
+ * cache back when the table is complete and after each search.  NULL and a
+ * message when the state cannot be made.
  */
 struct tui_sens *tui_sens_start(const struct wh_graph *g,
     const struct wh_dataset *d, const struct wh_preproc *pre, int scale_set,
     const struct wh_eval_opts *eo, const struct wh_sens_table *init,
-    const char *cache, char **err);
+    const char *model_path, char **err);
 
 /* Readable when messages wait. */
 int tui_sens_fd(const struct tui_sens *s);

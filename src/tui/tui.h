@@ -11,6 +11,7 @@
 #include "edit.h"
 #include "line.h"
 #include "undo.h"
+#include "sens.h"
 #include "worker.h"
 #include "whittle/compress.h"
 #include "whittle/data.h"
@@ -33,6 +34,8 @@ struct tui_opts {
 	int batch;
 	size_t cache_bytes;		/* activation cache budget */
 	size_t limit;			/* samples to evaluate, 0: all */
+	struct wh_sens_setting *settings;	/* the sensitivity candidates */
+	int nsettings;
 };
 
 /*
@@ -73,7 +76,8 @@ struct tui_prog {
 	int on;
 	size_t done, total, correct;
 };
-enum { TUI_P_NONE, TUI_P_VALUE, TUI_P_SAVE, TUI_P_OPEN, TUI_P_EXPORT };
+enum { TUI_P_NONE, TUI_P_VALUE, TUI_P_SAVE, TUI_P_OPEN, TUI_P_EXPORT,
+	TUI_P_SEARCH };
 
 struct tui_prompt {
 	int kind;			/* TUI_P_*, NONE when closed */
@@ -116,6 +120,17 @@ struct tui {
 	char *default_plan;		/* what `s` offers */
 	char model_sha[65], images_sha[65], labels_sha[65];
 	int done, exit_code;
+
+	/* sensitivity and search (sens.c's thread) */
+	struct tui_sens *sens;
+	struct wh_sens_table st;	/* the cells as they arrive */
+	int sens_on;			/* the heat map replaces the plots */
+	int scol;			/* its setting column */
+	int searching;
+	int *spoints;			/* history index of each verified plan
+					 * of the running search */
+	int nspoints;
+	unsigned char *locked;		/* (n) layers a search must keep */
 };
 
 /* ui.c: actions */
@@ -153,5 +168,10 @@ void tui_draw_spectrum(struct tui *t, int x, int y, int w, int h);
 void tui_draw_summary(struct tui *t, int x, int y, int w, int h);
 void tui_draw_history(struct tui *t, int x, int y, int w, int h);
 void tui_draw_help(struct tui *t);
+void tui_draw_sens(struct tui *t, int x, int y, int w, int h);
+/* Whether layer i can be made 8x smaller at no measured cost. */
+int tui_sens_free_layer(const struct tui *t, int i);
+/* ui.c: a message of the sensitivity thread. */
+void tui_handle_sens(struct tui *t, struct tui_sens_msg *m);
 
 #endif

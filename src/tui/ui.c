@@ -125,6 +125,7 @@ default_name(const char *model, const char *suffix)
 
 static void history_add(struct tui *t, struct tui_result *r);
 static void changed(struct tui *t);
+static void start_search(struct tui *t, const char *text);
 
 void
 tui_init_state(struct tui *t, const struct tui_opts *o)
@@ -157,6 +158,9 @@ tui_init_state(struct tui *t, const struct tui_opts *o)
 	}
 	tui_undo_init(&t->undo, t->n, t->cfg);
 	t->hsel = -1;
+	if (o->settings != NULL)
+		wh_sens_table_init(&t->st, t->g, o->settings, o->nsettings);
+	t->locked = xcalloc(t->n ? (size_t)t->n : 1, 1);
 	t->default_plan = o->plan_path != NULL ? xstrdup(o->plan_path) :
 	    default_name(o->model_path, ".plan.json");
 }
@@ -196,6 +200,10 @@ tui_release_state(struct tui *t)
 	free(t->cfg);
 	free(t->saved);
 	free(t->default_plan);
+	free(t->spoints);
+	free(t->locked);
+	if (t->st.nlayers > 0 || t->st.nsettings > 0)
+		wh_sens_table_release(&t->st);
 	tui_undo_release(&t->undo);
 	memset(t, 0, sizeof *t);
 }
@@ -226,6 +234,9 @@ changed(struct tui *t)
 			break;
 		}
 	tui_worker_post(t->w, t->gen, t->cfg, !t->cur_fresh);
+	/* the user's evaluation first: the sensitivity thread waits */
+	if (t->sens != NULL && !t->cur_fresh)
+		tui_sens_pause(t->sens, 1);
 }
 
 /*
@@ -539,6 +550,10 @@ tui_prompt_submit(struct tui *t)
 		}
 		return;
 	}
+	if (kind == TUI_P_SEARCH) {
+		start_search(t, text);
+		return;
+	}
 	if (text[0] == '\0') {
 		tui_message(t, 1, "no file name given");
 		return;
@@ -562,6 +577,31 @@ tui_prompt_submit(struct tui *t)
 		tui_message(t, 0, "exporting %s%s", text, crt_sym(CRT_S_ELLIPSIS));
 		break;
 	}
+}
+
+/* Starts a search within the budget typed: points of accuracy. */
+static void
+start_search(struct tui *t, const char *text)
+{
+	float v;
+	int i, nlocked = 0;
+
+	if (t->sens == NULL) {
+		tui_message(t, 1, "no sensitivity thread: the search needs one");
+		return;
+	}
+	if (wh_parse_floats(text, &v, 1) != 1 || !(v >= 0 && v <= 100)) {
+		tui_message(t, 1, "'%s' is not a budget: points from 0 to 100",
+		    text);
+		return;
+	}
+	for (i = 0; i < t->n; i++)
+		nlocked += t->locked[i];
+	t->nspoints = 0;
+	t->searching = 1;
+	tui_sens_search(t->sens, v, nlocked ? t->locked : NULL, t->cfg);
+	tui_message(t, 0, "searching for the smallest plan within %.2f points"
+	    "%s (%d locked)", v, crt_sym(CRT_S_ELLIPSIS), nlocked);
 }
 
 void
@@ -735,6 +775,8 @@ tui_handle_msg(struct tui *t, struct tui_msg *m)
 			t->cur_remembered = 0;
 			t->prog.on = 0;
 		}
+		if (t->sens != NULL && t->cur_fresh && t->have_base)
+			tui_sens_pause(t->sens, 0);
 		history_add(t, &m->res);
 		break;
 	case TUI_M_SVALS:
@@ -759,6 +801,8 @@ tui_handle_msg(struct tui *t, struct tui_msg *m)
 		if (m->gen == t->gen || m->gen == 0) {
 			snprintf(t->eval_err, sizeof t->eval_err, "%s", m->text);
 			t->prog.on = 0;
+			if (t->sens != NULL)
+				tui_sens_pause(t->sens, 0);
 		}
 		break;
 	case TUI_M_EXPORT:
@@ -769,6 +813,82 @@ tui_handle_msg(struct tui *t, struct tui_msg *m)
 			tui_message(t, 1, "export failed: %s", m->text);
 		break;
 	}
+}
+
+/* ---- the sensitivity thread's messages --------------------------------- */
+
+void
+tui_handle_sens(struct tui *t, struct tui_sens_msg *m)
+{
+	struct tui_result r;
+
+	switch (m->type) {
+	case TUI_S_CELL:
+		if (m->layer < t->st.nlayers && m->setting < t->st.nsettings)
+			*wh_sens_cell(&t->st, m->layer, m->setting) = m->cell;
+		break;
+	case TUI_S_TABLE:
+		if (t->sens_on && t->msg[0] == '\0')
+			tui_message(t, 0, "the sensitivity table is complete");
+		break;
+	case TUI_S_NOTE:
+		tui_message(t, 0, "%s", m->text);
+		break;
+	case TUI_S_POINT:
+		/* a verified plan joins the history, as an evaluation does */
+		memset(&r, 0, sizeof r);
+		if (t->have_base)
+			r.totals = t->base.totals;
+		r.samples = m->point.samples;
+		r.correct = m->point.correct;
+		r.accuracy = m->point.m.accuracy;
+		r.precision = m->point.m.precision_macro;
+		r.recall = m->point.m.recall_macro;
+		r.f1 = m->point.m.f1_macro;
+		r.totals.bytes = m->point.bytes;
+		r.totals.macs_sparse = m->point.macs;
+		r.totals.ratio = r.totals.orig_bytes && m->point.bytes ?
+		    (double)r.totals.orig_bytes / (double)m->point.bytes :
+		    m->point.ratio;
+		r.start_layer = -1;
+		r.cfg = m->point.cfgs;
+		m->point.cfgs = NULL;
+		history_add(t, &r);
+		free(r.cfg);	/* when it was there already */
+		t->spoints = xreallocarray(t->spoints, (size_t)t->nspoints + 1,
+		    sizeof *t->spoints);
+		t->spoints[t->nspoints++] = t->nhist - 1;
+		break;
+	case TUI_S_SEARCHED:
+		t->searching = 0;
+		if (m->chosen >= 0 && m->chosen < t->nspoints) {
+			t->hsel = t->spoints[m->chosen];
+			t->focus = TUI_FOCUS_HISTORY;
+		}
+		tui_message(t, m->chosen < 0, "%s", m->text);
+		break;
+	case TUI_S_ERROR:
+		tui_message(t, 1, "%s", m->text);
+		break;
+	}
+}
+
+/* Enter on the heat map: the cell's setting for its layer. */
+static void
+sens_apply(struct tui *t)
+{
+	struct wh_layer_cfg *all;
+	char label[160];
+
+	if (t->st.nsettings == 0 || t->n == 0)
+		return;
+	all = cfg_copy(t);
+	all[t->sel] = t->st.settings[t->scol].cfg;
+	snprintf(label, sizeof label, "%s for %s (sensitivity)",
+	    t->st.settings[t->scol].name, t->L[t->sel].l->name);
+	if (commit(t, all, label) == 0)
+		tui_message(t, 0, "%s", label);
+	free(all);
 }
 
 /* ---- keys ------------------------------------------------------------- */
@@ -822,6 +942,26 @@ tui_key(struct tui *t, int code)
 		case TUI_A_HISTORY:
 		case TUI_A_CANCEL:
 			t->focus = TUI_FOCUS_TABLE;
+			return;
+		default:
+			break;
+		}
+	}
+	if (t->sens_on && t->focus == TUI_FOCUS_TABLE) {
+		switch (a) {
+		case TUI_A_LEFT:
+			if (t->scol > 0)
+				t->scol--;
+			return;
+		case TUI_A_RIGHT:
+			if (t->scol < t->st.nsettings - 1)
+				t->scol++;
+			return;
+		case TUI_A_EDIT:
+			sens_apply(t);
+			return;
+		case TUI_A_CANCEL:
+			t->sens_on = 0;
 			return;
 		default:
 			break;
@@ -917,6 +1057,28 @@ tui_key(struct tui *t, int code)
 		t->logscale = !t->logscale;
 		tui_message(t, 0, "histogram counts: %s", t->logscale ?
 		    "log" : "linear");
+		break;
+	case TUI_A_SENS:
+		t->sens_on = !t->sens_on;
+		if (t->sens_on)
+			tui_message(t, 0, "sensitivity: h/l pick a setting, Enter "
+			    "applies it to the layer, S or Esc returns");
+		break;
+	case TUI_A_SEARCH:
+		if (t->searching) {
+			tui_message(t, 1, "a search is under way");
+			break;
+		}
+		tui_prompt_open(t, TUI_P_SEARCH, 0, "search: the most accuracy "
+		    "to lose, in points: ", "0.5");
+		break;
+	case TUI_A_LOCK:
+		if (t->n == 0)
+			break;
+		t->locked[t->sel] = !t->locked[t->sel];
+		tui_message(t, 0, "%s %s: a search %s", t->L[t->sel].l->name,
+		    t->locked[t->sel] ? "locked" : "unlocked",
+		    t->locked[t->sel] ? "keeps its settings" : "may change it");
 		break;
 	case TUI_A_HISTORY:
 		t->focus = TUI_FOCUS_HISTORY;

@@ -34,7 +34,7 @@ tui_start() {
 	tsock_n=$((tsock_n + 1))
 	TSOCK=whittle-test-$$-$tsock_n
 	T -f /dev/null new-session -d -s w -x "$cols" -y "$rows" \
-	    "cd '$TMPD' && LC_ALL=\${TUI_LOCALE:-C.UTF-8} $TUI_ENV '$WHITTLE' $*; echo EXITED \$?; exec sleep 600"
+	    "cd '$TMPD' && LC_ALL=\${TUI_LOCALE:-C.UTF-8} XDG_CACHE_HOME='$TMPD/cache' $TUI_ENV '$WHITTLE' $*; echo EXITED \$?; exec sleep 600"
 }
 
 screen() {

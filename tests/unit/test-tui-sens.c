@@ -69,15 +69,12 @@ main(void)
 	d = wh_data_load(images, labels, 10, &err);
 	n = wh_sens_settings("int8,int3,sp80,e0.9", &set, NULL);
 	wh_sens_table_init(&ui, g, set, n);
-	/* one cell known already, as from the cache: it is not measured */
 	wh_sens_table_init(&direct, g, set, n);
 	st = wh_state_new(g, d, &m->pre, 0, &eo, &err);
 	memset(&so, 0, sizeof so);
 	wh_sens_rule_default(&so.rule);
 	wh_sens_measure(st, &direct, &so, NULL);
 	wh_state_free(st);
-	*wh_sens_cell(&ui, 0, 0) = *wh_sens_cell(&direct, 0, 0);
-
 	s = tui_sens_start(g, d, &m->pre, 0, &eo, &ui, NULL, &err);
 	ok(s != NULL, "the thread starts");
 	msg = wait_for(s, TUI_S_TABLE, &ui, &npoints);
