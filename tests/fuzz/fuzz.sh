@@ -1,13 +1,14 @@
 #!/bin/sh
 # fuzz.sh - builds the libFuzzer harnesses and runs each for a while
 #
-# Run by 'make fuzz' (FUZZ_SECONDS=N, default 60; FUZZ_HARNESSES="onnx plan"
-# for some of them; FUZZ_FLAGS for more libFuzzer options).  libwhittle's
-# sources are compiled again with clang, ASan, UBSan and libFuzzer's
-# coverage into tests/fuzz/build, so the normal build is untouched; an
-# object is rebuilt when its source or any header is newer.  Each harness
-# runs on its corpus, tests/fuzz/corpus/HARNESS (kept between runs and
-# grown by them), the seeds from mkseeds and the regression corpus
+# Run by 'make fuzz' (FUZZ_SECONDS=N, default 60, 0 to build only;
+# FUZZ_HARNESSES="onnx plan" for some of them; FUZZ_FLAGS for more
+# libFuzzer options).  libwhittle's sources are compiled again with
+# clang, ASan, UBSan and libFuzzer's coverage into tests/fuzz/build, so
+# the normal build is untouched; an object is rebuilt when its source or
+# any header is newer.  Each harness runs on its corpus,
+# tests/fuzz/corpus/HARNESS (kept between runs and grown by them), the
+# seeds from mkseeds and the regression corpus
 # tests/fuzz/regress/HARNESS.  The first crash, leak, sanitizer report,
 # timeout or out-of-memory stops the run and names the reproducer, which
 # libFuzzer writes to tests/fuzz/crashes/HARNESS/.
@@ -17,7 +18,7 @@
 : "${srcdir:=.}"
 : "${top_builddir:=.}"
 : "${FUZZ_SECONDS:=60}"
-: "${FUZZ_HARNESSES:=onnx idx npy plan}"
+: "${FUZZ_HARNESSES:=plan idx npy onnx}"
 : "${CLANG:=clang}"
 srcdir=$(cd "$srcdir" && pwd)
 top_builddir=$(cd "$top_builddir" && pwd)
@@ -107,6 +108,11 @@ rm -rf "$B/seeds"
 mkdir -p "$B/seeds"
 "$B/mkseeds" "$B/seeds" || exit 1
 
+if [ "$FUZZ_SECONDS" -eq 0 ]; then
+	say "built $B/fuzz-{$(echo $FUZZ_HARNESSES | tr ' ' ,)}; FUZZ_SECONDS=0 runs none"
+	exit 0
+fi
+
 # OpenBLAS is not instrumented: keep its threads out of the picture
 OPENBLAS_NUM_THREADS=1
 ASAN_OPTIONS="abort_on_error=0:detect_leaks=1:allocator_may_return_null=0"
@@ -145,6 +151,7 @@ for h in $FUZZ_HARNESSES; do
 		if [ -n "$art" ]; then
 			say "reproducer: $art"
 			say "replay it: $B/fuzz-$h $art"
+			say "once fixed, keep it in tests/fuzz/regress/$h/"
 		fi
 		exit 1
 	fi
