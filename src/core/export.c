@@ -1353,9 +1353,9 @@ plan_opset(struct exporter *ex, int64_t *target, char **err)
 			    (long long)m->opset);
 		if ((bad = unraisable(m)) != NULL)
 			return wh_error(err, "%s: layer '%s': %s needs opset "
-			    "%lld, but node '%s' (%s) is not known to keep its "
+			    "%lld, but node %s (%s) is not known to keep its "
 			    "meaning from opset %lld", m->path, who, why,
-			    (long long)need, bad->name, bad->op,
+			    (long long)need, WH_QNAME(bad->name), bad->op,
 			    (long long)m->opset);
 		*target = need;
 	}

@@ -412,7 +412,7 @@ wh_fail(struct wh_compiler *c, int node, const char *fmt, const char *a)
 	char *msg = xasprintf(fmt, a ? a : "");
 	int r;
 
-	r = wh_error(c->err, "%s: node '%s' (%s): %s", c->m->path, n->name,
+	r = wh_error(c->err, "%s: node %s (%s): %s", c->m->path, WH_QNAME(n->name),
 	    n->op, msg);
 	free(msg);
 	return r;
@@ -544,10 +544,10 @@ check_ops(struct wh_compiler *c, const struct wh_opdef **defs)
 		map_put(seen, n->op, 0);
 		wh_op_find(n->op, m->opset, &known);
 		more = k > 1 ? xasprintf(" and %d more", k - 1) : xstrdup("");
-		item = xasprintf("%s%s%s at opset %lld%s (node '%s'%s)",
-		    list ? list : "", list ? ", " : "", n->op,
+		item = xasprintf("%s%s%s at opset %lld%s (node %s%s)",
+		    list ? list : "", list ? ", " : "", WH_QNAME(n->op),
 		    (long long)m->opset, known ? ", which whittle runs at "
-		    "other opsets" : "", n->name, more);
+		    "other opsets" : "", WH_QNAME(n->name), more);
 		free(more);
 		free(list);
 		list = item;
@@ -741,9 +741,9 @@ topo_sort(struct wh_compiler *c)
 	free(next);
 	free(state);
 	if (bad >= 0) {
-		wh_error(c->err, "%s: node '%s' reads a tensor that nothing "
+		wh_error(c->err, "%s: node %s reads a tensor that nothing "
 		    "produces, or the graph has a cycle", m->path,
-		    m->nodes[bad].name);
+		    WH_QNAME(m->nodes[bad].name));
 		free(order);
 		return NULL;
 	}

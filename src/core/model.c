@@ -967,45 +967,45 @@ bitmask_expand(struct loader *ld, const struct wh_model *m,
 
 	memset(t, 0, sizeof *t);
 	if (n->ninputs != 3 || n->noutputs != 1)
-		return wh_error(ld->err, "%s: node '%s' (ExpandBitmask) has %d "
+		return wh_error(ld->err, "%s: node %s (ExpandBitmask) has %d "
 		    "inputs and %d outputs, 3 and 1 are needed", ld->path,
-		    n->name, n->ninputs, n->noutputs);
+		    WH_QNAME(n->name), n->ninputs, n->noutputs);
 	mask = init_named(set, m, n->inputs[0]);
 	vals = init_named(set, m, n->inputs[1]);
 	shape = init_named(set, m, n->inputs[2]);
 	if (mask == NULL || vals == NULL || shape == NULL)
-		return wh_error(ld->err, "%s: node '%s' (ExpandBitmask) reads "
-		    "'%s', which is not an initializer", ld->path, n->name,
+		return wh_error(ld->err, "%s: node %s (ExpandBitmask) reads "
+		    "'%s', which is not an initializer", ld->path, WH_QNAME(n->name),
 		    n->inputs[mask == NULL ? 0 : vals == NULL ? 1 : 2]);
 	if (mask->elem_type != ONNX__TENSOR_PROTO__DATA_TYPE__UINT8 ||
 	    mask->ndim != 1 || vals->ndim != 1 || vals->count == 0 ||
 	    shape->dtype != WH_INT64 || shape->ndim != 1 ||
 	    shape->count > WH_MAX_DIMS)
-		return wh_error(ld->err, "%s: node '%s' (ExpandBitmask) needs a "
+		return wh_error(ld->err, "%s: node %s (ExpandBitmask) needs a "
 		    "1-D uint8 mask, 1-D values and a 1-D int64 shape of at "
-		    "most %d dims", ld->path, n->name, WH_MAX_DIMS);
+		    "most %d dims", ld->path, WH_QNAME(n->name), WH_MAX_DIMS);
 	t->ndim = (int)shape->count;
 	for (d = 0; d < t->ndim; d++) {
 		if (shape->i[d] < 0)
-			return wh_error(ld->err, "%s: node '%s' (ExpandBitmask) "
-			    "has negative dim %lld", ld->path, n->name,
+			return wh_error(ld->err, "%s: node %s (ExpandBitmask) "
+			    "has negative dim %lld", ld->path, WH_QNAME(n->name),
 			    (long long)shape->i[d]);
 		t->dims[d] = shape->i[d];
 	}
 	if (wh_tensor_count(t->dims, t->ndim, &count) != 0 || count > *budget)
-		return wh_error(ld->err, "%s: node '%s' (ExpandBitmask) asks for "
+		return wh_error(ld->err, "%s: node %s (ExpandBitmask) asks for "
 		    "more than the %zu dense elements supported", ld->path,
-		    n->name, *budget);
+		    WH_QNAME(n->name), *budget);
 	if (mask->count != (count + 7) / 8)
-		return wh_error(ld->err, "%s: node '%s' (ExpandBitmask) has a "
+		return wh_error(ld->err, "%s: node %s (ExpandBitmask) has a "
 		    "mask of %zu bytes for %zu elements, %zu are needed",
-		    ld->path, n->name, mask->count, count, (count + 7) / 8);
+		    ld->path, WH_QNAME(n->name), mask->count, count, (count + 7) / 8);
 	for (k = 0; k < count; k++)
 		ones += (mask->i[k / 8] >> (k % 8)) & 1;
 	if (ones + 1 != vals->count)
-		return wh_error(ld->err, "%s: node '%s' (ExpandBitmask) has %zu "
+		return wh_error(ld->err, "%s: node %s (ExpandBitmask) has %zu "
 		    "values for a mask of %zu set bits, %zu are needed",
-		    ld->path, n->name, vals->count, ones, ones + 1);
+		    ld->path, WH_QNAME(n->name), vals->count, ones, ones + 1);
 	to = NULL;
 	for (d = 0; d < n->nattrs; d++)
 		if (strcmp(n->attrs[d].name, "to") == 0 &&
@@ -1016,9 +1016,9 @@ bitmask_expand(struct loader *ld, const struct wh_model *m,
 	if (to == NULL || (isfloat ? to->i != 1 && to->i != 10 &&
 	    to->i != 11 && to->i != 16 : (to->i < 2 || to->i > 7) &&
 	    to->i != 21 && to->i != 22))
-		return wh_error(ld->err, "%s: node '%s' (ExpandBitmask) needs "
+		return wh_error(ld->err, "%s: node %s (ExpandBitmask) needs "
 		    "an attribute 'to' of the values' kind of type", ld->path,
-		    n->name);
+		    WH_QNAME(n->name));
 	*budget -= count;
 	t->count = count;
 	t->dtype = vals->dtype;

@@ -239,7 +239,7 @@ test_unsupported(void)
 	mini_node(m, "FooA", "a2", "t3", "y");
 	mini_output(m, "y");
 	expect_fail(m, "two unknown operators", "2 unsupported operators: "
-	    "FooA at opset 13 (node 'a1' and 1 more), FooB at opset 13 "
+	    "'FooA' at opset 13 (node 'a1' and 1 more), 'FooB' at opset 13 "
 	    "(node 'b1')", NULL);
 	wh_model_free(m);
 
