@@ -247,7 +247,7 @@ test_unsupported(void)
 	mini_init(m, "s", 1, (int64_t[]){ 1 }, 4);
 	mini_node(m, "Reshape", "rs", "x,s", "y");
 	mini_output(m, "y");
-	expect_fail(m, "Reshape at opset 4", "1 unsupported operator: Reshape "
+	expect_fail(m, "Reshape at opset 4", "1 unsupported operator: 'Reshape' "
 	    "at opset 4, which whittle runs at other opsets", NULL);
 	wh_model_free(m);
 }
