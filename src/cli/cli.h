@@ -123,6 +123,7 @@ int cmd_inspect(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 /* The interactive workbench (cmd-tui.c): argv[0] is the program. */
 int cmd_tui(int argc, char **argv);
 

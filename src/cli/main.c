@@ -17,6 +17,7 @@ static const struct {
 	{ "eval", cmd_eval, "measure accuracy on a validation set, as is or with a plan" },
 	{ "plan", cmd_plan, "write a plan from settings given on the command line" },
 	{ "apply", cmd_apply, "write the compressed model a plan describes" },
+	{ "run", cmd_run, "run a model on input files and write its outputs as NPY" },
 };
 
 static void
