@@ -59,6 +59,9 @@ void wh_graph_free(struct wh_graph *g);
  *            fill its symbolic dims (and must equal its declared ones).
  *   consts:  graph inputs bound as constants before compiling, matched by
  *            their names; borrowed, they must outlive the graph.
+ *   probe:   the batch size shapes are inferred with (0: the default, 3).
+ *            A graph that reads the batch size (Shape of the input) is
+ *            right only for that batch; run it with exactly that many.
  * The graph output may then be a constant (wh_graph_tensor says).
  */
 struct wh_graph_opts {
@@ -67,6 +70,7 @@ struct wh_graph_opts {
 	int64_t dims[WH_MAX_DIMS];
 	const struct wh_tensor *consts;
 	size_t nconsts;
+	int probe;
 };
 struct wh_graph *wh_graph_new_opts(const struct wh_model *m,
     const struct wh_graph_opts *opts, char **err);

@@ -39,10 +39,11 @@ int wh_graph_run(const struct wh_graph *g, const float *in, size_t n,
  * Runs the model on one tensor per graph input (in m->inputs order; names
  * are taken from the model) and fills outs[k] for each model output.
  * The first float input of two or more dims is the batched activation
- * (its first dim the batch) and the others constants; when the graph
- * does not compile that way (an operator that works across the first
- * axis, a constant shape that names it), every input is bound as a
- * constant and the graph folded.  *how (may be NULL) tells which:
+ * (its first dim the batch, shapes inferred with that batch) and the
+ * others constants; when the graph does not compile that way, or not
+ * also with a batch one larger (an operator that works across the first
+ * axis, a constant whose first dim lines up with the batch), every input
+ * is bound as a constant and the graph folded.  *how (may be NULL) tells which:
  * "batched" or "folded".  0, or -1 with a message.
  */
 int wh_run(const struct wh_model *m, const struct wh_tensor *in,

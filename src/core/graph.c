@@ -8,6 +8,8 @@
 #include "op.h"
 #include "whittle/util.h"
 
+_Thread_local int wh_probe_n = WH_PROBE_DEFAULT;
+
 /* ---- names: an open-addressing hash of borrowed strings --------------- */
 
 struct wh_map {
@@ -781,6 +783,11 @@ bind_consts(struct wh_compiler *c, const struct wh_graph_opts *o)
 		if (v == NULL)
 			return wh_error(c->err, "%s: the graph has no input "
 			    "'%s'", m->path, t->name);
+		if (v->elem_type != 0 && v->elem_type != 1 &&
+		    v->elem_type != 6 && v->elem_type != 7 && v->elem_type != 9)
+			return wh_error(c->err, "%s: input '%s' is of ONNX "
+			    "type %d; whittle takes float32, int64, int32 and "
+			    "bool", m->path, t->name, v->elem_type);
 		if (!dtype_fits(v->elem_type, t))
 			return wh_error(c->err, "%s: input '%s' is of ONNX "
 			    "type %d, given %s", m->path, t->name, v->elem_type,
@@ -852,8 +859,24 @@ wh_graph_new(const struct wh_model *m, char **err)
 	return wh_graph_new_opts(m, NULL, err);
 }
 
+static struct wh_graph *compile(const struct wh_model *m,
+    const struct wh_graph_opts *opts, char **err);
+
 struct wh_graph *
 wh_graph_new_opts(const struct wh_model *m, const struct wh_graph_opts *opts,
+    char **err)
+{
+	struct wh_graph *g;
+
+	wh_probe_n = opts != NULL && opts->probe > 0 ? opts->probe :
+	    WH_PROBE_DEFAULT;
+	g = compile(m, opts, err);
+	wh_probe_n = WH_PROBE_DEFAULT;
+	return g;
+}
+
+static struct wh_graph *
+compile(const struct wh_model *m, const struct wh_graph_opts *opts,
     char **err)
 {
 	struct wh_compiler c = { 0 };

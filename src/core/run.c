@@ -334,7 +334,7 @@ wh_run(const struct wh_model *m, const struct wh_tensor *in,
 {
 	struct wh_tensor *named = xcalloc(m->ninputs ? m->ninputs : 1,
 	    sizeof *named);
-	struct wh_graph_opts o = { -1, 0, { 0 }, named, m->ninputs };
+	struct wh_graph_opts o = { -1, 0, { 0 }, named, m->ninputs, 0 };
 	struct wh_graph *g = NULL;
 	char *err1 = NULL;
 	size_t j;
@@ -351,13 +351,30 @@ wh_run(const struct wh_model *m, const struct wh_tensor *in,
 			break;
 	if (j < m->ninputs) {
 		struct wh_tensor x = named[j];
+		struct wh_graph *g2;
 
 		o.input = (int)j;
 		o.ndim = x.ndim - 1;
 		memcpy(o.dims, x.dims + 1, o.ndim * sizeof *o.dims);
 		named[j] = named[m->ninputs - 1];	/* not a constant */
 		o.nconsts = m->ninputs - 1;
-		g = wh_graph_new_opts(m, &o, &err1);
+		/*
+		 * Shapes inferred with the real batch make Shape of the input
+		 * right; the graph must compile with another batch as well,
+		 * or a constant's first dim lined up with the batch only by
+		 * chance (x: (3, 4) + y: (3, 4)), and batching would be wrong.
+		 */
+		o.probe = (int)x.dims[0];
+		if (x.dims[0] < 1 << 20 &&
+		    (g = wh_graph_new_opts(m, &o, &err1)) != NULL) {
+			o.probe = (int)x.dims[0] + 1;
+			g2 = wh_graph_new_opts(m, &o, &err1);
+			if (g2 == NULL) {
+				wh_graph_free(g);
+				g = NULL;
+			}
+			wh_graph_free(g2);
+		}
 		named[j] = x;
 		if (g != NULL) {
 			rc = wh_graph_run(g, x.f, (size_t)x.dims[0], outs, err);
@@ -368,6 +385,7 @@ wh_run(const struct wh_model *m, const struct wh_tensor *in,
 	}
 	o.input = -1;
 	o.ndim = 0;
+	o.probe = 0;
 	o.nconsts = m->ninputs;
 	if ((g = wh_graph_new_opts(m, &o, err1 != NULL ? NULL : err)) == NULL) {
 		if (err1 != NULL && err != NULL) {

@@ -15,8 +15,8 @@ static void
 test_symbolic(void)
 {
 	struct wh_model *m = mini_new(13, 3, (int64_t[]){ 3, -1, -1 });
-	struct wh_graph_opts o = { 0, 3, { 3, 4, 5 }, NULL, 0 };
-	struct wh_graph_opts bad = { 0, 3, { 2, 4, 5 }, NULL, 0 };
+	struct wh_graph_opts o = { 0, 3, { 3, 4, 5 }, NULL, 0, 0 };
+	struct wh_graph_opts bad = { 0, 3, { 2, 4, 5 }, NULL, 0, 0 };
 	struct wh_graph *g;
 	struct wh_tensor out;
 	float x[2 * 60];
