@@ -31,13 +31,15 @@ struct cli_data_opts {
 	int batch;
 	size_t limit;
 	int quiet;
+	const char *input_shape;	/* [NAME=]d1,d2,...: the input's dims
+					 * after the batch */
 };
 
 /* Long options shared by the evaluating commands (ids from 1000 up). */
 enum {
 	OPT_DATA = 1000, OPT_LABELS, OPT_SCALE, OPT_MEAN, OPT_STD, OPT_THREADS,
 	OPT_BATCH, OPT_LIMIT, OPT_JSON, OPT_PREDICTIONS, OPT_PLAN, OPT_STRICT,
-	OPT_HELP, OPT_VERSION, OPT_QUIET, OPT_QDQ
+	OPT_HELP, OPT_VERSION, OPT_QUIET, OPT_QDQ, OPT_INPUT_SHAPE
 };
 #define CLI_DATA_LONGOPTS \
 	{ "data", required_argument, NULL, OPT_DATA }, \
@@ -48,6 +50,7 @@ enum {
 	{ "threads", required_argument, NULL, OPT_THREADS }, \
 	{ "batch", required_argument, NULL, OPT_BATCH }, \
 	{ "limit", required_argument, NULL, OPT_LIMIT }, \
+	{ "input-shape", required_argument, NULL, OPT_INPUT_SHAPE }, \
 	{ "quiet", no_argument, NULL, OPT_QUIET }
 
 /* Prints "whittle: <message>" on stderr. */

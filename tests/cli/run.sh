@@ -97,4 +97,36 @@ $WHITTLE run "$M" "$REF/dynamic-hw.x.npy" >/dev/null 2>&1
 [ $? -eq 2 ]
 ok $? "no -o: a usage error, exit 2"
 
+# eval binds the symbolic dims from the validation set, or --input-shape
+if have_numpy; then
+	$PY -c 'import sys, numpy as np
+x = np.load(sys.argv[1])
+y = np.load(sys.argv[2]).argmax(1)
+np.save(sys.argv[3], x)
+np.save(sys.argv[4], y.astype(np.int64))' "$REF/dynamic-hw.x.npy" \
+		"$REF/dynamic-hw.y.npy" "$TMPD/ex.npy" "$TMPD/ey.npy"
+	$WHITTLE eval "$M" --data "$TMPD/ex.npy" --labels "$TMPD/ey.npy" \
+		--json >"$TMPD/eval.json" 2>"$TMPD/err"
+	ok $? "eval binds 3 x 12 x 20 from the data: $(cat "$TMPD/err")"
+	grep -q '"correct":[[:space:]]*2,' "$TMPD/eval.json"
+	ok $? "and predicts PyTorch's classes on both samples"
+	$WHITTLE eval "$M" --data "$TMPD/ex.npy" --labels "$TMPD/ey.npy" \
+		--input-shape x=3,12,20 --json >/dev/null 2>"$TMPD/err"
+	ok $? "--input-shape x=3,12,20 as well: $(cat "$TMPD/err")"
+	$WHITTLE eval "$M" --data "$TMPD/ex.npy" --labels "$TMPD/ey.npy" \
+		--input-shape 3,12,21 >/dev/null 2>"$TMPD/err"
+	[ $? -eq 3 ] && [ "$(wc -l <"$TMPD/err")" -eq 1 ]
+	ok $? "--input-shape against the data: exit 3, $(cat "$TMPD/err")"
+	$WHITTLE eval "$M" --data "$TMPD/ex.npy" --labels "$TMPD/ey.npy" \
+		--input-shape 3,x >/dev/null 2>&1
+	[ $? -eq 2 ]
+	ok $? "--input-shape 3,x: a usage error"
+else
+	skip "numpy is not installed"
+	skip "numpy is not installed"
+	skip "numpy is not installed"
+	skip "numpy is not installed"
+	skip "numpy is not installed"
+fi
+
 done_testing

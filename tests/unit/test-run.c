@@ -186,9 +186,71 @@ test_run(void)
 	wh_model_free(m);
 }
 
+/* Shape of the batched input reports the real batch, and a constant whose
+ * first dim lines up with the batch by chance folds instead. */
+static void
+test_batch(void)
+{
+	struct wh_model *m = mini_new(13, 1, (int64_t[]){ 3 });
+	struct wh_tensor in[2] = { { 0 }, { 0 } }, out;
+	const char *how = NULL;
+	char *err = NULL;
+	int i, good;
+
+	mini_node(m, "Shape", "shape", "x", "s");
+	mini_output(m, "s");
+	in[0].dtype = WH_FLOAT;
+	in[0].ndim = 2;
+	in[0].dims[0] = 2;
+	in[0].dims[1] = 3;
+	in[0].count = 6;
+	in[0].f = xcalloc(6, sizeof(float));
+	good = wh_run(m, in, &out, &how, &err) == 0;
+	ok(good && out.count == 2 && out.dtype == WH_INT64 && out.i[0] == 2 &&
+	    out.i[1] == 3, "Shape of a (2, 3) input is [2, 3]%s%s",
+	    err ? ": " : "", err ? err : "");
+	wh_tensor_release(&out);
+	wh_model_free(m);
+
+	/* x: (3, 3) + b: (3, 3), with the old probe batch of 3 */
+	m = mini_new(13, 1, (int64_t[]){ 3 });
+	m->inputs = xreallocarray(m->inputs, 2, sizeof *m->inputs);
+	m->ninputs = 2;
+	memset(&m->inputs[1], 0, sizeof m->inputs[1]);
+	m->inputs[1].name = xstrdup("b");
+	m->inputs[1].elem_type = 1;
+	m->inputs[1].ndim = -1;
+	mini_node(m, "Add", "add", "x,b", "y");
+	mini_output(m, "y");
+	wh_tensor_release(&in[0]);
+	for (i = 0; i < 2; i++) {
+		in[i].dtype = WH_FLOAT;
+		in[i].ndim = 2;
+		in[i].dims[0] = 3;
+		in[i].dims[1] = 3;
+		in[i].count = 9;
+		in[i].f = xcalloc(9, sizeof(float));
+	}
+	for (i = 0; i < 9; i++) {
+		in[0].f[i] = (float)i;
+		in[1].f[i] = 100.0f * (float)i;
+	}
+	good = wh_run(m, in, &out, &how, &err) == 0;
+	for (i = 0; good && i < 9; i++)
+		good = out.f[i] == 101.0f * (float)i;
+	ok(good, "x (3, 3) + b (3, 3) adds element by element (%s)",
+	    good ? how : err ? err : "wrong values");
+	wh_tensor_release(&out);
+	for (i = 0; i < 2; i++)
+		wh_tensor_release(&in[i]);
+	free(err);
+	wh_model_free(m);
+}
+
 int
 main(void)
 {
+	test_batch();
 	test_symbolic();
 	test_npy();
 	test_run();
