@@ -50,6 +50,39 @@ struct wh_graph;
 struct wh_graph *wh_graph_new(const struct wh_model *m, char **err);
 void wh_graph_free(struct wh_graph *g);
 
+/*
+ * How to compile when not as a classifier with one batched input.
+ *   input:   the model input (index in m->inputs) that is the batched float
+ *            activation, its first dim the batch; -1 for none, when every
+ *            graph input is bound below and the whole graph folds.
+ *   ndim, dims: when ndim > 0, that input's dims after the batch, which
+ *            fill its symbolic dims (and must equal its declared ones).
+ *   consts:  graph inputs bound as constants before compiling, matched by
+ *            their names; borrowed, they must outlive the graph.
+ *   probe:   the batch size shapes are inferred with (0: the default, 3).
+ *            A graph that reads the batch size (Shape of the input) is
+ *            right only for that batch; run it with exactly that many.
+ * The graph output may then be a constant (wh_graph_tensor says).
+ */
+struct wh_graph_opts {
+	int input;
+	int ndim;
+	int64_t dims[WH_MAX_DIMS];
+	const struct wh_tensor *consts;
+	size_t nconsts;
+	int probe;
+};
+struct wh_graph *wh_graph_new_opts(const struct wh_model *m,
+    const struct wh_graph_opts *opts, char **err);
+
+/*
+ * The latest tensor called name: -1 when there is none; for a constant 0
+ * with *is_const set and its value in *cval (the graph's); for an
+ * activation its ndim, with its dims after the batch in dims.
+ */
+int wh_graph_tensor(const struct wh_graph *g, const char *name, int *is_const,
+    const struct wh_tensor **cval, int64_t *dims);
+
 int wh_graph_nlayers(const struct wh_graph *g);
 const struct wh_layer *wh_graph_layer(const struct wh_graph *g, int i);
 /* Index of the layer with that node name, or -1. */

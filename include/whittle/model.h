@@ -95,6 +95,13 @@ struct wh_model *wh_model_load(const char *path, char **err);
 struct wh_model *wh_model_parse(const char *path, const unsigned char *buf,
     size_t len, char **err);
 void wh_model_free(struct wh_model *m);
+/*
+ * Reads a serialized ONNX TensorProto (the .pb files of ONNX's test data)
+ * into t, which the caller releases with wh_tensor_release.  Bool and
+ * integer types become WH_INT64, floating types WH_FLOAT; t->elem_type
+ * keeps the file's type.  -1 and a message naming the file on error.
+ */
+int wh_tensor_load_pb(const char *path, struct wh_tensor *t, char **err);
 
 /* Lookups; NULL or -1 when absent.  Returned pointers belong to the model. */
 const struct wh_tensor *wh_model_init(const struct wh_model *m, const char *name);

@@ -33,6 +33,8 @@ struct cli_data_opts {
 	int quiet;
 	/* image folders and NHWC arrays (0: from the model) */
 	int resize, crop_h, crop_w, channels, nhwc;
+	const char *input_shape;	/* [NAME=]d1,d2,...: the input's dims
+					 * after the batch */
 };
 
 /* Long options shared by the evaluating commands (ids from 1000 up). */
@@ -40,7 +42,8 @@ enum {
 	OPT_DATA = 1000, OPT_LABELS, OPT_SCALE, OPT_MEAN, OPT_STD, OPT_THREADS,
 	OPT_BATCH, OPT_LIMIT, OPT_JSON, OPT_PREDICTIONS, OPT_PLAN, OPT_STRICT,
 	OPT_HELP, OPT_VERSION, OPT_QUIET, OPT_QDQ,
-	OPT_RESIZE = 1100, OPT_CROP, OPT_GRAY, OPT_RGB, OPT_LAYOUT
+	OPT_RESIZE = 1100, OPT_CROP, OPT_GRAY, OPT_RGB, OPT_LAYOUT,
+	OPT_INPUT_SHAPE
 };
 #define CLI_DATA_LONGOPTS \
 	{ "data", required_argument, NULL, OPT_DATA }, \
@@ -56,7 +59,8 @@ enum {
 	{ "crop", required_argument, NULL, OPT_CROP }, \
 	{ "grayscale", no_argument, NULL, OPT_GRAY }, \
 	{ "rgb", no_argument, NULL, OPT_RGB }, \
-	{ "layout", required_argument, NULL, OPT_LAYOUT }
+	{ "layout", required_argument, NULL, OPT_LAYOUT }, \
+	{ "input-shape", required_argument, NULL, OPT_INPUT_SHAPE }
 
 /* Prints "whittle: <message>" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -159,6 +163,7 @@ int cmd_plan(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 int cmd_sensitivity(int argc, char **argv);
 int cmd_search(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 /* The interactive workbench (cmd-tui.c): argv[0] is the program. */
 int cmd_tui(int argc, char **argv);
 

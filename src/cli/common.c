@@ -89,6 +89,102 @@ cli_parse_count(const char *s)
 	return v;
 }
 
+/*
+ * Parses --input-shape's [NAME=]D1,D2,...: the sizes into d, the name (or
+ * NULL) into *name (new string; name may be NULL).  The count, -1 when bad.
+ */
+static int
+parse_shape(const char *arg, char **name, int64_t *d)
+{
+	const char *eq = strchr(arg, '='), *p = eq != NULL ? eq + 1 : arg;
+	int n = 0;
+
+	if (name != NULL)
+		*name = eq != NULL ? xstrndup(arg, (size_t)(eq - arg)) : NULL;
+	for (;;) {
+		char *end;
+		long long v;
+
+		if (*p < '0' || *p > '9' || n == WH_MAX_DIMS - 1)
+			return -1;
+		v = strtoll(p, &end, 10);
+		if (v < 1 || v > (1ll << 30))
+			return -1;
+		d[n++] = v;
+		if (*end == '\0')
+			return n;
+		if (*end != ',')
+			return -1;
+		p = end + 1;
+	}
+}
+
+/* Whether the model's first input has a symbolic dim after the batch. */
+static int
+symbolic_input(const struct wh_model *m)
+{
+	int i;
+
+	if (m->ninputs < 1)
+		return 0;
+	for (i = 1; i < m->inputs[0].ndim; i++)
+		if (m->inputs[0].dims[i] <= 0)
+			return 1;
+	return 0;
+}
+
+static int load_set(struct cli_session *s, const struct cli_data_opts *o,
+    int max_class);
+
+/*
+ * Compiles with the input dims given (--input-shape) or, for symbolic
+ * ones, taken from the validation set, which is then loaded here.
+ */
+static int
+compile_shaped(struct cli_session *s, const struct cli_data_opts *o,
+    char **err)
+{
+	const struct wh_value *in = &s->model->inputs[0];
+	struct wh_graph_opts go = { 0 };
+	char *name = NULL;
+	int r;
+
+	if (o->input_shape != NULL) {
+		go.ndim = parse_shape(o->input_shape, &name, go.dims);
+		if (name != NULL && strcmp(name, in->name) != 0) {
+			cli_error("%s: --input-shape names '%s'; the batched "
+			    "input is '%s'", s->model_path, name, in->name);
+			free(name);
+			return WH_EXIT_INPUT;
+		}
+		free(name);
+	} else {
+		const struct wh_dataset *d;
+		int nd = in->ndim - 1;
+
+		if ((r = load_set(s, o, 0)) != 0)
+			return r;
+		d = s->data;
+		if (nd == 3) {
+			go.dims[0] = d->sample_ndim == 3 ? d->c : 1;
+			go.dims[1] = d->h;
+			go.dims[2] = d->w;
+		} else if (nd == 2) {
+			go.dims[0] = d->sample_ndim == 3 ? (int64_t)d->c * d->h :
+			    d->h;
+			go.dims[1] = d->w;
+		} else
+			go.dims[0] = (int64_t)wh_data_sample_size(d);
+		go.ndim = nd > 0 ? nd : 1;
+	}
+	if ((s->graph = wh_graph_new_opts(s->model, &go, err)) == NULL) {
+		cli_error("%s", *err);
+		free(*err);
+		return WH_EXIT_INPUT;
+	}
+	return 0;
+}
+
 int
 cli_data_opt(struct cli_data_opts *o, const char *cmd, int id, const char *arg)
 {
@@ -162,6 +258,16 @@ cli_data_opt(struct cli_data_opts *o, const char *cmd, int id, const char *arg)
 			    "nhwc", arg);
 		o->nhwc = strcmp(arg, "nhwc") == 0;
 		break;
+	case OPT_INPUT_SHAPE: {
+		int64_t d[WH_MAX_DIMS];
+
+		if (parse_shape(arg, NULL, d) < 1)
+			return cli_usage_error(cmd, "--input-shape '%s' is not "
+			    "[NAME=]D1,D2,... (up to %d positive sizes)", arg,
+			    WH_MAX_DIMS - 1);
+		o->input_shape = arg;
+		break;
+	}
 	default:
 		return WH_EXIT_USAGE;
 	}
@@ -386,7 +492,14 @@ cli_load_model(struct cli_session *s, const char *path,
 		free(err);
 		return WH_EXIT_INPUT;
 	}
-	if ((s->graph = wh_graph_new(s->model, &err)) == NULL) {
+	if (o != NULL && (o->input_shape != NULL ||
+	    (symbolic_input(s->model) && (o->images != NULL ||
+	    s->model->dataset != NULL)))) {
+		int r = compile_shaped(s, o, &err);
+
+		if (r != 0)
+			return r;
+	} else if ((s->graph = wh_graph_new(s->model, &err)) == NULL) {
 		cli_error("%s", err);
 		free(err);
 		return WH_EXIT_INPUT;
@@ -414,12 +527,14 @@ cli_load_model(struct cli_session *s, const char *path,
 	return 0;
 }
 
-int
-cli_load_data(struct cli_session *s, const struct cli_data_opts *o)
+/* Loads the set (the default one when o names none) into s->data, labels
+ * below max_class when it is not 0. */
+static int
+load_set(struct cli_session *s, const struct cli_data_opts *o, int max_class)
 {
 	char *err = NULL;
 	int64_t dims[WH_MAX_DIMS];
-	int nd, channels;
+	int nd;
 	struct wh_data_opts dopt = { 0 };
 	struct stat st;
 	int folder = o->images != NULL && stat(o->images, &st) == 0 &&
@@ -479,7 +594,9 @@ cli_load_data(struct cli_session *s, const struct cli_data_opts *o)
 	dopt.img.pad = dopt.img.crop_h > 0;
 	if (o->channels > 0)
 		dopt.img.channels = o->channels;
-	nd = wh_graph_input_dims(s->graph, dims);
+	/* the compiled input's dims; before compiling (symbolic dims bound
+	 * from the data), the images decide */
+	nd = s->graph != NULL ? wh_graph_input_dims(s->graph, dims) : 0;
 	if (nd == 3 && dopt.img.channels == 0 && (dims[0] == 1 ||
 	    dims[0] == 3))
 		dopt.img.channels = (int)dims[0];
@@ -489,11 +606,31 @@ cli_load_data(struct cli_session *s, const struct cli_data_opts *o)
 		dopt.img.crop_w = (int)dims[2];
 	}
 	dopt.nhwc = o->nhwc;
-	s->data = wh_data_load_opts(s->images, s->labels,
-	    (int)wh_graph_output_size(s->graph), &dopt, &err);
+	s->data = wh_data_load_opts(s->images, s->labels, max_class, &dopt,
+	    &err);
 	if (s->data == NULL) {
 		cli_error("%s", err);
 		free(err);
+		return WH_EXIT_INPUT;
+	}
+	return 0;
+}
+
+int
+cli_load_data(struct cli_session *s, const struct cli_data_opts *o)
+{
+	char *err = NULL;
+	int64_t dims[WH_MAX_DIMS];
+	int nd, channels, r;
+
+	if (s->data == NULL) {
+		if ((r = load_set(s, o, (int)wh_graph_output_size(s->graph))) != 0)
+			return r;
+	} else if ((size_t)s->data->nclasses > wh_graph_output_size(s->graph)) {
+		/* loaded before the graph knew its output size */
+		cli_error("%s: labels reach class %d; the model has %zu "
+		    "outputs", s->labels, s->data->nclasses - 1,
+		    wh_graph_output_size(s->graph));
 		return WH_EXIT_INPUT;
 	}
 	if (s->model->ninputs > 0 &&
@@ -502,6 +639,7 @@ cli_load_data(struct cli_session *s, const struct cli_data_opts *o)
 		free(err);
 		return WH_EXIT_INPUT;
 	}
+	nd = wh_graph_input_dims(s->graph, dims);
 	channels = nd == 3 ? (int)dims[0] : 1;
 	if ((s->pre.nmean > 1 && s->pre.nmean != channels) ||
 	    (s->pre.nstd > 1 && s->pre.nstd != channels)) {

@@ -19,6 +19,7 @@ static const struct {
 	{ "apply", cmd_apply, "write the compressed model a plan describes" },
 	{ "sensitivity", cmd_sensitivity, "measure what each layer can take, setting by setting" },
 	{ "search", cmd_search, "find the smallest verified plan within an accuracy budget" },
+	{ "run", cmd_run, "run a model on input files and write its outputs as NPY" },
 };
 
 static void

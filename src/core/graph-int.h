@@ -11,8 +11,12 @@
  * dim is the batch.  Shapes are inferred with a probe batch of WH_PROBE_N
  * and stored per sample (dims without the batch), so the compiled graph runs
  * any batch size.  Everything else is a constant, folded at compile time.
+ * The probe is 3 unless the compilation asks for another (struct
+ * wh_graph_opts): it holds for the compiling thread while it compiles.
  */
-#define WH_PROBE_N 3
+extern _Thread_local int wh_probe_n;
+#define WH_PROBE_N wh_probe_n
+#define WH_PROBE_DEFAULT 3
 
 enum wh_opkind {
 	OP_LINEAR,	/* Gemm / MatMul with a constant weight */

@@ -8,6 +8,8 @@
 #include "op.h"
 #include "whittle/util.h"
 
+_Thread_local int wh_probe_n = WH_PROBE_DEFAULT;
+
 /* ---- names: an open-addressing hash of borrowed strings --------------- */
 
 struct wh_map {
@@ -750,8 +752,132 @@ topo_sort(struct wh_compiler *c)
 	return order;
 }
 
+/* The model's declared type of a graph input, against a bound tensor's. */
+static int
+dtype_fits(int declared, const struct wh_tensor *t)
+{
+	if (declared == 0)
+		return 1;
+	if (t->dtype == WH_FLOAT)
+		return declared == 1;	/* float */
+	return declared == 7 || declared == 6 || declared == 9;	/* int64,
+					 * int32, bool */
+}
+
+/* Binds the constants opts gives to graph inputs; 0 or -1. */
+static int
+bind_consts(struct wh_compiler *c, const struct wh_graph_opts *o)
+{
+	const struct wh_model *m = c->m;
+	char a[160], b[160];
+	size_t j, i;
+	int k;
+
+	for (j = 0; j < o->nconsts; j++) {
+		const struct wh_tensor *t = &o->consts[j];
+		const struct wh_value *v = NULL;
+
+		for (i = 0; i < m->ninputs; i++)
+			if (strcmp(m->inputs[i].name, t->name) == 0)
+				v = &m->inputs[i];
+		if (v == NULL)
+			return wh_error(c->err, "%s: the graph has no input "
+			    "'%s'", m->path, t->name);
+		if (v->elem_type != 0 && v->elem_type != 1 &&
+		    v->elem_type != 6 && v->elem_type != 7 && v->elem_type != 9)
+			return wh_error(c->err, "%s: input '%s' is of ONNX "
+			    "type %d; whittle takes float32, int64, int32 and "
+			    "bool", m->path, t->name, v->elem_type);
+		if (!dtype_fits(v->elem_type, t))
+			return wh_error(c->err, "%s: input '%s' is of ONNX "
+			    "type %d, given %s", m->path, t->name, v->elem_type,
+			    t->dtype == WH_FLOAT ? "float32" : "integers");
+		if (v->ndim >= 0) {
+			int bad = v->ndim != t->ndim;
+
+			for (k = 0; !bad && k < v->ndim; k++)
+				bad = v->dims[k] > 0 && v->dims[k] != t->dims[k];
+			if (bad)
+				return wh_error(c->err, "%s: input '%s' is "
+				    "declared %s, given %s", m->path, t->name,
+				    wh_dims_str(v->dims, v->ndim, a, sizeof a),
+				    wh_dims_str(t->dims, t->ndim, b, sizeof b));
+		}
+		wh_const_add(c, t->name, (struct wh_tensor *)t, 0);
+	}
+	return 0;
+}
+
+/*
+ * The batched input's full dims (the probe batch first): the declared
+ * ones, each symbolic one from opts (which may also restate the others).
+ */
+static int
+input_dims(struct wh_compiler *c, const struct wh_value *in,
+    const struct wh_graph_opts *o, int64_t *full)
+{
+	const struct wh_model *m = c->m;
+	char a[160], b[160];
+	int i, nd = in->ndim;
+
+	if (o != NULL && o->ndim > 0) {
+		if (nd >= 0 && nd != o->ndim + 1)
+			return wh_error(c->err, "%s: input '%s' has %d dims, "
+			    "given %d after the batch", m->path, in->name, nd,
+			    o->ndim);
+		nd = o->ndim + 1;
+	}
+	if (nd < 2)
+		return wh_error(c->err, "%s: input '%s' has %d dims, at least "
+		    "2 (batch first) are needed", m->path, in->name, nd);
+	full[0] = WH_PROBE_N;
+	for (i = 1; i < nd; i++) {
+		int64_t d = in->ndim >= 0 ? in->dims[i] : -1;
+
+		if (o != NULL && o->ndim > 0) {
+			if (d > 0 && d != o->dims[i - 1])
+				return wh_error(c->err, "%s: input '%s' is "
+				    "declared %s after the batch, given %s",
+				    m->path, in->name,
+				    wh_dims_str(in->dims + 1, nd - 1, a,
+				    sizeof a), wh_dims_str(o->dims, o->ndim,
+				    b, sizeof b));
+			d = o->dims[i - 1];
+		}
+		if (d <= 0)
+			return wh_error(c->err, "%s: input '%s' has a symbolic "
+			    "dim %d; give its size (--input-shape)", m->path,
+			    in->name, i);
+		full[i] = d;
+	}
+	return nd;
+}
+
 struct wh_graph *
 wh_graph_new(const struct wh_model *m, char **err)
+{
+	return wh_graph_new_opts(m, NULL, err);
+}
+
+static struct wh_graph *compile(const struct wh_model *m,
+    const struct wh_graph_opts *opts, char **err);
+
+struct wh_graph *
+wh_graph_new_opts(const struct wh_model *m, const struct wh_graph_opts *opts,
+    char **err)
+{
+	struct wh_graph *g;
+
+	wh_probe_n = opts != NULL && opts->probe > 0 ? opts->probe :
+	    WH_PROBE_DEFAULT;
+	g = compile(m, opts, err);
+	wh_probe_n = WH_PROBE_DEFAULT;
+	return g;
+}
+
+static struct wh_graph *
+compile(const struct wh_model *m, const struct wh_graph_opts *opts,
+    char **err)
 {
 	struct wh_compiler c = { 0 };
 	struct wh_graph *g = xcalloc(1, sizeof *g);
@@ -786,27 +912,21 @@ wh_graph_new(const struct wh_model *m, char **err)
 		k = wh_const_add(&c, m->inits[j].name, &m->inits[j], 0);
 		g->t[k].learned = 1;
 	}
-	if (m->ninputs < 1) {
-		wh_error(err, "%s: the graph has no input", m->path);
+	if (opts != NULL && bind_consts(&c, opts) != 0)
 		goto fail;
-	}
-	in = &m->inputs[0];
-	if (in->ndim < 2) {
-		wh_error(err, "%s: input '%s' has %d dims, at least 2 (batch "
-		    "first) are needed", m->path, in->name, in->ndim);
-		goto fail;
-	}
-	full[0] = WH_PROBE_N;
-	for (i = 1; i < in->ndim; i++) {
-		if (in->dims[i] <= 0) {
-			wh_error(err, "%s: input '%s' has a symbolic dim %d; only "
-			    "the batch may vary", m->path, in->name, i);
+	if (opts == NULL || opts->input >= 0) {
+		size_t ix = opts != NULL ? (size_t)opts->input : 0;
+
+		if (m->ninputs <= ix) {
+			wh_error(err, "%s: the graph has no input", m->path);
 			goto fail;
 		}
-		full[i] = in->dims[i];
+		in = &m->inputs[ix];
+		if ((i = input_dims(&c, in, opts, full)) < 0)
+			goto fail;
+		if ((g->input = wh_act_add(&c, -1, in->name, i, full, -1)) < 0)
+			goto fail;
 	}
-	if ((g->input = wh_act_add(&c, -1, in->name, in->ndim, full, -1)) < 0)
-		goto fail;
 	if ((order = topo_sort(&c)) == NULL)
 		goto fail;
 	for (j = 0; j < m->nnodes; j++)
@@ -814,7 +934,7 @@ wh_graph_new(const struct wh_model *m, char **err)
 			goto fail;
 	if (m->noutputs < 1 ||
 	    (g->output = tensor_find(&c, m->outputs[0].name)) < 0 ||
-	    g->t[g->output].is_const) {
+	    (g->t[g->output].is_const && opts == NULL)) {
 		wh_error(err, "%s: the graph output is missing or constant",
 		    m->path);
 		goto fail;
@@ -828,6 +948,9 @@ wh_graph_new(const struct wh_model *m, char **err)
 				g->t[root(g, o->in[i])].last = k;
 	}
 	g->t[root(g, g->output)].last = g->nops;
+	for (j = 1; j < m->noutputs; j++)
+		if ((k = tensor_find(&c, m->outputs[j].name)) >= 0)
+			g->t[root(g, k)].last = g->nops;
 	for (i = 0; i < g->nlayers; i++)
 		if (__builtin_add_overflow(g->macs, g->layers[i].macs,
 		    &g->macs)) {
@@ -915,6 +1038,24 @@ size_t
 wh_graph_output_size(const struct wh_graph *g)
 {
 	return g->t[g->output].ss;
+}
+
+int
+wh_graph_tensor(const struct wh_graph *g, const char *name, int *is_const,
+    const struct wh_tensor **cval, int64_t *dims)
+{
+	int i;
+
+	for (i = g->nt - 1; i >= 0; i--)
+		if (strcmp(g->t[i].name, name) == 0) {
+			*is_const = g->t[i].is_const;
+			*cval = g->t[i].cval;
+			if (g->t[i].is_const)
+				return 0;
+			memcpy(dims, g->t[i].dims, g->t[i].ndim * sizeof *dims);
+			return g->t[i].ndim;
+		}
+	return -1;
 }
 
 int

@@ -171,6 +171,7 @@ dtype_raw_size(int32_t t)
 		return 8;
 	case ONNX__TENSOR_PROTO__DATA_TYPE__INT8:
 	case ONNX__TENSOR_PROTO__DATA_TYPE__UINT8:
+	case ONNX__TENSOR_PROTO__DATA_TYPE__BOOL:
 		return 1;
 	case ONNX__TENSOR_PROTO__DATA_TYPE__INT4:
 	case ONNX__TENSOR_PROTO__DATA_TYPE__UINT4:
@@ -202,6 +203,8 @@ int32_field_value(int32_t t, int32_t v)
 		return (int16_t)(uint16_t)(v & 0xffff);
 	case ONNX__TENSOR_PROTO__DATA_TYPE__UINT16:
 		return (uint16_t)(v & 0xffff);
+	case ONNX__TENSOR_PROTO__DATA_TYPE__BOOL:
+		return v != 0;
 	default:
 		return v;
 	}
@@ -279,6 +282,10 @@ decode_raw(int32_t dt, const unsigned char *p, size_t count,
 	case ONNX__TENSOR_PROTO__DATA_TYPE__UINT8:
 		for (k = 0; k < count; k++)
 			t->i[k] = p[k];
+		break;
+	case ONNX__TENSOR_PROTO__DATA_TYPE__BOOL:
+		for (k = 0; k < count; k++)
+			t->i[k] = p[k] != 0;
 		break;
 	case ONNX__TENSOR_PROTO__DATA_TYPE__INT4:
 	case ONNX__TENSOR_PROTO__DATA_TYPE__UINT4:
@@ -1486,6 +1493,30 @@ wh_model_load(const char *path, char **err)
 	m = wh_model_parse(path, buf, len, err);
 	free(buf);
 	return m;
+}
+
+int
+wh_tensor_load_pb(const char *path, struct wh_tensor *t, char **err)
+{
+	struct loader ld = { path, err };
+	Onnx__TensorProto *tp;
+	unsigned char *buf;
+	size_t len;
+	int rc;
+
+	memset(t, 0, sizeof *t);
+	if (wh_read_file(path, 0, MODEL_MAX_BYTES, &buf, &len, err) != 0)
+		return -1;
+	tp = onnx__tensor_proto__unpack(NULL, len, buf);
+	free(buf);
+	if (tp == NULL)
+		return wh_error(err, "%s: not a serialized ONNX TensorProto",
+		    path);
+	rc = tensor_from_proto(&ld, "the tensor", tp, t);
+	onnx__tensor_proto__free_unpacked(tp, NULL);
+	if (rc != 0)
+		wh_tensor_release(t);
+	return rc;
 }
 
 void
