@@ -19,8 +19,9 @@ written here, which numpy computes from the operator's ONNX definition:
                                            over the normalized values
   tests/fixtures/ref/op-slice-<case>.npy   Slice of it, below
   tests/fixtures/ref/op-gather-<case>.npy  Gather of it, below
-  tests/fixtures/ref/op-ew-<case>.npy      the elementwise cases of
-                                           ew_refs in float32,
+  tests/fixtures/ref/op-ew-<case>.npy      the elementwise, comparison,
+                                           logic and Where cases of ew_refs
+                                           in float32,
                                            on it and on the constants of
                                            ew_consts (the fold- cases fold
                                            on constants first); booleans
@@ -97,6 +98,13 @@ def ew_refs(x):
     def softsign(v):
         return v / (1 + np.abs(v))
 
+    gt = x > c4
+    lt = x < c31
+    i4 = k["i4"]
+    eq = i4 == -1
+    w = np.where(eq, 1, i4)
+    s = w + i4 + 1
+    o = np.logical_or(np.logical_not(s > 1), eq)
     return {
         "exp": np.exp(xd),
         "log": np.log(np.abs(xd)),
@@ -114,8 +122,18 @@ def ew_refs(x):
         "clip-min": np.clip(x, f(-0.5), None),
         "clip-crossed": np.minimum(np.maximum(x, f(1.5)), f(-0.5)),
         "prelu": np.where(x < 0, x * s2, x),
+        "greater": gt,
+        "lessorequal": c31 <= x,
+        "equal": np.round(x) == c4,
+        "and": np.logical_and(gt, lt),
+        "or": np.logical_or(gt, lt),
+        "xor": np.logical_xor(gt, lt),
+        "not": np.logical_not(gt),
+        "where": np.where(gt, x, c31),
+        "where-const-cond": np.where(k["b4"] != 0, c31, x),
         "fold-unary": x + np.clip(softsign(selu(k34.astype(np.float64)))
                                   .astype(f), f(-0.5), f(1.5)),
+        "fold-logic": x * s.astype(f) + o.astype(f),
     }
 
 

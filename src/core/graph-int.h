@@ -118,6 +118,12 @@ struct wh_op {
 	int64_t bdims[WH_MAX_DIMS];
 	int64_t astr[WH_MAX_DIMS], bstr[WH_MAX_DIMS];
 	int a_batch, b_batch;	/* operand varies with the sample */
+	/* Where (an OP_BINARY with the where kernel): cond, x and y in
+	 * in[0..2] or, for a constant, its values in wconst[k]; their strides
+	 * in out's index space, and whether each varies with the sample */
+	const float *wconst[3];
+	int64_t wstr[3][WH_MAX_DIMS];
+	int wbatch[3];
 
 	/* OP_SOFTMAX / OP_LOGSOFTMAX: outer x axis x inner per sample */
 	int64_t sm_outer, sm_axis, sm_inner;

@@ -1,8 +1,12 @@
 /* op-elementwise.c - elementwise operators and activations: the unary
  * functions (Relu, Sigmoid, Tanh, Erf, Gelu, Clip, HardSigmoid, HardSwish,
- * Reciprocal, Exp, Log, Elu, Selu, Softplus, ...), the binary arithmetic
- * with numpy broadcasting (Add, Sub, Mul, Div, Pow, PRelu), Softmax and
- * LogSoftmax. */
+ * Reciprocal, Exp, Log, Elu, Selu, Softplus, ...), the binary arithmetic,
+ * comparisons and logic with numpy broadcasting (Add, Sub, Mul, Div, Pow,
+ * PRelu, Equal, Less, And, ...), Where, Softmax and LogSoftmax.
+ *
+ * Booleans: a folded constant holds them as int64 0 and 1 (elem_type
+ * BOOL); an activation as float 0 and 1, so that a comparison can feed
+ * arithmetic.  Logic and Where read any nonzero value as true. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -420,6 +424,104 @@ compile_binary(struct wh_compiler *c, int node, int a)
 }
 
 /*
+ * Where(cond, x, y): numpy-broadcast, at least one an activation -> y:
+ * (n, ...), x where cond is nonzero, else y.
+ */
+static int
+compile_where(struct wh_compiler *c, int node, int x0)
+{
+	struct wh_graph *g = c->g;
+	int64_t d[3][WH_MAX_DIMS], od[WH_MAX_DIMS], str[WH_MAX_DIMS];
+	const float *cv[3] = { NULL, NULL, NULL };
+	int id[3], nd[3], on, k, i;
+	struct wh_op *o;
+
+	(void)x0;
+	for (k = 0; k < 3; k++) {
+		id[k] = wh_in_id(c, node, k);
+		wh_full_dims(&g->t[id[k]], &nd[k], d[k]);
+	}
+	if (wh_broadcast(nd[0], d[0], nd[1], d[1], &on, str) != 0 ||
+	    wh_broadcast(on, str, nd[2], d[2], &on, od) != 0)
+		return wh_fail(c, node, "operand shapes do not broadcast%s", "");
+	if (od[0] != WH_PROBE_N)
+		return wh_fail(c, node, "the result does not keep the batch "
+		    "first%s", "");
+	for (k = 0; k < 3; k++) {
+		if (check_operand(c, node, id[k], nd[k], d[k], on) != 0)
+			return -1;
+		if (g->t[id[k]].is_const &&
+		    (cv[k] = const_floats(c, node, id[k], k)) == NULL)
+			return -1;
+	}
+	o = wh_op_add(c, OP_BINARY, node);
+	o->nin = 3;
+	o->bnd = on - 1;
+	for (i = 1; i < on; i++)
+		o->bdims[i - 1] = od[i];
+	for (k = 0; k < 3; k++) {
+		o->wconst[k] = cv[k];
+		o->wbatch[k] = cv[k] == NULL;
+		if (cv[k] == NULL)
+			o->in[k] = id[k];
+		wh_bstrides(nd[k], d[k], on, od, str);
+		for (i = 1; i < on; i++)
+			o->wstr[k][i - 1] = str[i];
+	}
+	return (o->out = wh_act_add(c, node, wh_out_name(c, node), on, od,
+	    g->nops - 1)) < 0 ? -1 : 0;
+}
+
+/* cond, x, y: constants, numpy-broadcast -> x where cond is nonzero, else
+ * y; int64 (booleans when x is) when x and y are, else float */
+static struct wh_tensor *
+fold_where(struct wh_compiler *c, int node)
+{
+	const struct wh_tensor *t[3];
+	int64_t od[WH_MAX_DIMS], str[3][WH_MAX_DIMS], idx[WH_MAX_DIMS];
+	struct wh_tensor *o;
+	int on, k, i, integer;
+	size_t j;
+
+	for (k = 0; k < 3; k++)
+		t[k] = wh_in_const(c, node, k);
+	if (wh_broadcast(t[0]->ndim, t[0]->dims, t[1]->ndim, t[1]->dims, &on,
+	    idx) != 0 || wh_broadcast(on, idx, t[2]->ndim, t[2]->dims, &on,
+	    od) != 0)
+		return wh_fold_fail(c, node, "operand shapes do not "
+		    "broadcast%s", "");
+	integer = t[1]->dtype == WH_INT64 && t[2]->dtype == WH_INT64;
+	if ((o = wh_ctensor_new(c, node, integer ? WH_INT64 : WH_FLOAT, on,
+	    od)) == NULL)
+		return NULL;
+	if (integer && t[1]->elem_type == 9 && t[2]->elem_type == 9)
+		o->elem_type = 9;
+	for (k = 0; k < 3; k++)
+		wh_bstrides(t[k]->ndim, t[k]->dims, on, od, str[k]);
+	memset(idx, 0, sizeof idx);
+	for (j = 0; j < o->count; j++) {
+		int64_t off[3] = { 0, 0, 0 };
+		const struct wh_tensor *s;
+
+		for (k = 0; k < 3; k++)
+			for (i = 0; i < on; i++)
+				off[k] += idx[i] * str[k][i];
+		k = wh_cget(t[0], (size_t)off[0]) != 0 ? 1 : 2;
+		s = t[k];
+		if (integer)
+			o->i[j] = s->i[off[k]];
+		else
+			o->f[j] = (float)wh_cget(s, (size_t)off[k]);
+		for (i = on - 1; i >= 0; i--) {
+			if (++idx[i] < od[i])
+				break;
+			idx[i] = 0;
+		}
+	}
+	return o;
+}
+
+/*
  * x: (n, ...) -> y: (n, ...), softmax or log-softmax along the axis; before
  * opset 13 (def->arg & SM_COERCED) over the input coerced to 2-D at axis.
  */
@@ -581,7 +683,49 @@ run_unary(const struct wh_graph *g, const struct wh_op *o,
 		y[k] = wh_unary_apply(o->unary, x[k], o->alpha, o->beta);
 }
 
+/* cond, x, y: broadcast into (n, bdims) -> y */
+static void
+run_where(const struct wh_graph *g, const struct wh_op *o,
+    const struct wh_layer_weights *lw, const float *lwaux, float **buf,
+    size_t n, float *scratch)
+{
+	size_t sso = g->t[o->out].ss, ss[3], s, k;
+	int64_t idx[WH_MAX_DIMS];
+	const float *p[3];
+	float *y = buf[o->out];
+	int nd = o->bnd, i, j;
+
+	(void)lw;
+	(void)lwaux;
+	(void)scratch;
+	for (j = 0; j < 3; j++)
+		ss[j] = o->wconst[j] == NULL ? g->t[o->in[j]].ss : 0;
+	for (s = 0; s < n; s++) {
+		float *ys = y + s * sso;
+
+		for (j = 0; j < 3; j++)
+			p[j] = o->wconst[j] != NULL ? o->wconst[j] :
+			    buf[o->in[j]] + s * ss[j];
+		memset(idx, 0, sizeof idx);
+		for (k = 0; k < sso; k++) {
+			int64_t off[3] = { 0, 0, 0 };
+
+			for (i = 0; i < nd; i++)
+				for (j = 0; j < 3; j++)
+					off[j] += idx[i] * o->wstr[j][i];
+			ys[k] = p[0][off[0]] != 0 ? p[1][off[1]] : p[2][off[2]];
+			for (i = nd - 1; i >= 0; i--) {
+				if (++idx[i] < o->bdims[i])
+					break;
+				idx[i] = 0;
+			}
+		}
+	}
+}
+
 const struct wh_kernel wh_kernel_unary = { "unary", run_unary, NULL, NULL };
+static const struct wh_kernel kernel_where = { "where", run_where, NULL,
+    NULL };
 static const struct wh_kernel kernel_binary = { "binary", run_binary, NULL,
     NULL };
 static const struct wh_kernel kernel_softmax = { "softmax", run_softmax, NULL,
@@ -671,6 +815,7 @@ UNARY(hardswish, "HardSwish", 14, U_HARDSWISH);
 UNARY(leakyrelu, "LeakyRelu", 1, U_LEAKY);
 UNARY(log, "Log", 6, U_LOG);
 UNARY(neg, "Neg", 1, U_NEG);
+UNARY(not, "Not", 1, U_NOT);
 UNARY(reciprocal, "Reciprocal", 6, U_RECIPROCAL);
 UNARY(relu, "Relu", 1, U_RELU);
 UNARY(round, "Round", 11, U_ROUND);
@@ -702,11 +847,23 @@ const struct wh_opdef wh_def_##id = {					\
 	&kernel_binary, b						\
 }
 BINARY(add, "Add", 1, B_ADD);
+BINARY(and, "And", 7, B_AND);
 BINARY(div, "Div", 1, B_DIV);
+BINARY(equal, "Equal", 11, B_EQUAL);
+BINARY(greater, "Greater", 9, B_GREATER);
+BINARY(greaterorequal, "GreaterOrEqual", 12, B_GREATEREQ);
+BINARY(less, "Less", 9, B_LESS);
+BINARY(lessorequal, "LessOrEqual", 12, B_LESSEQ);
 BINARY(mul, "Mul", 1, B_MUL);
+BINARY(or, "Or", 7, B_OR);
 BINARY(pow, "Pow", 1, B_POW);
 BINARY(prelu, "PRelu", 7, B_PRELU);
 BINARY(sub, "Sub", 1, B_SUB);
+BINARY(xor, "Xor", 7, B_XOR);
+
+const struct wh_opdef wh_def_where = {
+	"Where", 9, 0, 3, 3, 1, 1, fold_where, compile_where, &kernel_where, 0
+};
 
 const struct wh_opdef wh_def_softmax_1 = {
 	"Softmax", 1, 12, 1, 1, 1, 1, NULL, compile_softmax, &kernel_softmax,

@@ -27,6 +27,7 @@
 
 extern const struct wh_opdef wh_def_abs;
 extern const struct wh_opdef wh_def_add;
+extern const struct wh_opdef wh_def_and;
 extern const struct wh_opdef wh_def_averagepool;
 extern const struct wh_opdef wh_def_batchnormalization;
 extern const struct wh_opdef wh_def_cast;
@@ -41,6 +42,7 @@ extern const struct wh_opdef wh_def_dequantizelinear;
 extern const struct wh_opdef wh_def_div;
 extern const struct wh_opdef wh_def_dropout;
 extern const struct wh_opdef wh_def_elu;
+extern const struct wh_opdef wh_def_equal;
 extern const struct wh_opdef wh_def_erf;
 extern const struct wh_opdef wh_def_exp;
 extern const struct wh_opdef wh_def_flatten;
@@ -49,11 +51,15 @@ extern const struct wh_opdef wh_def_gather;
 extern const struct wh_opdef wh_def_gelu;
 extern const struct wh_opdef wh_def_gemm;
 extern const struct wh_opdef wh_def_globalaveragepool;
+extern const struct wh_opdef wh_def_greater;
+extern const struct wh_opdef wh_def_greaterorequal;
 extern const struct wh_opdef wh_def_hardsigmoid;
 extern const struct wh_opdef wh_def_hardswish;
 extern const struct wh_opdef wh_def_identity;
 extern const struct wh_opdef wh_def_layernormalization;
 extern const struct wh_opdef wh_def_leakyrelu;
+extern const struct wh_opdef wh_def_less;
+extern const struct wh_opdef wh_def_lessorequal;
 extern const struct wh_opdef wh_def_log;
 extern const struct wh_opdef wh_def_logsoftmax_1;
 extern const struct wh_opdef wh_def_logsoftmax_13;
@@ -61,6 +67,8 @@ extern const struct wh_opdef wh_def_matmul;
 extern const struct wh_opdef wh_def_maxpool;
 extern const struct wh_opdef wh_def_mul;
 extern const struct wh_opdef wh_def_neg;
+extern const struct wh_opdef wh_def_not;
+extern const struct wh_opdef wh_def_or;
 extern const struct wh_opdef wh_def_prelu;
 extern const struct wh_opdef wh_def_pad;
 extern const struct wh_opdef wh_def_pow;
@@ -86,10 +94,13 @@ extern const struct wh_opdef wh_def_sub;
 extern const struct wh_opdef wh_def_tanh;
 extern const struct wh_opdef wh_def_transpose;
 extern const struct wh_opdef wh_def_unsqueeze;
+extern const struct wh_opdef wh_def_where;
+extern const struct wh_opdef wh_def_xor;
 
 static const struct wh_opdef *const ops[] = {
 	&wh_def_abs,			/* op-elementwise.c */
 	&wh_def_add,			/* op-elementwise.c */
+	&wh_def_and,			/* op-elementwise.c */
 	&wh_def_averagepool,		/* op-pool.c */
 	&wh_def_batchnormalization,	/* op-norm.c */
 	&wh_def_cast,			/* op-shape.c */
@@ -104,6 +115,7 @@ static const struct wh_opdef *const ops[] = {
 	&wh_def_div,			/* op-elementwise.c */
 	&wh_def_dropout,		/* op-shape.c */
 	&wh_def_elu,			/* op-elementwise.c */
+	&wh_def_equal,			/* op-elementwise.c */
 	&wh_def_erf,			/* op-elementwise.c */
 	&wh_def_exp,			/* op-elementwise.c */
 	&wh_def_flatten,		/* op-shape.c */
@@ -112,11 +124,15 @@ static const struct wh_opdef *const ops[] = {
 	&wh_def_gelu,			/* op-elementwise.c */
 	&wh_def_gemm,			/* op-gemm.c */
 	&wh_def_globalaveragepool,	/* op-pool.c */
+	&wh_def_greater,		/* op-elementwise.c */
+	&wh_def_greaterorequal,		/* op-elementwise.c */
 	&wh_def_hardsigmoid,		/* op-elementwise.c */
 	&wh_def_hardswish,		/* op-elementwise.c */
 	&wh_def_identity,		/* op-shape.c */
 	&wh_def_layernormalization,	/* op-norm.c */
 	&wh_def_leakyrelu,		/* op-elementwise.c */
+	&wh_def_less,			/* op-elementwise.c */
+	&wh_def_lessorequal,		/* op-elementwise.c */
 	&wh_def_log,			/* op-elementwise.c */
 	&wh_def_logsoftmax_1,		/* op-elementwise.c */
 	&wh_def_logsoftmax_13,		/* op-elementwise.c */
@@ -124,6 +140,8 @@ static const struct wh_opdef *const ops[] = {
 	&wh_def_maxpool,		/* op-pool.c */
 	&wh_def_mul,			/* op-elementwise.c */
 	&wh_def_neg,			/* op-elementwise.c */
+	&wh_def_not,			/* op-elementwise.c */
+	&wh_def_or,			/* op-elementwise.c */
 	&wh_def_prelu,			/* op-elementwise.c */
 	&wh_def_pad,			/* op-shape.c */
 	&wh_def_pow,			/* op-elementwise.c */
@@ -149,6 +167,8 @@ static const struct wh_opdef *const ops[] = {
 	&wh_def_tanh,			/* op-elementwise.c */
 	&wh_def_transpose,		/* op-shape.c */
 	&wh_def_unsqueeze,		/* op-shape.c */
+	&wh_def_where,			/* op-elementwise.c */
+	&wh_def_xor,			/* op-elementwise.c */
 };
 
 /*

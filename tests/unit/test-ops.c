@@ -518,8 +518,21 @@ test_ew_cases(void)
 		{ "clip-min", 13, "Clip x,lo, y", 0 },
 		{ "clip-crossed", 11, "Clip x,hi,lo y", 0 },
 		{ "prelu", 13, "PRelu x,s2 y", 0 },
+		{ "greater", 13, "Greater x,c4 y", 0 },
+		{ "lessorequal", 13, "LessOrEqual c31,x y", 0 },
+		{ "equal", 13, "Round x r; Equal r,c4 y", 0 },
+		{ "and", 13, "Greater x,c4 g; Less x,c31 l; And g,l y", 0 },
+		{ "or", 13, "Greater x,c4 g; Less x,c31 l; Or g,l y", 0 },
+		{ "xor", 13, "Greater x,c4 g; Less x,c31 l; Xor g,l y", 0 },
+		{ "not", 13, "Greater x,c4 g; Not g y", 0 },
+		{ "where", 13, "Greater x,c4 g; Where g,x,c31 y", 0 },
+		{ "where-const-cond", 16, "Where b4,c31,x y", 0 },
 		{ "fold-unary", 13, "Selu k34 a; Softsign a b; Clip b,lo,hi c; "
 		    "Add x,c y", 4e-7 },
+		{ "fold-logic", 17, "Equal i4,m1 eq; Where eq,one,i4 w; "
+		    "Add w,i4 s0; Add s0,one s; Greater s,one g; Not g ng; "
+		    "Or ng,eq o; "
+		    "Mul x,s p; Add p,o y", 0 },
 	};
 	size_t xb, rb, i, os, k;
 	float *x = fx_npy("tests/fixtures/ref/op-pad-x.npy", &xb), *ref, *y;
@@ -568,10 +581,14 @@ test_ew_bad(void)
 	static const struct {
 		const char *what, *nodes, *says;
 	} cases[] = {
+		{ "a Where whose operands do not broadcast",
+		  "Greater x,c4 g; Where g,x,i4x y", "do not broadcast" },
 		{ "a PRelu slope wider than the input",
 		  "PRelu x,s5 y", "slope does not broadcast" },
 		{ "a Clip bound computed from the input",
 		  "Clip x,x y", "min bound is computed from the input" },
+		{ "a Where with two inputs", "Where x,c4 y",
+		  "has 2 inputs; Where takes 3 inputs" },
 	};
 	float x[48] = { 0 }, *y;
 	size_t i, os;
