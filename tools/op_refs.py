@@ -20,8 +20,8 @@ written here, which numpy computes from the operator's ONNX definition:
   tests/fixtures/ref/op-slice-<case>.npy   Slice of it, below
   tests/fixtures/ref/op-gather-<case>.npy  Gather of it, below
   tests/fixtures/ref/op-ew-<case>.npy      the elementwise, comparison,
-                                           logic and Where cases of ew_refs
-                                           in float32,
+                                           logic, Where and variadic
+                                           cases of ew_refs in float32,
                                            on it and on the constants of
                                            ew_consts (the fold- cases fold
                                            on constants first); booleans
@@ -131,9 +131,16 @@ def ew_refs(x):
         "not": np.logical_not(gt),
         "where": np.where(gt, x, c31),
         "where-const-cond": np.where(k["b4"] != 0, c31, x),
+        "sum": x + c4 + c31,
+        "mean": (c4 + x + x) / f(3),
+        "max": np.maximum(np.maximum(x, c4), -x),
+        "min": np.minimum(c31, x),
+        "sum-one": x,
         "fold-unary": x + np.clip(softsign(selu(k34.astype(np.float64)))
                                   .astype(f), f(-0.5), f(1.5)),
         "fold-logic": x * s.astype(f) + o.astype(f),
+        "fold-variadic": (x + np.minimum((k34 + c4 + c31) / f(3), k34))
+                         * np.maximum(i4 + 1 - 1, 1).astype(f),
     }
 
 

@@ -2,7 +2,8 @@
  * functions (Relu, Sigmoid, Tanh, Erf, Gelu, Clip, HardSigmoid, HardSwish,
  * Reciprocal, Exp, Log, Elu, Selu, Softplus, ...), the binary arithmetic,
  * comparisons and logic with numpy broadcasting (Add, Sub, Mul, Div, Pow,
- * PRelu, Equal, Less, And, ...), Where, Softmax and LogSoftmax.
+ * PRelu, Equal, Less, And, ...), Where, the variadic Sum, Mean, Min and Max,
+ * Softmax and LogSoftmax.
  *
  * Booleans: a folded constant holds them as int64 0 and 1 (elem_type
  * BOOL); an activation as float 0 and 1, so that a comparison can feed
@@ -421,6 +422,103 @@ compile_binary(struct wh_compiler *c, int node, int a)
 {
 	return add_binary(c, node, a, wh_in_id(c, node, 1),
 	    (enum wh_binary)c->def->arg, wh_out_name(c, node)) < 0 ? -1 : 0;
+}
+
+/*
+ * x0, x1, ...: numpy-broadcast, at least one an activation -> y: (n, ...),
+ * x0 op x1 op ... in input order (Mean: their sum, divided by the count),
+ * one binary op per step; leading constants fold first.
+ */
+static int
+compile_variadic(struct wh_compiler *c, int node, int x)
+{
+	const struct wh_node *n = &c->m->nodes[node];
+	enum wh_binary op = (enum wh_binary)c->def->arg;
+	int mean = op == B_DIV, nin = (int)n->ninputs, acc, k, last;
+	int64_t full[WH_MAX_DIMS];
+	char *name;
+	int nd;
+
+	for (k = 0; k < nin; k++)
+		if (wh_in_id(c, node, k) < 0)
+			return wh_fail(c, node, "an input is unnamed%s", "");
+	if (nin == 1) {
+		wh_full_dims(&c->g->t[x], &nd, full);
+		return wh_alias_add(c, wh_out_name(c, node), x, nd, full) < 0 ?
+		    -1 : 0;
+	}
+	if (mean)
+		op = B_ADD;
+	acc = wh_in_id(c, node, 0);
+	for (k = 1; k < nin; k++) {
+		int b = wh_in_id(c, node, k);
+
+		last = k == nin - 1 && !mean;
+		name = last ? xstrdup(wh_out_name(c, node)) :
+		    step_name(c, node, k);
+		if (name == NULL)
+			return -1;
+		if (c->g->t[acc].is_const && c->g->t[b].is_const) {
+			struct wh_tensor *t = fold_pair(c, node,
+			    c->g->t[acc].cval, c->g->t[b].cval, op);
+
+			acc = t != NULL ? wh_const_add(c, name, t, 1) : -1;
+		} else
+			acc = add_binary(c, node, acc, b, op, name);
+		free(name);
+		if (acc < 0)
+			return -1;
+	}
+	if (mean) {
+		struct wh_tensor *t = wh_ctensor_new(c, node, WH_FLOAT, 0, NULL);
+		int cnt;
+
+		if (t == NULL || (name = step_name(c, node, nin)) == NULL) {
+			wh_ctensor_free(t);
+			return -1;
+		}
+		t->f[0] = (float)nin;
+		cnt = wh_const_add(c, name, t, 1);
+		free(name);
+		if (add_binary(c, node, acc, cnt, B_DIV,
+		    wh_out_name(c, node)) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* x0, x1, ...: constants, numpy-broadcast -> x0 op x1 op ... (Mean: the
+ * sum divided by the count, float) */
+static struct wh_tensor *
+fold_variadic(struct wh_compiler *c, int node)
+{
+	const struct wh_node *n = &c->m->nodes[node];
+	enum wh_binary op = (enum wh_binary)c->def->arg;
+	int mean = op == B_DIV, nin = (int)n->ninputs, k;
+	struct wh_tensor *acc = NULL, *t;
+	const struct wh_tensor *a;
+	size_t i;
+
+	for (k = 0; k < nin; k++)
+		if (wh_in_const(c, node, k) == NULL)
+			return wh_fold_fail(c, node, "an input is unnamed%s", "");
+	a = wh_in_const(c, node, 0);
+	if ((acc = wh_ctensor_new(c, node, mean ? WH_FLOAT : a->dtype, a->ndim,
+	    a->dims)) == NULL)
+		return NULL;
+	for (i = 0; i < a->count; i++)
+		wh_cset(acc, i, wh_cget(a, i));
+	for (k = 1; k < nin; k++) {
+		t = fold_pair(c, node, acc, wh_in_const(c, node, k),
+		    mean ? B_ADD : op);
+		wh_ctensor_free(acc);
+		if ((acc = t) == NULL)
+			return NULL;
+	}
+	if (mean)
+		for (i = 0; i < acc->count; i++)
+			acc->f[i] /= (float)nin;
+	return acc;
 }
 
 /*
@@ -860,6 +958,18 @@ BINARY(pow, "Pow", 1, B_POW);
 BINARY(prelu, "PRelu", 7, B_PRELU);
 BINARY(sub, "Sub", 1, B_SUB);
 BINARY(xor, "Xor", 7, B_XOR);
+
+/* 1 or more inputs, multidirectional broadcasting from opset 8; Mean's
+ * arg B_DIV: the sum divided by the count */
+#define VARIADIC(id, name, b)						\
+const struct wh_opdef wh_def_##id = {					\
+	name, 8, 0, 1, WH_ANY, 1, 1, fold_variadic, compile_variadic,	\
+	&kernel_binary, b						\
+}
+VARIADIC(max, "Max", B_MAX);
+VARIADIC(mean, "Mean", B_DIV);
+VARIADIC(min, "Min", B_MIN);
+VARIADIC(sum, "Sum", B_ADD);
 
 const struct wh_opdef wh_def_where = {
 	"Where", 9, 0, 3, 3, 1, 1, fold_where, compile_where, &kernel_where, 0

@@ -64,7 +64,10 @@ extern const struct wh_opdef wh_def_log;
 extern const struct wh_opdef wh_def_logsoftmax_1;
 extern const struct wh_opdef wh_def_logsoftmax_13;
 extern const struct wh_opdef wh_def_matmul;
+extern const struct wh_opdef wh_def_max;
 extern const struct wh_opdef wh_def_maxpool;
+extern const struct wh_opdef wh_def_mean;
+extern const struct wh_opdef wh_def_min;
 extern const struct wh_opdef wh_def_mul;
 extern const struct wh_opdef wh_def_neg;
 extern const struct wh_opdef wh_def_not;
@@ -91,6 +94,7 @@ extern const struct wh_opdef wh_def_softsign;
 extern const struct wh_opdef wh_def_sqrt;
 extern const struct wh_opdef wh_def_squeeze;
 extern const struct wh_opdef wh_def_sub;
+extern const struct wh_opdef wh_def_sum;
 extern const struct wh_opdef wh_def_tanh;
 extern const struct wh_opdef wh_def_transpose;
 extern const struct wh_opdef wh_def_unsqueeze;
@@ -137,7 +141,10 @@ static const struct wh_opdef *const ops[] = {
 	&wh_def_logsoftmax_1,		/* op-elementwise.c */
 	&wh_def_logsoftmax_13,		/* op-elementwise.c */
 	&wh_def_matmul,			/* op-gemm.c */
+	&wh_def_max,			/* op-elementwise.c */
 	&wh_def_maxpool,		/* op-pool.c */
+	&wh_def_mean,			/* op-elementwise.c */
+	&wh_def_min,			/* op-elementwise.c */
 	&wh_def_mul,			/* op-elementwise.c */
 	&wh_def_neg,			/* op-elementwise.c */
 	&wh_def_not,			/* op-elementwise.c */
@@ -164,6 +171,7 @@ static const struct wh_opdef *const ops[] = {
 	&wh_def_sqrt,			/* op-elementwise.c */
 	&wh_def_squeeze,		/* op-shape.c */
 	&wh_def_sub,			/* op-elementwise.c */
+	&wh_def_sum,			/* op-elementwise.c */
 	&wh_def_tanh,			/* op-elementwise.c */
 	&wh_def_transpose,		/* op-shape.c */
 	&wh_def_unsqueeze,		/* op-shape.c */

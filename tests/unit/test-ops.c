@@ -527,12 +527,20 @@ test_ew_cases(void)
 		{ "not", 13, "Greater x,c4 g; Not g y", 0 },
 		{ "where", 13, "Greater x,c4 g; Where g,x,c31 y", 0 },
 		{ "where-const-cond", 16, "Where b4,c31,x y", 0 },
+		{ "sum", 13, "Sum x,c4,c31 y", 0 },
+		{ "mean", 13, "Mean c4,x,x y", 0 },
+		{ "max", 13, "Neg x n; Max x,c4,n y", 0 },
+		{ "min", 13, "Min c31,x y", 0 },
+		{ "sum-one", 13, "Sum x y", 0 },
 		{ "fold-unary", 13, "Selu k34 a; Softsign a b; Clip b,lo,hi c; "
 		    "Add x,c y", 4e-7 },
 		{ "fold-logic", 17, "Equal i4,m1 eq; Where eq,one,i4 w; "
 		    "Add w,i4 s0; Add s0,one s; Greater s,one g; Not g ng; "
 		    "Or ng,eq o; "
 		    "Mul x,s p; Add p,o y", 0 },
+		{ "fold-variadic", 13, "Mean k34,c4,c31 mn; Min mn,k34 lo2; "
+		    "Sum i4,one,m1 si; Max si,one mx; Add x,lo2 a; Mul a,mx y",
+		    4e-7 },
 	};
 	size_t xb, rb, i, os, k;
 	float *x = fx_npy("tests/fixtures/ref/op-pad-x.npy", &xb), *ref, *y;
@@ -587,8 +595,13 @@ test_ew_bad(void)
 		  "PRelu x,s5 y", "slope does not broadcast" },
 		{ "a Clip bound computed from the input",
 		  "Clip x,x y", "min bound is computed from the input" },
+		{ "a Sum of constants that do not broadcast",
+		  "Sum c4,k34,c31,i4x s; Add x,s y", "do not broadcast" },
 		{ "a Where with two inputs", "Where x,c4 y",
 		  "has 2 inputs; Where takes 3 inputs" },
+		{ "a Max with no input", "Max - y", "Max takes 1 or more" },
+		{ "a Sum broadcasting an activation over the batch",
+		  "Unsqueeze x,ax1 u; Sum x,u y", "batch is broadcast" },
 	};
 	float x[48] = { 0 }, *y;
 	size_t i, os;
