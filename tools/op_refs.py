@@ -19,10 +19,19 @@ written here, which numpy computes from the operator's ONNX definition:
                                            over the normalized values
   tests/fixtures/ref/op-slice-<case>.npy   Slice of it, below
   tests/fixtures/ref/op-gather-<case>.npy  Gather of it, below
+  tests/fixtures/ref/op-ew-<case>.npy      the elementwise, comparison,
+                                           logic, Where and variadic
+                                           cases of ew_refs in float32,
+                                           on it and on the constants of
+                                           ew_consts (the fold- cases fold
+                                           on constants first); booleans
+                                           as 0 and 1
 
-Run:  /usr/bin/python3 tools/op_refs.py
+Run:  /usr/bin/python3 tools/op_refs.py [elementwise]
+(with a group name, only that group's files are written)
 """
 import os
+import sys
 
 import numpy as np
 
@@ -58,9 +67,97 @@ def onnx_pad(x, pads, mode, value):
     return np.pad(x, width, mode=mode)
 
 
+def ew_consts():
+    """The initializers of tests/unit/test-ops.c's elementwise cases."""
+    f = np.float32
+    return {
+        "c4": np.array([0.5, -1, 2, 0.25], dtype=f),
+        "c31": np.array([[-0.5], [0.75], [0]], dtype=f),
+        "s2": np.array([[[0.25]], [[-2]]], dtype=f),
+        "lo": f(-0.5),
+        "hi": f(1.5),
+        "k34": (0.3 * np.cos(np.arange(12))).astype(f).reshape(3, 4),
+        "i4": np.array([2, -1, 4, -1], dtype=np.int64),
+        "m1": np.int64(-1),
+        "one": np.int64(1),
+        "b4": np.array([1, 0, 0, 1], dtype=np.int64),
+    }
+
+
+def ew_refs(x):
+    """The expected result of each elementwise case, float32."""
+    f = np.float32
+    k = ew_consts()
+    c4, c31, s2, k34 = k["c4"], k["c31"], k["s2"], k["k34"]
+    xd = x.astype(np.float64)
+
+    def selu(v):
+        a, g = 1.67326319217681884765625, 1.05070102214813232421875
+        return g * np.where(v > 0, v, a * np.expm1(v))
+
+    def softsign(v):
+        return v / (1 + np.abs(v))
+
+    gt = x > c4
+    lt = x < c31
+    i4 = k["i4"]
+    eq = i4 == -1
+    w = np.where(eq, 1, i4)
+    s = w + i4 + 1
+    o = np.logical_or(np.logical_not(s > 1), eq)
+    return {
+        "exp": np.exp(xd),
+        "log": np.log(np.abs(xd)),
+        "sign": np.sign(x),
+        "neg": -x,
+        "abs": np.abs(x),
+        "floor": np.floor(x),
+        "ceil": np.ceil(x),
+        "round": np.round(x),
+        "softplus": np.log1p(np.exp(xd)),
+        "softsign": softsign(xd),
+        "selu": selu(xd),
+        "elu": np.where(xd < 0, 0.5 * np.expm1(xd), xd),
+        "leakyrelu": np.where(x < 0, f(0.2) * x, x),
+        "clip-min": np.clip(x, f(-0.5), None),
+        "clip-crossed": np.minimum(np.maximum(x, f(1.5)), f(-0.5)),
+        "prelu": np.where(x < 0, x * s2, x),
+        "greater": gt,
+        "lessorequal": c31 <= x,
+        "equal": np.round(x) == c4,
+        "and": np.logical_and(gt, lt),
+        "or": np.logical_or(gt, lt),
+        "xor": np.logical_xor(gt, lt),
+        "not": np.logical_not(gt),
+        "where": np.where(gt, x, c31),
+        "where-const-cond": np.where(k["b4"] != 0, c31, x),
+        "sum": x + c4 + c31,
+        "mean": (c4 + x + x) / f(3),
+        "max": np.maximum(np.maximum(x, c4), -x),
+        "min": np.minimum(c31, x),
+        "sum-one": x,
+        "fold-unary": x + np.clip(softsign(selu(k34.astype(np.float64)))
+                                  .astype(f), f(-0.5), f(1.5)),
+        "fold-logic": x * s.astype(f) + o.astype(f),
+        "fold-variadic": (x + np.minimum((k34 + c4 + c31) / f(3), k34))
+                         * np.maximum(i4 + 1 - 1, 1).astype(f),
+    }
+
+
+def main_elementwise(x):
+    for name, y in ew_refs(x).items():
+        y = np.broadcast_to(np.asarray(y, dtype=np.float64), x.shape)
+        np.save(os.path.join(REF, "op-ew-%s.npy" % name),
+                np.ascontiguousarray(y.astype(np.float32)))
+        print("ew", name, y.shape)
+
+
 def main():
     x = (0.1 + 2 * np.cos(np.arange(2 * 2 * 3 * 4))).astype(np.float32)
     x = x.reshape(2, 2, 3, 4)
+    if sys.argv[1:] == ["elementwise"]:
+        main_elementwise(x)
+        return
     np.save(os.path.join(REF, "op-pad-x.npy"), x)
     for name, (pads, mode, value) in PAD_CASES.items():
         y = onnx_pad(x, pads, mode, np.float32(value)).astype(np.float32)
@@ -110,6 +207,7 @@ def main():
     for name, y in elementwise.items():
         np.save(os.path.join(REF, "op-%s.npy" % name), y.astype(np.float32))
         print(name, y.shape)
+    main_elementwise(x)
 
 
 if __name__ == "__main__":

@@ -43,9 +43,30 @@ enum wh_unary { U_RELU, U_LEAKY, U_SIGMOID, U_TANH, U_ERF, U_GELU, U_GELU_TANH,
 	U_HARDSIGMOID,		/* clip(alpha x + beta, 0, 1) */
 	U_HARDSWISH,		/* x clip(x / 6 + 1 / 2, 0, 1) */
 	U_RECIPROCAL,
+	U_CEIL,
+	U_ELU,			/* x, or alpha (exp(x) - 1) below 0 */
+	U_FLOOR,
+	U_LOG,
+	U_NOT,			/* 1 where x is 0, else 0 */
+	U_ROUND,		/* half to even */
+	U_SELU,			/* beta x, or beta alpha (exp(x) - 1) at or below 0 */
+	U_SIGN,
+	U_SOFTPLUS,
+	U_SOFTSIGN,
 	U_QUANT_U8, U_QUANT_I8,	/* QuantizeLinear: alpha scale, beta zero point */
 	U_DEQUANT };		/* DequantizeLinear of such codes */
-enum wh_binary { B_ADD, B_SUB, B_MUL, B_DIV, B_POW };
+enum wh_binary { B_ADD, B_SUB, B_MUL, B_DIV, B_POW,
+	B_AND,			/* logic and comparisons on activations: */
+	B_EQUAL,		/* floats, 1 for true and 0 for false; */
+	B_GREATER,		/* any nonzero operand is true */
+	B_GREATEREQ,
+	B_LESS,
+	B_LESSEQ,
+	B_MAX,			/* a NaN operand gives NaN */
+	B_MIN,
+	B_OR,
+	B_PRELU,		/* a, or a times the slope b below 0 */
+	B_XOR };
 
 struct wh_tinfo {
 	char *name;
@@ -101,6 +122,12 @@ struct wh_op {
 	int64_t bdims[WH_MAX_DIMS];
 	int64_t astr[WH_MAX_DIMS], bstr[WH_MAX_DIMS];
 	int a_batch, b_batch;	/* operand varies with the sample */
+	/* Where (an OP_BINARY with the where kernel): cond, x and y in
+	 * in[0..2] or, for a constant, its values in wconst[k]; their strides
+	 * in out's index space, and whether each varies with the sample */
+	const float *wconst[3];
+	int64_t wstr[3][WH_MAX_DIMS];
+	int wbatch[3];
 
 	/* OP_SOFTMAX / OP_LOGSOFTMAX: outer x axis x inner per sample */
 	int64_t sm_outer, sm_axis, sm_inner;

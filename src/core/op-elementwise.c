@@ -1,8 +1,15 @@
 /* op-elementwise.c - elementwise operators and activations: the unary
  * functions (Relu, Sigmoid, Tanh, Erf, Gelu, Clip, HardSigmoid, HardSwish,
- * Reciprocal, ...), the binary arithmetic with numpy broadcasting (Add,
- * Sub, Mul, Div, Pow), Softmax and LogSoftmax */
+ * Reciprocal, Exp, Log, Elu, Selu, Softplus, ...), the binary arithmetic,
+ * comparisons and logic with numpy broadcasting (Add, Sub, Mul, Div, Pow,
+ * PRelu, Equal, Less, And, ...), Where, the variadic Sum, Mean, Min and Max,
+ * Softmax and LogSoftmax.
+ *
+ * Booleans: a folded constant holds them as int64 0 and 1 (elem_type
+ * BOOL); an activation as float 0 and 1, so that a comparison can feed
+ * arithmetic.  Logic and Where read any nonzero value as true. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "op.h"
@@ -10,45 +17,95 @@
 
 enum { SM_LOG = 1, SM_COERCED = 2 };	/* compile_softmax's def->arg */
 
-static double
-binop(enum wh_binary op, double a, double b, int integer)
+/* The comparisons and logic, whose results are booleans. */
+static int
+is_bool_op(enum wh_binary op)
+{
+	switch (op) {
+	case B_AND: case B_EQUAL: case B_GREATER: case B_GREATEREQ:
+	case B_LESS: case B_LESSEQ: case B_OR: case B_XOR:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static float
+bapply(enum wh_binary op, float a, float b)
 {
 	switch (op) {
 	case B_ADD: return a + b;
 	case B_SUB: return a - b;
 	case B_MUL: return a * b;
-	case B_DIV:
-		if (integer)
-			return b == 0 ? 0 : (double)((int64_t)a / (int64_t)b);
-		return a / b;
-	case B_POW:
-		if (integer)
-			return (double)(int64_t)pow(a, b);
-		return (double)powf((float)a, (float)b);
+	case B_DIV: return a / b;
+	case B_POW: return powf(a, b);
+	case B_AND: return a != 0 && b != 0;
+	case B_EQUAL: return a == b;
+	case B_GREATER: return a > b;
+	case B_GREATEREQ: return a >= b;
+	case B_LESS: return a < b;
+	case B_LESSEQ: return a <= b;
+	case B_MAX: return a != a ? a : b != b ? b : a > b ? a : b;
+	case B_MIN: return a != a ? a : b != b ? b : a < b ? a : b;
+	case B_OR: return a != 0 || b != 0;
+	case B_PRELU: return a < 0 ? a * b : a;
+	case B_XOR: return (a != 0) != (b != 0);
 	}
 	return 0;
 }
 
-/* a, b: numpy-broadcast -> the result; int64 when both are */
-static struct wh_tensor *
-fold_binary(struct wh_compiler *c, int node)
+/* int64 operands, exactly: division truncates, by zero gives 0 */
+static int64_t
+ibinop(enum wh_binary op, int64_t a, int64_t b)
 {
-	const struct wh_tensor *a = wh_in_const(c, node, 0);
-	const struct wh_tensor *b = wh_in_const(c, node, 1);
-	enum wh_binary op = (enum wh_binary)c->def->arg;
+	switch (op) {
+	case B_ADD: return (int64_t)((uint64_t)a + (uint64_t)b);
+	case B_SUB: return (int64_t)((uint64_t)a - (uint64_t)b);
+	case B_MUL: return (int64_t)((uint64_t)a * (uint64_t)b);
+	case B_DIV:
+		return b == 0 || (a == INT64_MIN && b == -1) ? 0 : a / b;
+	case B_POW: return (int64_t)pow((double)a, (double)b);
+	case B_AND: return a != 0 && b != 0;
+	case B_EQUAL: return a == b;
+	case B_GREATER: return a > b;
+	case B_GREATEREQ: return a >= b;
+	case B_LESS: return a < b;
+	case B_LESSEQ: return a <= b;
+	case B_MAX: return a > b ? a : b;
+	case B_MIN: return a < b ? a : b;
+	case B_OR: return a != 0 || b != 0;
+	case B_PRELU: return a < 0 ? a * b : a;
+	case B_XOR: return (a != 0) != (b != 0);
+	}
+	return 0;
+}
+
+/*
+ * a, b: numpy-broadcast -> a op b; int64 when both are, booleans (int64,
+ * elem_type BOOL) for comparisons and logic, float otherwise.  PRelu's
+ * slope b broadcasts to a's shape only.
+ */
+static struct wh_tensor *
+fold_pair(struct wh_compiler *c, int node, const struct wh_tensor *a,
+    const struct wh_tensor *b, enum wh_binary op)
+{
 	int64_t od[WH_MAX_DIMS] = { 0 }, as[WH_MAX_DIMS], bs[WH_MAX_DIMS];
 	int64_t idx[WH_MAX_DIMS];
 	struct wh_tensor *o;
 	int on, i, integer;
 	size_t k;
 
-	if (wh_broadcast(a->ndim, a->dims, b->ndim, b->dims, &on, od) != 0)
+	if (wh_broadcast(a->ndim, a->dims, b->ndim, b->dims, &on, od) != 0 ||
+	    (op == B_PRELU && (on != a->ndim ||
+	    memcmp(od, a->dims, on * sizeof *od) != 0)))
 		return wh_fold_fail(c, node, "operand shapes do not "
 		    "broadcast%s", "");
 	integer = a->dtype == WH_INT64 && b->dtype == WH_INT64;
-	if ((o = wh_ctensor_new(c, node, integer ? WH_INT64 : WH_FLOAT, on,
-	    od)) == NULL)
+	if ((o = wh_ctensor_new(c, node, integer || is_bool_op(op) ? WH_INT64 :
+	    WH_FLOAT, on, od)) == NULL)
 		return NULL;
+	if (is_bool_op(op))
+		o->elem_type = 9;	/* BOOL */
 	wh_bstrides(a->ndim, a->dims, on, od, as);
 	wh_bstrides(b->ndim, b->dims, on, od, bs);
 	memset(idx, 0, sizeof idx);
@@ -60,10 +117,13 @@ fold_binary(struct wh_compiler *c, int node)
 			bi += idx[i] * bs[i];
 		}
 		if (integer)
-			o->i[k] = (int64_t)binop(op, (double)a->i[ai],
-			    (double)b->i[bi], 1);
+			o->i[k] = ibinop(op, a->i[ai], b->i[bi]);
+		else if (is_bool_op(op))
+			o->i[k] = (int64_t)bapply(op, (float)wh_cget(a, ai),
+			    (float)wh_cget(b, bi));
 		else
-			o->f[k] = (float)binop(op, wh_cget(a, ai), wh_cget(b, bi), 0);
+			o->f[k] = bapply(op, (float)wh_cget(a, ai),
+			    (float)wh_cget(b, bi));
 		for (i = on - 1; i >= 0; i--) {
 			if (++idx[i] < od[i])
 				break;
@@ -71,6 +131,13 @@ fold_binary(struct wh_compiler *c, int node)
 		}
 	}
 	return o;
+}
+
+static struct wh_tensor *
+fold_binary(struct wh_compiler *c, int node)
+{
+	return fold_pair(c, node, wh_in_const(c, node, 0),
+	    wh_in_const(c, node, 1), (enum wh_binary)c->def->arg);
 }
 
 float
@@ -90,7 +157,12 @@ wh_unary_apply(enum wh_unary u, float x, float alpha, float beta)
 	case U_EXP: return expf(x);
 	case U_SQRT: return sqrtf(x);
 	case U_ABS: return fabsf(x);
-	case U_CLIP: return x < alpha ? alpha : x > beta ? beta : x;
+	case U_CLIP: {
+		/* numpy's clip: min(max(x, lo), hi), so hi where lo > hi */
+		float v = x < alpha ? alpha : x;
+
+		return v > beta ? beta : v;
+	}
 	case U_HARDSIGMOID: {
 		float v = alpha * x + beta;
 
@@ -102,6 +174,16 @@ wh_unary_apply(enum wh_unary u, float x, float alpha, float beta)
 		return x * (v < 0 ? 0 : v > 1 ? 1 : v);
 	}
 	case U_RECIPROCAL: return 1.0f / x;
+	case U_CEIL: return ceilf(x);
+	case U_ELU: return x < 0 ? alpha * expm1f(x) : x;
+	case U_FLOOR: return floorf(x);
+	case U_LOG: return logf(x);
+	case U_NOT: return x == 0;
+	case U_ROUND: return nearbyintf(x);
+	case U_SELU: return x > 0 ? beta * x : beta * alpha * expm1f(x);
+	case U_SIGN: return x > 0 ? 1 : x < 0 ? -1 : x;
+	case U_SOFTPLUS: return x > 0 ? x + log1pf(expf(-x)) : log1pf(expf(x));
+	case U_SOFTSIGN: return x / (1 + fabsf(x));
 	case U_QUANT_U8:
 	case U_QUANT_I8: {
 		/* ONNX QuantizeLinear: round half to even, then saturate */
@@ -122,15 +204,58 @@ relu(float v)
 	return v > 0.0f ? v : 0.0f;	/* maxss: branch-free, no libm call */
 }
 
-static float
-bapply(enum wh_binary op, float a, float b)
+/*
+ * The parameters of unary u at node: the attributes (LeakyRelu, Elu and
+ * Selu's alpha and gamma, HardSigmoid's alpha and beta), Clip's bounds
+ * from its attributes (before opset 11) or its optional inputs, which must
+ * then be constant scalars.  0, or -1 with the message set.
+ */
+static int
+unary_params(struct wh_compiler *c, int node, enum wh_unary u, float *alpha,
+    float *beta)
 {
-	switch (op) {
-	case B_ADD: return a + b;
-	case B_SUB: return a - b;
-	case B_MUL: return a * b;
-	case B_DIV: return a / b;
-	case B_POW: return powf(a, b);
+	const struct wh_node *n = &c->m->nodes[node];
+	int k;
+
+	*alpha = *beta = 0;
+	switch (u) {
+	case U_LEAKY:
+		*alpha = wh_node_attr_float(n, "alpha", 0.01f);
+		break;
+	case U_ELU:
+		*alpha = wh_node_attr_float(n, "alpha", 1.0f);
+		break;
+	case U_SELU:
+		*alpha = wh_node_attr_float(n, "alpha", 1.67326319217681884765625f);
+		*beta = wh_node_attr_float(n, "gamma", 1.05070102214813232421875f);
+		break;
+	case U_HARDSIGMOID:
+		*alpha = wh_node_attr_float(n, "alpha", 0.2f);
+		*beta = wh_node_attr_float(n, "beta", 0.5f);
+		break;
+	case U_CLIP:
+		*alpha = wh_node_attr_float(n, "min", -INFINITY);
+		*beta = wh_node_attr_float(n, "max", INFINITY);
+		for (k = 1; k <= 2; k++) {
+			const struct wh_tensor *b = wh_in_const(c, node, k);
+
+			if (wh_in_id(c, node, k) < 0)
+				continue;
+			if (b == NULL)
+				return wh_fail(c, node, "the %s bound is computed "
+				    "from the input; whittle needs a constant",
+				    k == 1 ? "min" : "max");
+			if (b->count != 1)
+				return wh_fail(c, node, "the %s bound is not a "
+				    "scalar", k == 1 ? "min" : "max");
+			if (k == 1)
+				*alpha = (float)wh_cget(b, 0);
+			else
+				*beta = (float)wh_cget(b, 0);
+		}
+		break;
+	default:
+		break;
 	}
 	return 0;
 }
@@ -139,32 +264,21 @@ bapply(enum wh_binary op, float a, float b)
 int
 wh_compile_unary(struct wh_compiler *c, int node, int x, enum wh_unary u)
 {
-	const struct wh_node *n = &c->m->nodes[node];
 	struct wh_op *o;
 	int64_t full[WH_MAX_DIMS];
+	float alpha, beta;
 	int nd, r;
 
+	if (unary_params(c, node, u, &alpha, &beta) != 0)
+		return -1;
 	if (u == U_RELU && (r = wh_try_fuse(c, node, x, NULL, NULL, 1)) != 0)
 		return r < 0 ? -1 : 0;
 	o = wh_op_add(c, OP_UNARY, node);
 	o->in[0] = x;
 	o->nin = 1;
 	o->unary = u;
-	if (u == U_LEAKY)
-		o->alpha = wh_node_attr_float(n, "alpha", 0.01f);
-	if (u == U_HARDSIGMOID) {
-		o->alpha = wh_node_attr_float(n, "alpha", 0.2f);
-		o->beta = wh_node_attr_float(n, "beta", 0.5f);
-	}
-	if (u == U_CLIP) {
-		const struct wh_tensor *lo = wh_in_const(c, node, 1);
-		const struct wh_tensor *hi = wh_in_const(c, node, 2);
-
-		o->alpha = lo ? (float)wh_cget(lo, 0) :
-		    wh_node_attr_float(n, "min", -INFINITY);
-		o->beta = hi ? (float)wh_cget(hi, 0) :
-		    wh_node_attr_float(n, "max", INFINITY);
-	}
+	o->alpha = alpha;
+	o->beta = beta;
 	wh_full_dims(&c->g->t[x], &nd, full);
 	if ((o->out = wh_act_add(c, node, wh_out_name(c, node), nd, full,
 	    c->g->nops - 1)) < 0)
@@ -172,71 +286,337 @@ wh_compile_unary(struct wh_compiler *c, int node, int x, enum wh_unary u)
 	return 0;
 }
 
-/* a, b: numpy-broadcast, one an activation -> y: (n, ...) */
+/*
+ * A name for step k of a node that several ops compute, "<output>#k";
+ * NULL with the message set when the model reads a tensor of that name.
+ */
+static char *
+step_name(struct wh_compiler *c, int node, int k)
+{
+	char *name = xasprintf("%s#%d", wh_out_name(c, node), k);
+
+	if (wh_readers(c, name) > 0) {
+		wh_fail(c, node, "the model reads a tensor called '%s', which "
+		    "whittle names a step of this node", name);
+		free(name);
+		return NULL;
+	}
+	return name;
+}
+
+/*
+ * The float values of constant tensor id: its own, or (int64 and boolean
+ * constants) a float copy the graph keeps, called step_name(k); NULL with
+ * the message set.
+ */
+static const float *
+const_floats(struct wh_compiler *c, int node, int id, int k)
+{
+	const struct wh_tensor *t = c->g->t[id].cval;
+	struct wh_tensor *f;
+	char *name;
+	size_t i;
+
+	if (t->dtype == WH_FLOAT)
+		return t->f;
+	if ((name = step_name(c, node, k)) == NULL)
+		return NULL;
+	if ((f = wh_ctensor_new(c, node, WH_FLOAT, t->ndim, t->dims)) == NULL) {
+		free(name);
+		return NULL;
+	}
+	for (i = 0; i < t->count; i++)
+		f->f[i] = (float)t->i[i];
+	wh_const_add(c, name, f, 1);
+	free(name);
+	return f->f;
+}
+
+/*
+ * The operands of an elementwise op with full dims d[k] (nd[k] of them)
+ * against the broadcast result od (on dims): an activation must have all
+ * the result's dims, so that its batch is the result's, and a constant
+ * must not vary along the batch.  0, or -1 with the message set.
+ */
 static int
-compile_binary(struct wh_compiler *c, int node, int a)
+check_operand(struct wh_compiler *c, int node, int id, int nd,
+    const int64_t *d, int on)
+{
+	if (!c->g->t[id].is_const && nd != on)
+		return wh_fail(c, node, "an activation operand has fewer dims "
+		    "than the result, so its batch is broadcast%s", "");
+	if (c->g->t[id].is_const && nd == on && d[0] != 1)
+		return wh_fail(c, node, "a constant operand varies along the "
+		    "batch%s", "");
+	return 0;
+}
+
+/*
+ * y = a op b: numpy-broadcast, at least one of them an activation -> the
+ * new activation called name (PRelu: the slope b broadcasts to a's shape).
+ * Its id, or -1 with the message set.
+ */
+static int
+add_binary(struct wh_compiler *c, int node, int a, int b, enum wh_binary op,
+    const char *name)
 {
 	struct wh_graph *g = c->g;
-	int b = wh_in_id(c, node, 1);
 	int64_t ad[WH_MAX_DIMS], bd[WH_MAX_DIMS], od[WH_MAX_DIMS];
-	int an, bn, on, i;
+	int64_t as[WH_MAX_DIMS], bs[WH_MAX_DIMS];
+	const float *bconst = NULL;
+	int an, bn, on, i, swapped = 0;
 	struct wh_op *o;
 
 	wh_full_dims(&g->t[a], &an, ad);
 	wh_full_dims(&g->t[b], &bn, bd);
 	if (wh_broadcast(an, ad, bn, bd, &on, od) != 0)
 		return wh_fail(c, node, "operand shapes do not broadcast%s", "");
+	if (op == B_PRELU && (on != an || memcmp(od, ad, on * sizeof *od) != 0))
+		return wh_fail(c, node, "the slope does not broadcast to the "
+		    "input's shape%s", "");
 	if (od[0] != WH_PROBE_N)
 		return wh_fail(c, node, "the result does not keep the batch "
 		    "first%s", "");
-	o = wh_op_add(c, OP_BINARY, node);
-	o->binary = (enum wh_binary)c->def->arg;
+	if (check_operand(c, node, a, an, ad, on) != 0 ||
+	    check_operand(c, node, b, bn, bd, on) != 0)
+		return -1;
 	if (g->t[a].is_const) {
 		int t = a;
+
 		a = b;
 		b = t;
-		o->swapped = 1;
+		swapped = 1;
 		wh_full_dims(&g->t[a], &an, ad);
 		wh_full_dims(&g->t[b], &bn, bd);
 	}
+	if (g->t[b].is_const && (bconst = const_floats(c, node, b, 0)) == NULL)
+		return -1;
+	o = wh_op_add(c, OP_BINARY, node);
+	o->binary = op;
+	o->swapped = swapped;
 	o->in[0] = a;
 	o->nin = 1;
-	if (g->t[b].is_const) {
-		if (g->t[b].cval->dtype != WH_FLOAT) {
-			g->nops--;
-			return wh_fail(c, node, "integer operand on a float "
-			    "tensor%s", "");
-		}
-		o->bconst = g->t[b].cval->f;
-	} else {
+	if (bconst != NULL)
+		o->bconst = bconst;
+	else {
 		o->in[1] = b;
 		o->nin = 2;
 	}
 	/* strides per sample: drop the batch axis of the broadcast shape */
 	o->bnd = on - 1;
+	wh_bstrides(an, ad, on, od, as);
+	wh_bstrides(bn, bd, on, od, bs);
+	for (i = 1; i < on; i++) {
+		o->bdims[i - 1] = od[i];
+		o->astr[i - 1] = as[i];
+		o->bstr[i - 1] = bs[i];
+	}
+	o->a_batch = 1;
+	o->b_batch = bconst == NULL;
+	return o->out = wh_act_add(c, node, name, on, od, g->nops - 1);
+}
+
+/* a, b: numpy-broadcast, one an activation -> y: (n, ...) */
+static int
+compile_binary(struct wh_compiler *c, int node, int a)
+{
+	return add_binary(c, node, a, wh_in_id(c, node, 1),
+	    (enum wh_binary)c->def->arg, wh_out_name(c, node)) < 0 ? -1 : 0;
+}
+
+/*
+ * x0, x1, ...: numpy-broadcast, at least one an activation -> y: (n, ...),
+ * x0 op x1 op ... in input order (Mean: their sum, divided by the count),
+ * one binary op per step; leading constants fold first.
+ */
+static int
+compile_variadic(struct wh_compiler *c, int node, int x)
+{
+	const struct wh_node *n = &c->m->nodes[node];
+	enum wh_binary op = (enum wh_binary)c->def->arg;
+	int mean = op == B_DIV, nin = (int)n->ninputs, acc, k, last;
+	int64_t full[WH_MAX_DIMS];
+	char *name;
+	int nd;
+
+	for (k = 0; k < nin; k++)
+		if (wh_in_id(c, node, k) < 0)
+			return wh_fail(c, node, "an input is unnamed%s", "");
+	if (nin == 1) {
+		wh_full_dims(&c->g->t[x], &nd, full);
+		return wh_alias_add(c, wh_out_name(c, node), x, nd, full) < 0 ?
+		    -1 : 0;
+	}
+	if (mean)
+		op = B_ADD;
+	acc = wh_in_id(c, node, 0);
+	for (k = 1; k < nin; k++) {
+		int b = wh_in_id(c, node, k);
+
+		last = k == nin - 1 && !mean;
+		name = last ? xstrdup(wh_out_name(c, node)) :
+		    step_name(c, node, k);
+		if (name == NULL)
+			return -1;
+		if (c->g->t[acc].is_const && c->g->t[b].is_const) {
+			struct wh_tensor *t = fold_pair(c, node,
+			    c->g->t[acc].cval, c->g->t[b].cval, op);
+
+			acc = t != NULL ? wh_const_add(c, name, t, 1) : -1;
+		} else
+			acc = add_binary(c, node, acc, b, op, name);
+		free(name);
+		if (acc < 0)
+			return -1;
+	}
+	if (mean) {
+		struct wh_tensor *t = wh_ctensor_new(c, node, WH_FLOAT, 0, NULL);
+		int cnt;
+
+		if (t == NULL || (name = step_name(c, node, nin)) == NULL) {
+			wh_ctensor_free(t);
+			return -1;
+		}
+		t->f[0] = (float)nin;
+		cnt = wh_const_add(c, name, t, 1);
+		free(name);
+		if (add_binary(c, node, acc, cnt, B_DIV,
+		    wh_out_name(c, node)) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* x0, x1, ...: constants, numpy-broadcast -> x0 op x1 op ... (Mean: the
+ * sum divided by the count, float) */
+static struct wh_tensor *
+fold_variadic(struct wh_compiler *c, int node)
+{
+	const struct wh_node *n = &c->m->nodes[node];
+	enum wh_binary op = (enum wh_binary)c->def->arg;
+	int mean = op == B_DIV, nin = (int)n->ninputs, k;
+	struct wh_tensor *acc = NULL, *t;
+	const struct wh_tensor *a;
+	size_t i;
+
+	for (k = 0; k < nin; k++)
+		if (wh_in_const(c, node, k) == NULL)
+			return wh_fold_fail(c, node, "an input is unnamed%s", "");
+	a = wh_in_const(c, node, 0);
+	if ((acc = wh_ctensor_new(c, node, mean ? WH_FLOAT : a->dtype, a->ndim,
+	    a->dims)) == NULL)
+		return NULL;
+	for (i = 0; i < a->count; i++)
+		wh_cset(acc, i, wh_cget(a, i));
+	for (k = 1; k < nin; k++) {
+		t = fold_pair(c, node, acc, wh_in_const(c, node, k),
+		    mean ? B_ADD : op);
+		wh_ctensor_free(acc);
+		if ((acc = t) == NULL)
+			return NULL;
+	}
+	if (mean)
+		for (i = 0; i < acc->count; i++)
+			acc->f[i] /= (float)nin;
+	return acc;
+}
+
+/*
+ * Where(cond, x, y): numpy-broadcast, at least one an activation -> y:
+ * (n, ...), x where cond is nonzero, else y.
+ */
+static int
+compile_where(struct wh_compiler *c, int node, int x0)
+{
+	struct wh_graph *g = c->g;
+	int64_t d[3][WH_MAX_DIMS], od[WH_MAX_DIMS], str[WH_MAX_DIMS];
+	const float *cv[3] = { NULL, NULL, NULL };
+	int id[3], nd[3], on, k, i;
+	struct wh_op *o;
+
+	(void)x0;
+	for (k = 0; k < 3; k++) {
+		id[k] = wh_in_id(c, node, k);
+		wh_full_dims(&g->t[id[k]], &nd[k], d[k]);
+	}
+	if (wh_broadcast(nd[0], d[0], nd[1], d[1], &on, str) != 0 ||
+	    wh_broadcast(on, str, nd[2], d[2], &on, od) != 0)
+		return wh_fail(c, node, "operand shapes do not broadcast%s", "");
+	if (od[0] != WH_PROBE_N)
+		return wh_fail(c, node, "the result does not keep the batch "
+		    "first%s", "");
+	for (k = 0; k < 3; k++) {
+		if (check_operand(c, node, id[k], nd[k], d[k], on) != 0)
+			return -1;
+		if (g->t[id[k]].is_const &&
+		    (cv[k] = const_floats(c, node, id[k], k)) == NULL)
+			return -1;
+	}
+	o = wh_op_add(c, OP_BINARY, node);
+	o->nin = 3;
+	o->bnd = on - 1;
 	for (i = 1; i < on; i++)
 		o->bdims[i - 1] = od[i];
-	{
-		int64_t as[WH_MAX_DIMS], bs[WH_MAX_DIMS];
-
-		wh_bstrides(an, ad, on, od, as);
-		wh_bstrides(bn, bd, on, od, bs);
-		for (i = 1; i < on; i++) {
-			o->astr[i - 1] = as[i];
-			o->bstr[i - 1] = bs[i];
-		}
-		/* an operand with a leading dim of 1 in the batch position
-		 * (or fewer dims than the result) is the same for every sample */
-		o->a_batch = an == on && ad[0] != 1;
-		o->b_batch = bn == on && bd[0] != 1;
+	for (k = 0; k < 3; k++) {
+		o->wconst[k] = cv[k];
+		o->wbatch[k] = cv[k] == NULL;
+		if (cv[k] == NULL)
+			o->in[k] = id[k];
+		wh_bstrides(nd[k], d[k], on, od, str);
+		for (i = 1; i < on; i++)
+			o->wstr[k][i - 1] = str[i];
 	}
-	if ((o->out = wh_act_add(c, node, wh_out_name(c, node), on, od,
-	    g->nops - 1)) < 0)
-		return -1;
-	if (!o->a_batch)
-		return wh_fail(c, node, "the activation operand is broadcast over "
-		    "the batch%s", "");
-	return 0;
+	return (o->out = wh_act_add(c, node, wh_out_name(c, node), on, od,
+	    g->nops - 1)) < 0 ? -1 : 0;
+}
+
+/* cond, x, y: constants, numpy-broadcast -> x where cond is nonzero, else
+ * y; int64 (booleans when x is) when x and y are, else float */
+static struct wh_tensor *
+fold_where(struct wh_compiler *c, int node)
+{
+	const struct wh_tensor *t[3];
+	int64_t od[WH_MAX_DIMS], str[3][WH_MAX_DIMS], idx[WH_MAX_DIMS];
+	struct wh_tensor *o;
+	int on, k, i, integer;
+	size_t j;
+
+	for (k = 0; k < 3; k++)
+		t[k] = wh_in_const(c, node, k);
+	if (wh_broadcast(t[0]->ndim, t[0]->dims, t[1]->ndim, t[1]->dims, &on,
+	    idx) != 0 || wh_broadcast(on, idx, t[2]->ndim, t[2]->dims, &on,
+	    od) != 0)
+		return wh_fold_fail(c, node, "operand shapes do not "
+		    "broadcast%s", "");
+	integer = t[1]->dtype == WH_INT64 && t[2]->dtype == WH_INT64;
+	if ((o = wh_ctensor_new(c, node, integer ? WH_INT64 : WH_FLOAT, on,
+	    od)) == NULL)
+		return NULL;
+	if (integer && t[1]->elem_type == 9 && t[2]->elem_type == 9)
+		o->elem_type = 9;
+	for (k = 0; k < 3; k++)
+		wh_bstrides(t[k]->ndim, t[k]->dims, on, od, str[k]);
+	memset(idx, 0, sizeof idx);
+	for (j = 0; j < o->count; j++) {
+		int64_t off[3] = { 0, 0, 0 };
+		const struct wh_tensor *s;
+
+		for (k = 0; k < 3; k++)
+			for (i = 0; i < on; i++)
+				off[k] += idx[i] * str[k][i];
+		k = wh_cget(t[0], (size_t)off[0]) != 0 ? 1 : 2;
+		s = t[k];
+		if (integer)
+			o->i[j] = s->i[off[k]];
+		else
+			o->f[j] = (float)wh_cget(s, (size_t)off[k]);
+		for (i = on - 1; i >= 0; i--) {
+			if (++idx[i] < od[i])
+				break;
+			idx[i] = 0;
+		}
+	}
+	return o;
 }
 
 /*
@@ -401,28 +781,102 @@ run_unary(const struct wh_graph *g, const struct wh_op *o,
 		y[k] = wh_unary_apply(o->unary, x[k], o->alpha, o->beta);
 }
 
+/* cond, x, y: broadcast into (n, bdims) -> y */
+static void
+run_where(const struct wh_graph *g, const struct wh_op *o,
+    const struct wh_layer_weights *lw, const float *lwaux, float **buf,
+    size_t n, float *scratch)
+{
+	size_t sso = g->t[o->out].ss, ss[3], s, k;
+	int64_t idx[WH_MAX_DIMS];
+	const float *p[3];
+	float *y = buf[o->out];
+	int nd = o->bnd, i, j;
+
+	(void)lw;
+	(void)lwaux;
+	(void)scratch;
+	for (j = 0; j < 3; j++)
+		ss[j] = o->wconst[j] == NULL ? g->t[o->in[j]].ss : 0;
+	for (s = 0; s < n; s++) {
+		float *ys = y + s * sso;
+
+		for (j = 0; j < 3; j++)
+			p[j] = o->wconst[j] != NULL ? o->wconst[j] :
+			    buf[o->in[j]] + s * ss[j];
+		memset(idx, 0, sizeof idx);
+		for (k = 0; k < sso; k++) {
+			int64_t off[3] = { 0, 0, 0 };
+
+			for (i = 0; i < nd; i++)
+				for (j = 0; j < 3; j++)
+					off[j] += idx[i] * o->wstr[j][i];
+			ys[k] = p[0][off[0]] != 0 ? p[1][off[1]] : p[2][off[2]];
+			for (i = nd - 1; i >= 0; i--) {
+				if (++idx[i] < o->bdims[i])
+					break;
+				idx[i] = 0;
+			}
+		}
+	}
+}
+
 const struct wh_kernel wh_kernel_unary = { "unary", run_unary, NULL, NULL };
+static const struct wh_kernel kernel_where = { "where", run_where, NULL,
+    NULL };
 const struct wh_kernel wh_kernel_binary = { "binary", run_binary, NULL,
     NULL };
 static const struct wh_kernel kernel_softmax = { "softmax", run_softmax, NULL,
     NULL };
 
-/* a: any float shape -> the function of each value */
+/* The unaries that map integers to integers, folded exactly on int64. */
+static int
+unary_int(enum wh_unary u, int64_t x, float alpha, float beta, int64_t *y)
+{
+	switch (u) {
+	case U_NEG: *y = (int64_t)(0 - (uint64_t)x); return 0;
+	case U_ABS: *y = x < 0 ? (int64_t)(0 - (uint64_t)x) : x; return 0;
+	case U_SIGN: *y = x > 0 ? 1 : x < 0 ? -1 : 0; return 0;
+	case U_RELU: *y = x > 0 ? x : 0; return 0;
+	case U_NOT: *y = x == 0; return 0;
+	case U_CEIL: case U_FLOOR: case U_ROUND: *y = x; return 0;
+	case U_CLIP:
+		*y = (double)x < alpha ? (int64_t)alpha : x;
+		*y = (double)*y > beta ? (int64_t)beta : *y;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+/* a: any shape -> the function of each value; int64 stays int64 where
+ * the function maps integers to integers (Not: booleans) */
 static struct wh_tensor *
 fold_unary(struct wh_compiler *c, int node)
 {
 	const struct wh_tensor *a = wh_in_const(c, node, 0);
+	enum wh_unary u = (enum wh_unary)c->def->arg;
 	struct wh_tensor *o;
+	float alpha, beta;
+	int64_t v;
 	size_t k;
 
-	if (a->dtype != WH_FLOAT)
+	if (unary_params(c, node, u, &alpha, &beta) != 0)
+		return NULL;
+	if (a->dtype != WH_FLOAT && unary_int(u, 0, alpha, beta, &v) != 0)
 		return wh_fold_fail(c, node, "cannot fold this operator on "
 		    "integer constants%s", "");
-	if ((o = wh_ctensor_new(c, node, WH_FLOAT, a->ndim, a->dims)) == NULL)
+	if ((o = wh_ctensor_new(c, node, a->dtype, a->ndim, a->dims)) == NULL)
 		return NULL;
+	if (a->dtype != WH_FLOAT) {
+		for (k = 0; k < a->count; k++)
+			unary_int(u, a->i[k], alpha, beta, &o->i[k]);
+		if (u == U_NOT)
+			o->elem_type = 9;	/* BOOL */
+		return o;
+	}
 	for (k = 0; k < a->count; k++)
-		o->f[k] = wh_unary_apply((enum wh_unary)c->def->arg, a->f[k], 0,
-		    0);
+		o->f[k] = wh_unary_apply(u, a->f[k], alpha, beta);
 	return o;
 }
 
@@ -443,40 +897,83 @@ compile_gelu(struct wh_compiler *c, int node, int x)
 	    strcmp(ap->s, "tanh") == 0 ? U_GELU_TANH : U_GELU);
 }
 
-#define UNARY(id, name, since, fold, u)					\
+#define UNARY(id, name, since, u)					\
 const struct wh_opdef wh_def_##id = {					\
-	name, since, 0, 1, 1, 1, 1, fold, compile_unary, &wh_kernel_unary, u	\
+	name, since, 0, 1, 1, 1, 1, fold_unary, compile_unary,		\
+	&wh_kernel_unary, u						\
 }
-UNARY(abs, "Abs", 1, fold_unary, U_ABS);
-UNARY(erf, "Erf", 9, fold_unary, U_ERF);
-UNARY(exp, "Exp", 1, fold_unary, U_EXP);
-UNARY(hardsigmoid, "HardSigmoid", 6, NULL, U_HARDSIGMOID);
-UNARY(hardswish, "HardSwish", 14, fold_unary, U_HARDSWISH);
-UNARY(reciprocal, "Reciprocal", 6, fold_unary, U_RECIPROCAL);
-UNARY(leakyrelu, "LeakyRelu", 1, NULL, U_LEAKY);
-UNARY(neg, "Neg", 1, fold_unary, U_NEG);
-UNARY(relu, "Relu", 1, fold_unary, U_RELU);
-UNARY(sigmoid, "Sigmoid", 1, fold_unary, U_SIGMOID);
-UNARY(sqrt, "Sqrt", 1, fold_unary, U_SQRT);
-UNARY(tanh, "Tanh", 1, fold_unary, U_TANH);
+UNARY(abs, "Abs", 1, U_ABS);
+UNARY(ceil, "Ceil", 6, U_CEIL);
+UNARY(elu, "Elu", 6, U_ELU);
+UNARY(erf, "Erf", 9, U_ERF);
+UNARY(exp, "Exp", 1, U_EXP);
+UNARY(floor, "Floor", 6, U_FLOOR);
+UNARY(hardsigmoid, "HardSigmoid", 6, U_HARDSIGMOID);
+UNARY(hardswish, "HardSwish", 14, U_HARDSWISH);
+UNARY(leakyrelu, "LeakyRelu", 1, U_LEAKY);
+UNARY(log, "Log", 6, U_LOG);
+UNARY(neg, "Neg", 1, U_NEG);
+UNARY(not, "Not", 1, U_NOT);
+UNARY(reciprocal, "Reciprocal", 6, U_RECIPROCAL);
+UNARY(relu, "Relu", 1, U_RELU);
+UNARY(round, "Round", 11, U_ROUND);
+UNARY(selu, "Selu", 6, U_SELU);
+UNARY(sigmoid, "Sigmoid", 1, U_SIGMOID);
+UNARY(sign, "Sign", 9, U_SIGN);
+UNARY(softplus, "Softplus", 1, U_SOFTPLUS);
+UNARY(softsign, "Softsign", 1, U_SOFTSIGN);
+UNARY(sqrt, "Sqrt", 1, U_SQRT);
+UNARY(tanh, "Tanh", 1, U_TANH);
 
-/* min and max: attributes before opset 11, optional inputs after */
-const struct wh_opdef wh_def_clip = {
-	"Clip", 1, 0, 1, 3, 1, 1, NULL, compile_unary, &wh_kernel_unary, U_CLIP
+/* min and max: attributes before opset 11, optional inputs (constant
+ * scalars, or unnamed) from 11 */
+const struct wh_opdef wh_def_clip_6 = {
+	"Clip", 6, 10, 1, 1, 1, 1, fold_unary, compile_unary, &wh_kernel_unary,
+	U_CLIP
+};
+const struct wh_opdef wh_def_clip_11 = {
+	"Clip", 11, 0, 1, 3, 1, 1, fold_unary, compile_unary,
+	&wh_kernel_unary, U_CLIP
 };
 const struct wh_opdef wh_def_gelu = {
 	"Gelu", 1, 0, 1, 1, 1, 1, NULL, compile_gelu, &wh_kernel_unary, U_GELU
 };
 
-#define BINARY(id, name, b)						\
+#define BINARY(id, name, since, b)					\
 const struct wh_opdef wh_def_##id = {					\
-	name, 1, 0, 2, 2, 1, 1, fold_binary, compile_binary, &wh_kernel_binary, b	\
+	name, since, 0, 2, 2, 1, 1, fold_binary, compile_binary,	\
+	&wh_kernel_binary, b						\
 }
-BINARY(add, "Add", B_ADD);
-BINARY(div, "Div", B_DIV);
-BINARY(mul, "Mul", B_MUL);
-BINARY(pow, "Pow", B_POW);
-BINARY(sub, "Sub", B_SUB);
+BINARY(add, "Add", 1, B_ADD);
+BINARY(and, "And", 7, B_AND);
+BINARY(div, "Div", 1, B_DIV);
+BINARY(equal, "Equal", 11, B_EQUAL);
+BINARY(greater, "Greater", 9, B_GREATER);
+BINARY(greaterorequal, "GreaterOrEqual", 12, B_GREATEREQ);
+BINARY(less, "Less", 9, B_LESS);
+BINARY(lessorequal, "LessOrEqual", 12, B_LESSEQ);
+BINARY(mul, "Mul", 1, B_MUL);
+BINARY(or, "Or", 7, B_OR);
+BINARY(pow, "Pow", 1, B_POW);
+BINARY(prelu, "PRelu", 7, B_PRELU);
+BINARY(sub, "Sub", 1, B_SUB);
+BINARY(xor, "Xor", 7, B_XOR);
+
+/* 1 or more inputs, multidirectional broadcasting from opset 8; Mean's
+ * arg B_DIV: the sum divided by the count */
+#define VARIADIC(id, name, b)						\
+const struct wh_opdef wh_def_##id = {					\
+	name, 8, 0, 1, WH_ANY, 1, 1, fold_variadic, compile_variadic,	\
+	&wh_kernel_binary, b						\
+}
+VARIADIC(max, "Max", B_MAX);
+VARIADIC(mean, "Mean", B_DIV);
+VARIADIC(min, "Min", B_MIN);
+VARIADIC(sum, "Sum", B_ADD);
+
+const struct wh_opdef wh_def_where = {
+	"Where", 9, 0, 3, 3, 1, 1, fold_where, compile_where, &kernel_where, 0
+};
 
 const struct wh_opdef wh_def_softmax_1 = {
 	"Softmax", 1, 12, 1, 1, 1, 1, NULL, compile_softmax, &kernel_softmax,

@@ -27,10 +27,13 @@
 
 extern const struct wh_opdef wh_def_abs;
 extern const struct wh_opdef wh_def_add;
+extern const struct wh_opdef wh_def_and;
 extern const struct wh_opdef wh_def_averagepool;
 extern const struct wh_opdef wh_def_batchnormalization;
 extern const struct wh_opdef wh_def_cast;
-extern const struct wh_opdef wh_def_clip;
+extern const struct wh_opdef wh_def_ceil;
+extern const struct wh_opdef wh_def_clip_6;
+extern const struct wh_opdef wh_def_clip_11;
 extern const struct wh_opdef wh_def_concat;
 extern const struct wh_opdef wh_def_constant;
 extern const struct wh_opdef wh_def_constantofshape;
@@ -38,24 +41,38 @@ extern const struct wh_opdef wh_def_conv;
 extern const struct wh_opdef wh_def_dequantizelinear;
 extern const struct wh_opdef wh_def_div;
 extern const struct wh_opdef wh_def_dropout;
+extern const struct wh_opdef wh_def_elu;
+extern const struct wh_opdef wh_def_equal;
 extern const struct wh_opdef wh_def_erf;
 extern const struct wh_opdef wh_def_exp;
 extern const struct wh_opdef wh_def_flatten;
+extern const struct wh_opdef wh_def_floor;
 extern const struct wh_opdef wh_def_gather;
 extern const struct wh_opdef wh_def_gelu;
 extern const struct wh_opdef wh_def_gemm;
 extern const struct wh_opdef wh_def_globalaveragepool;
+extern const struct wh_opdef wh_def_greater;
+extern const struct wh_opdef wh_def_greaterorequal;
 extern const struct wh_opdef wh_def_hardsigmoid;
 extern const struct wh_opdef wh_def_hardswish;
 extern const struct wh_opdef wh_def_identity;
 extern const struct wh_opdef wh_def_layernormalization;
 extern const struct wh_opdef wh_def_leakyrelu;
+extern const struct wh_opdef wh_def_less;
+extern const struct wh_opdef wh_def_lessorequal;
+extern const struct wh_opdef wh_def_log;
 extern const struct wh_opdef wh_def_logsoftmax_1;
 extern const struct wh_opdef wh_def_logsoftmax_13;
 extern const struct wh_opdef wh_def_matmul;
+extern const struct wh_opdef wh_def_max;
 extern const struct wh_opdef wh_def_maxpool;
+extern const struct wh_opdef wh_def_mean;
+extern const struct wh_opdef wh_def_min;
 extern const struct wh_opdef wh_def_mul;
 extern const struct wh_opdef wh_def_neg;
+extern const struct wh_opdef wh_def_not;
+extern const struct wh_opdef wh_def_or;
+extern const struct wh_opdef wh_def_prelu;
 extern const struct wh_opdef wh_def_pad;
 extern const struct wh_opdef wh_def_pow;
 extern const struct wh_opdef wh_def_quantizelinear;
@@ -64,25 +81,36 @@ extern const struct wh_opdef wh_def_reducemean_1;
 extern const struct wh_opdef wh_def_reducemean_18;
 extern const struct wh_opdef wh_def_relu;
 extern const struct wh_opdef wh_def_reshape;
+extern const struct wh_opdef wh_def_round;
+extern const struct wh_opdef wh_def_selu;
 extern const struct wh_opdef wh_def_shape;
 extern const struct wh_opdef wh_def_sigmoid;
+extern const struct wh_opdef wh_def_sign;
 extern const struct wh_opdef wh_def_slice;
 extern const struct wh_opdef wh_def_softmax_1;
 extern const struct wh_opdef wh_def_softmax_13;
+extern const struct wh_opdef wh_def_softplus;
+extern const struct wh_opdef wh_def_softsign;
 extern const struct wh_opdef wh_def_sqrt;
 extern const struct wh_opdef wh_def_squeeze;
 extern const struct wh_opdef wh_def_sub;
+extern const struct wh_opdef wh_def_sum;
 extern const struct wh_opdef wh_def_tanh;
 extern const struct wh_opdef wh_def_transpose;
 extern const struct wh_opdef wh_def_unsqueeze;
+extern const struct wh_opdef wh_def_where;
+extern const struct wh_opdef wh_def_xor;
 
 static const struct wh_opdef *const ops[] = {
 	&wh_def_abs,			/* op-elementwise.c */
 	&wh_def_add,			/* op-elementwise.c */
+	&wh_def_and,			/* op-elementwise.c */
 	&wh_def_averagepool,		/* op-pool.c */
 	&wh_def_batchnormalization,	/* op-norm.c */
 	&wh_def_cast,			/* op-shape.c */
-	&wh_def_clip,			/* op-elementwise.c */
+	&wh_def_ceil,			/* op-elementwise.c */
+	&wh_def_clip_6,			/* op-elementwise.c */
+	&wh_def_clip_11,		/* op-elementwise.c */
 	&wh_def_concat,			/* op-shape.c */
 	&wh_def_constant,		/* op-shape.c */
 	&wh_def_constantofshape,	/* op-shape.c */
@@ -90,24 +118,38 @@ static const struct wh_opdef *const ops[] = {
 	&wh_def_dequantizelinear,	/* op-quant.c */
 	&wh_def_div,			/* op-elementwise.c */
 	&wh_def_dropout,		/* op-shape.c */
+	&wh_def_elu,			/* op-elementwise.c */
+	&wh_def_equal,			/* op-elementwise.c */
 	&wh_def_erf,			/* op-elementwise.c */
 	&wh_def_exp,			/* op-elementwise.c */
 	&wh_def_flatten,		/* op-shape.c */
+	&wh_def_floor,			/* op-elementwise.c */
 	&wh_def_gather,			/* op-shape.c */
 	&wh_def_gelu,			/* op-elementwise.c */
 	&wh_def_gemm,			/* op-gemm.c */
 	&wh_def_globalaveragepool,	/* op-pool.c */
+	&wh_def_greater,		/* op-elementwise.c */
+	&wh_def_greaterorequal,		/* op-elementwise.c */
 	&wh_def_hardsigmoid,		/* op-elementwise.c */
 	&wh_def_hardswish,		/* op-elementwise.c */
 	&wh_def_identity,		/* op-shape.c */
 	&wh_def_layernormalization,	/* op-norm.c */
 	&wh_def_leakyrelu,		/* op-elementwise.c */
+	&wh_def_less,			/* op-elementwise.c */
+	&wh_def_lessorequal,		/* op-elementwise.c */
+	&wh_def_log,			/* op-elementwise.c */
 	&wh_def_logsoftmax_1,		/* op-elementwise.c */
 	&wh_def_logsoftmax_13,		/* op-elementwise.c */
 	&wh_def_matmul,			/* op-gemm.c */
+	&wh_def_max,			/* op-elementwise.c */
 	&wh_def_maxpool,		/* op-pool.c */
+	&wh_def_mean,			/* op-elementwise.c */
+	&wh_def_min,			/* op-elementwise.c */
 	&wh_def_mul,			/* op-elementwise.c */
 	&wh_def_neg,			/* op-elementwise.c */
+	&wh_def_not,			/* op-elementwise.c */
+	&wh_def_or,			/* op-elementwise.c */
+	&wh_def_prelu,			/* op-elementwise.c */
 	&wh_def_pad,			/* op-shape.c */
 	&wh_def_pow,			/* op-elementwise.c */
 	&wh_def_quantizelinear,		/* op-quant.c */
@@ -116,17 +158,25 @@ static const struct wh_opdef *const ops[] = {
 	&wh_def_reducemean_18,		/* op-reduce.c */
 	&wh_def_relu,			/* op-elementwise.c */
 	&wh_def_reshape,		/* op-shape.c */
+	&wh_def_round,			/* op-elementwise.c */
+	&wh_def_selu,			/* op-elementwise.c */
 	&wh_def_shape,			/* op-shape.c */
 	&wh_def_sigmoid,		/* op-elementwise.c */
+	&wh_def_sign,			/* op-elementwise.c */
 	&wh_def_slice,			/* op-shape.c */
 	&wh_def_softmax_1,		/* op-elementwise.c */
 	&wh_def_softmax_13,		/* op-elementwise.c */
+	&wh_def_softplus,		/* op-elementwise.c */
+	&wh_def_softsign,		/* op-elementwise.c */
 	&wh_def_sqrt,			/* op-elementwise.c */
 	&wh_def_squeeze,		/* op-shape.c */
 	&wh_def_sub,			/* op-elementwise.c */
+	&wh_def_sum,			/* op-elementwise.c */
 	&wh_def_tanh,			/* op-elementwise.c */
 	&wh_def_transpose,		/* op-shape.c */
 	&wh_def_unsqueeze,		/* op-shape.c */
+	&wh_def_where,			/* op-elementwise.c */
+	&wh_def_xor,			/* op-elementwise.c */
 };
 
 /*

@@ -423,6 +423,210 @@ test_slice_to_end(void)
 	wh_model_free(m);
 }
 
+
+/* The initializers of the elementwise cases (tools/op_refs.py's
+ * ew_consts): float c4 (4), c31 (3, 1), s2 (2, 1, 1), lo and hi
+ * (scalars), k34 (3, 4); int64 i4 (4), m1 and one (scalars), b4 (4,
+ * booleans as 0 and 1). */
+static void
+ew_consts(struct wh_model *m)
+{
+	static const float c4[4] = { 0.5f, -1, 2, 0.25f };
+	static const float c31[3] = { -0.5f, 0.75f, 0 };
+	static const float s2[2] = { 0.25f, -2 };
+	size_t k;
+
+	mini_init(m, "c4", 1, (int64_t[]){ 4 }, 0);
+	memcpy(m->inits[m->ninits - 1].f, c4, sizeof c4);
+	mini_init(m, "c31", 2, (int64_t[]){ 3, 1 }, 0);
+	memcpy(m->inits[m->ninits - 1].f, c31, sizeof c31);
+	mini_init(m, "s2", 3, (int64_t[]){ 2, 1, 1 }, 0);
+	memcpy(m->inits[m->ninits - 1].f, s2, sizeof s2);
+	mini_init(m, "lo", 0, NULL, -0.5f);
+	mini_init(m, "hi", 0, NULL, 1.5f);
+	mini_init(m, "k34", 2, (int64_t[]){ 3, 4 }, 0);
+	for (k = 0; k < 12; k++)
+		m->inits[m->ninits - 1].f[k] = (float)(0.3 * cos((double)k));
+	mini_init_ints(m, "i4", 4, (int64_t[]){ 2, -1, 4, -1 });
+	mini_init_ints(m, "m1", 1, (int64_t[]){ -1 });
+	m->inits[m->ninits - 1].ndim = 0;
+	mini_init_ints(m, "one", 1, (int64_t[]){ 1 });
+	m->inits[m->ninits - 1].ndim = 0;
+	mini_init_ints(m, "b4", 4, (int64_t[]){ 1, 0, 0, 1 });
+}
+
+/*
+ * A model of x: (2, 3, 4) and the constants above from a list of nodes
+ * "Op in,in out [attr=value]; ...", the last writing y.
+ */
+static struct wh_model *
+ew_model(int opset, const char *spec)
+{
+	struct wh_model *m = mini_new(opset, 3, (int64_t[]){ 2, 3, 4 });
+	char buf[512], *save = NULL, *item;
+	int k = 0;
+
+	ew_consts(m);
+	snprintf(buf, sizeof buf, "%s", spec);
+	for (item = strtok_r(buf, ";", &save); item != NULL;
+	    item = strtok_r(NULL, ";", &save)) {
+		char op[32], ins[64], out[32], attr[32] = "", name[16];
+		struct wh_node *n;
+		char *eq;
+
+		if (sscanf(item, " %31s %63s %31s %31s", op, ins, out,
+		    attr) < 3)
+			return NULL;
+		if (strcmp(ins, "-") == 0)
+			ins[0] = '\0';
+		snprintf(name, sizeof name, "n%d", k++);
+		n = mini_node(m, op, name, ins, out);
+		if ((eq = strchr(attr, '=')) != NULL) {
+			*eq = '\0';
+			mini_attr_float(n, attr, strtof(eq + 1, NULL));
+		}
+	}
+	mini_output(m, "y");
+	return m;
+}
+
+/* Elementwise, comparison, logic, Where and variadic operators on x:
+ * (2, 2, 3, 4) broadcast with constants, and folded on constants, against
+ * numpy's float32 results within tol relative to max(1, |ref|) */
+static void
+test_ew_cases(void)
+{
+	static const struct {
+		const char *name;
+		int opset;
+		const char *nodes;
+		double tol;
+	} cases[] = {
+		{ "exp", 13, "Exp x y", 4e-7 },
+		{ "log", 13, "Abs x a; Log a y", 4e-7 },
+		{ "sign", 13, "Sign x y", 0 },
+		{ "neg", 13, "Neg x y", 0 },
+		{ "abs", 13, "Abs x y", 0 },
+		{ "floor", 13, "Floor x y", 0 },
+		{ "ceil", 13, "Ceil x y", 0 },
+		{ "round", 13, "Round x y", 0 },
+		{ "softplus", 13, "Softplus x y", 4e-7 },
+		{ "softsign", 13, "Softsign x y", 4e-7 },
+		{ "selu", 13, "Selu x y", 4e-7 },
+		{ "elu", 13, "Elu x y alpha=0.5", 4e-7 },
+		{ "leakyrelu", 13, "LeakyRelu x y alpha=0.2", 0 },
+		{ "clip-min", 13, "Clip x,lo, y", 0 },
+		{ "clip-crossed", 11, "Clip x,hi,lo y", 0 },
+		{ "prelu", 13, "PRelu x,s2 y", 0 },
+		{ "greater", 13, "Greater x,c4 y", 0 },
+		{ "lessorequal", 13, "LessOrEqual c31,x y", 0 },
+		{ "equal", 13, "Round x r; Equal r,c4 y", 0 },
+		{ "and", 13, "Greater x,c4 g; Less x,c31 l; And g,l y", 0 },
+		{ "or", 13, "Greater x,c4 g; Less x,c31 l; Or g,l y", 0 },
+		{ "xor", 13, "Greater x,c4 g; Less x,c31 l; Xor g,l y", 0 },
+		{ "not", 13, "Greater x,c4 g; Not g y", 0 },
+		{ "where", 13, "Greater x,c4 g; Where g,x,c31 y", 0 },
+		{ "where-const-cond", 16, "Where b4,c31,x y", 0 },
+		{ "sum", 13, "Sum x,c4,c31 y", 0 },
+		{ "mean", 13, "Mean c4,x,x y", 0 },
+		{ "max", 13, "Neg x n; Max x,c4,n y", 0 },
+		{ "min", 13, "Min c31,x y", 0 },
+		{ "sum-one", 13, "Sum x y", 0 },
+		{ "fold-unary", 13, "Selu k34 a; Softsign a b; Clip b,lo,hi c; "
+		    "Add x,c y", 4e-7 },
+		{ "fold-logic", 17, "Equal i4,m1 eq; Where eq,one,i4 w; "
+		    "Add w,i4 s0; Add s0,one s; Greater s,one g; Not g ng; "
+		    "Or ng,eq o; "
+		    "Mul x,s p; Add p,o y", 0 },
+		{ "fold-variadic", 13, "Mean k34,c4,c31 mn; Min mn,k34 lo2; "
+		    "Sum i4,one,m1 si; Max si,one mx; Add x,lo2 a; Mul a,mx y",
+		    4e-7 },
+	};
+	size_t xb, rb, i, os, k;
+	float *x = fx_npy("tests/fixtures/ref/op-pad-x.npy", &xb), *ref, *y;
+	char rel[128], *err = NULL;
+	int r;
+
+	if (x == NULL)
+		return;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct wh_model *m = ew_model(cases[i].opset, cases[i].nodes);
+		double worst = 0;
+
+		snprintf(rel, sizeof rel, "tests/fixtures/ref/op-ew-%s.npy",
+		    cases[i].name);
+		ref = fx_npy(rel, &rb);
+		y = NULL;
+		os = 0;
+		r = ref != NULL && m != NULL ? mini_run(m, x, 2, &y, &os, &err) :
+		    -1;
+		if (ok(r == 0 && os * 2 * sizeof(float) == rb, "%s compiles and "
+		    "runs%s%s", cases[i].name, err ? ": " : "", err ? err : "")) {
+			for (k = 0; k < 2 * os; k++) {
+				double d = fabs((double)y[k] - ref[k]) /
+				    (fabs(ref[k]) > 1 ? fabs(ref[k]) : 1);
+
+				worst = d > worst || y[k] != y[k] ? d : worst;
+			}
+			ok(worst <= cases[i].tol, "%s equals numpy's within %g "
+			    "(relative max difference %g)", cases[i].name,
+			    cases[i].tol, worst);
+		}
+		free(err);
+		err = NULL;
+		free(y);
+		free(ref);
+		if (m != NULL)
+			wh_model_free(m);
+	}
+	free(x);
+}
+
+/* Bad elementwise nodes: one line naming the node and the problem. */
+static void
+test_ew_bad(void)
+{
+	static const struct {
+		const char *what, *nodes, *says;
+	} cases[] = {
+		{ "a Where whose operands do not broadcast",
+		  "Greater x,c4 g; Where g,x,i4x y", "do not broadcast" },
+		{ "a PRelu slope wider than the input",
+		  "PRelu x,s5 y", "slope does not broadcast" },
+		{ "a Clip bound computed from the input",
+		  "Clip x,x y", "min bound is computed from the input" },
+		{ "a Sum of constants that do not broadcast",
+		  "Sum c4,k34,c31,i4x s; Add x,s y", "do not broadcast" },
+		{ "a Where with two inputs", "Where x,c4 y",
+		  "has 2 inputs; Where takes 3 inputs" },
+		{ "a Max with no input", "Max - y", "Max takes 1 or more" },
+		{ "a Sum broadcasting an activation over the batch",
+		  "Unsqueeze x,ax1 u; Sum x,u y", "batch is broadcast" },
+	};
+	float x[48] = { 0 }, *y;
+	size_t i, os;
+	char *err;
+	int r;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct wh_model *m = ew_model(13, cases[i].nodes);
+
+		mini_init(m, "i4x", 1, (int64_t[]){ 5 }, 1);
+		mini_init(m, "s5", 5, (int64_t[]){ 2, 1, 1, 1, 1 }, 1);
+		mini_init_ints(m, "ax1", 1, (int64_t[]){ 1 });
+		y = NULL;
+		err = NULL;
+		r = mini_run(m, x, 2, &y, &os, &err);
+		ok(r != 0 && err != NULL && strchr(err, '\n') == NULL &&
+		    strstr(err, cases[i].says) != NULL && strstr(err,
+		    "mini.onnx") != NULL, "%s is refused: %s", cases[i].what,
+		    err ? err : "(no message)");
+		free(y);
+		free(err);
+		wh_model_free(m);
+	}
+}
+
 int
 main(void)
 {
@@ -432,5 +636,7 @@ main(void)
 	test_layernorm();
 	test_slice_gather();
 	test_slice_to_end();
+	test_ew_cases();
+	test_ew_bad();
 	return tap_done();
 }
