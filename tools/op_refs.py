@@ -13,6 +13,10 @@ written here, which numpy computes from the operator's ONNX definition:
                                            along the last axis)
   tests/fixtures/ref/op-reducemean-<case>.npy  ReduceMean of it, below,
                                            computed in double
+  tests/fixtures/ref/op-reduce<kind>-<case>.npy  ReduceSum, Max, Min,
+                                           Prod, L2 and LogSumExp of it
+                                           over the cases "hw" and "c"
+                                           below, in double
   tests/fixtures/ref/op-layernorm-<axis>.npy  LayerNormalization of it
                                            from that axis, scale
                                            0.5 + i / 8, bias -1/4 + i / 16
@@ -79,6 +83,22 @@ def main():
         np.save(os.path.join(REF, "op-reducemean-%s.npy" % name),
                 y.astype(np.float32))
         print("reducemean", name, y.shape)
+    kinds = {
+        "sum": lambda v, a, k: v.sum(axis=a, keepdims=k),
+        "max": lambda v, a, k: v.max(axis=a, keepdims=k),
+        "min": lambda v, a, k: v.min(axis=a, keepdims=k),
+        "prod": lambda v, a, k: v.prod(axis=a, keepdims=k),
+        "l2": lambda v, a, k: np.sqrt((v * v).sum(axis=a, keepdims=k)),
+        "logsumexp": lambda v, a, k: np.log(np.exp(v).sum(axis=a,
+                                                         keepdims=k)),
+    }
+    for kind, fn in kinds.items():
+        for name in ("hw", "c"):
+            axes, keep = REDUCE_CASES[name]
+            y = fn(x.astype(np.float64), axes, bool(keep))
+            np.save(os.path.join(REF, "op-reduce%s-%s.npy" % (kind, name)),
+                    y.astype(np.float32))
+            print("reduce" + kind, name, y.shape)
     for axis in (-1, 2):
         xd = x.astype(np.float64)
         ax = tuple(range(axis % 4, 4))

@@ -128,9 +128,11 @@ struct wh_op {
 	int64_t ga_nidx, ga_outer, ga_axis, ga_inner;
 
 	/* OP_REDUCE: per-sample input dims in tdims (tnd of them), the axes
-	 * reduced, and how many values each output averages */
+	 * reduced, how many values each output reduces, and the reduction
+	 * (op-reduce.c) */
 	int red_axis[WH_MAX_DIMS];
 	int64_t red_count;
+	int red_kind;
 
 	/* OP_LAYERNORM: outer x inner per sample, normalized over inner;
 	 * scale and bias (inner) or (1) values, borrowed constants */

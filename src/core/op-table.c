@@ -60,8 +60,20 @@ extern const struct wh_opdef wh_def_pad;
 extern const struct wh_opdef wh_def_pow;
 extern const struct wh_opdef wh_def_quantizelinear;
 extern const struct wh_opdef wh_def_reciprocal;
+extern const struct wh_opdef wh_def_reducel2_1;
+extern const struct wh_opdef wh_def_reducel2_18;
+extern const struct wh_opdef wh_def_reducelogsumexp_1;
+extern const struct wh_opdef wh_def_reducelogsumexp_18;
+extern const struct wh_opdef wh_def_reducemax_1;
+extern const struct wh_opdef wh_def_reducemax_18;
 extern const struct wh_opdef wh_def_reducemean_1;
 extern const struct wh_opdef wh_def_reducemean_18;
+extern const struct wh_opdef wh_def_reducemin_1;
+extern const struct wh_opdef wh_def_reducemin_18;
+extern const struct wh_opdef wh_def_reduceprod_1;
+extern const struct wh_opdef wh_def_reduceprod_18;
+extern const struct wh_opdef wh_def_reducesum_1;
+extern const struct wh_opdef wh_def_reducesum_13;
 extern const struct wh_opdef wh_def_relu;
 extern const struct wh_opdef wh_def_reshape;
 extern const struct wh_opdef wh_def_shape;
@@ -112,8 +124,20 @@ static const struct wh_opdef *const ops[] = {
 	&wh_def_pow,			/* op-elementwise.c */
 	&wh_def_quantizelinear,		/* op-quant.c */
 	&wh_def_reciprocal,		/* op-elementwise.c */
+	&wh_def_reducel2_1,	/* op-reduce.c */
+	&wh_def_reducel2_18,	/* op-reduce.c */
+	&wh_def_reducelogsumexp_1,	/* op-reduce.c */
+	&wh_def_reducelogsumexp_18,	/* op-reduce.c */
+	&wh_def_reducemax_1,	/* op-reduce.c */
+	&wh_def_reducemax_18,	/* op-reduce.c */
 	&wh_def_reducemean_1,		/* op-reduce.c */
 	&wh_def_reducemean_18,		/* op-reduce.c */
+	&wh_def_reducemin_1,	/* op-reduce.c */
+	&wh_def_reducemin_18,	/* op-reduce.c */
+	&wh_def_reduceprod_1,	/* op-reduce.c */
+	&wh_def_reduceprod_18,	/* op-reduce.c */
+	&wh_def_reducesum_1,	/* op-reduce.c */
+	&wh_def_reducesum_13,	/* op-reduce.c */
 	&wh_def_relu,			/* op-elementwise.c */
 	&wh_def_reshape,		/* op-shape.c */
 	&wh_def_shape,			/* op-shape.c */

@@ -254,6 +254,151 @@ test_reduce_mean(void)
 	free(x);
 }
 
+/* ReduceSum, Max, Min, Prod, L2 and LogSumExp on x: (2, 2, 3, 4), axes as
+ * the attribute and as the input (opset 13 for ReduceSum, 18 for the
+ * others), against numpy's in double; and folded on a constant */
+static void
+test_reduce_kinds(void)
+{
+	static const struct {
+		const char *op, *lower;
+		int input_since;
+	} kinds[] = {
+		{ "ReduceSum", "sum", 13 }, { "ReduceMax", "max", 18 },
+		{ "ReduceMin", "min", 18 }, { "ReduceProd", "prod", 18 },
+		{ "ReduceL2", "l2", 18 }, { "ReduceLogSumExp", "logsumexp", 18 },
+	};
+	static const struct {
+		const char *name;
+		int naxes, keep;
+		int64_t axes[2];
+	} cases[] = { { "hw", 2, 1, { 2, 3 } }, { "c", 1, 0, { 1 } } };
+	size_t xb, rb, i, j, os, k;
+	float *x = fx_npy("tests/fixtures/ref/op-pad-x.npy", &xb), *ref, *y;
+	char rel[128], *err = NULL;
+	int r, pass;
+
+	if (x == NULL)
+		return;
+	for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+		for (j = 0; j < 2 * (sizeof cases / sizeof cases[0]); j++) {
+			int c = (int)(j / 2), input = (int)(j % 2);
+			int opset = input ? kinds[i].input_since : 11;
+			struct wh_model *m = mini_new(opset, 3,
+			    (int64_t[]){ 2, 3, 4 });
+			struct wh_node *n;
+			struct wh_attr *a;
+			double worst = 0;
+
+			snprintf(rel, sizeof rel, "tests/fixtures/ref/"
+			    "op-reduce%s-%s.npy", kinds[i].lower, cases[c].name);
+			ref = fx_npy(rel, &rb);
+			if (input) {
+				mini_init_ints(m, "axes", (size_t)cases[c].naxes,
+				    cases[c].axes);
+				n = mini_node(m, kinds[i].op, "rd", "x,axes", "y");
+			} else {
+				n = mini_node(m, kinds[i].op, "rd", "x", "y");
+				mini_attr_ints(n, "axes", cases[c].naxes, 0);
+				a = &n->attrs[n->nattrs - 1];
+				memcpy(a->ints, cases[c].axes,
+				    cases[c].naxes * sizeof *a->ints);
+			}
+			mini_attr_ints(n, "keepdims", 0, 0);
+			a = &n->attrs[n->nattrs - 1];
+			a->type = WH_ATTR_INT;
+			a->i = cases[c].keep;
+			mini_output(m, "y");
+			y = NULL;
+			os = 0;
+			r = ref != NULL ? mini_run(m, x, 2, &y, &os, &err) : -1;
+			if (ok(r == 0 && os * 2 * sizeof(float) == rb,
+			    "%s %s at opset %d compiles and runs, %zu values "
+			    "per sample%s%s", kinds[i].op, cases[c].name, opset,
+			    os, err ? ": " : "", err ? err : "")) {
+				for (k = 0; k < 2 * os; k++) {
+					double d = fabs((double)y[k] - ref[k]) /
+					    (fabs(ref[k]) > 1 ? fabs(ref[k]) : 1);
+
+					worst = d > worst || y[k] != y[k] ? d :
+					    worst;
+				}
+				ok(worst <= 1e-7, "%s %s at opset %d equals "
+				    "numpy's within 1e-7 (relative max difference "
+				    "%g)", kinds[i].op, cases[c].name, opset,
+				    worst);
+			}
+			free(err);
+			err = NULL;
+			free(y);
+			free(ref);
+			wh_model_free(m);
+		}
+	/* folded: x + ReduceMax(c, axes=[0], keepdims=0), c: (2, 3) */
+	for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+		static const float cv[6] = { 0.5f, -2, 3, 1.5f, 4, -1 };
+		struct wh_model *m = mini_new(kinds[i].input_since, 1,
+		    (int64_t[]){ 3 });
+		float xs[6] = { 1, 2, 3, -1, -2, -3 };
+		struct wh_node *n;
+		struct wh_attr *a;
+		double worst = 0;
+
+		mini_init(m, "c", 2, (int64_t[]){ 2, 3 }, 0);
+		memcpy(m->inits[0].f, cv, sizeof cv);
+		mini_init_ints(m, "axes", 1, (int64_t[]){ 0 });
+		n = mini_node(m, kinds[i].op, "rd", "c,axes", "r");
+		mini_attr_ints(n, "keepdims", 0, 0);
+		a = &n->attrs[n->nattrs - 1];
+		a->type = WH_ATTR_INT;
+		a->i = 0;
+		mini_node(m, "Add", "add", "x,r", "y");
+		mini_output(m, "y");
+		y = NULL;
+		os = 0;
+		r = mini_run(m, xs, 2, &y, &os, &err);
+		pass = r == 0 && os == 3;
+		for (k = 0; pass && k < 6; k++) {
+			double u = cv[k % 3], v = cv[3 + k % 3], e;
+
+			switch (i) {
+			case 0: e = u + v; break;
+			case 1: e = u > v ? u : v; break;
+			case 2: e = u < v ? u : v; break;
+			case 3: e = u * v; break;
+			case 4: e = sqrt(u * u + v * v); break;
+			default: e = log(exp(u) + exp(v)); break;
+			}
+			e += xs[k];
+			if (fabs(y[k] - e) > worst)
+				worst = fabs(y[k] - e);
+		}
+		ok(pass && worst <= 1e-6, "%s over axis 0 of a constant folds "
+		    "(max difference %g)%s%s", kinds[i].op, worst,
+		    err ? ": " : "", err ? err : "");
+		free(err);
+		err = NULL;
+		free(y);
+		wh_model_free(m);
+	}
+	{
+		struct wh_model *m = mini_new(18, 3, (int64_t[]){ 2, 3, 4 });
+
+		mini_init_ints(m, "axes", 2, (int64_t[]){ 0, 2 });
+		mini_node(m, "ReduceMax", "rmax", "x,axes", "y");
+		mini_output(m, "y");
+		y = NULL;
+		r = mini_run(m, x, 2, &y, &os, &err);
+		ok(r != 0 && err != NULL && strstr(err, "batch") != NULL &&
+		    strstr(err, "rmax") != NULL, "a maximum over the batch is "
+		    "refused, naming the node: %s", err ? err : "");
+		free(y);
+		free(err);
+		wh_model_free(m);
+	}
+	free(x);
+}
+
 /* LayerNormalization (opset 17) over the last axis and over the last
  * two, against numpy's in double */
 static void
@@ -429,6 +574,7 @@ main(void)
 	test_pad();
 	test_elementwise();
 	test_reduce_mean();
+	test_reduce_kinds();
 	test_layernorm();
 	test_slice_gather();
 	test_slice_to_end();
