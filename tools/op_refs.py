@@ -17,6 +17,12 @@ written here, which numpy computes from the operator's ONNX definition:
                                            Prod, L2 and LogSumExp of it
                                            over the cases "hw" and "c"
                                            below, in double
+  tests/fixtures/ref/op-matmul-<case>.npy  MatMul not a layer, in double:
+                                           "self" x . x^T over the last
+                                           two axes (attention's scores),
+                                           "bconst" x . w with w (2, 4, 5)
+                                           = cos(i), "aconst" v . x with
+                                           v (3, 3) = sin(i)
   tests/fixtures/ref/op-layernorm-<axis>.npy  LayerNormalization of it
                                            from that axis, scale
                                            0.5 + i / 8, bias -1/4 + i / 16
@@ -99,6 +105,18 @@ def main():
             np.save(os.path.join(REF, "op-reduce%s-%s.npy" % (kind, name)),
                     y.astype(np.float32))
             print("reduce" + kind, name, y.shape)
+    xd = x.astype(np.float64)
+    w = np.cos(np.arange(40.0)).astype(np.float32).reshape(2, 4, 5)
+    v = np.sin(np.arange(9.0)).astype(np.float32).reshape(3, 3)
+    matmuls = {
+        "self": xd @ xd.transpose(0, 1, 3, 2),
+        "bconst": xd @ w.astype(np.float64),
+        "aconst": v.astype(np.float64) @ xd,
+    }
+    for name, y in matmuls.items():
+        np.save(os.path.join(REF, "op-matmul-%s.npy" % name),
+                y.astype(np.float32))
+        print("matmul", name, y.shape)
     for axis in (-1, 2):
         xd = x.astype(np.float64)
         ax = tuple(range(axis % 4, 4))

@@ -31,7 +31,8 @@ enum wh_opkind {
 	OP_REDUCE,
 	OP_LAYERNORM,
 	OP_SLICE,
-	OP_GATHER
+	OP_GATHER,
+	OP_MATMUL	/* MatMul not a layer: two activations (attention) */
 };
 
 enum wh_unary { U_RELU, U_LEAKY, U_SIGMOID, U_TANH, U_ERF, U_GELU, U_GELU_TANH,

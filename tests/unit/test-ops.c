@@ -399,6 +399,126 @@ test_reduce_kinds(void)
 	free(x);
 }
 
+/* Runs m on x: (2, ...) and compares with the reference in rel within tol
+ * relative (to 1 or the value); 0 when within */
+static int
+near_as(const char *what, struct wh_model *m, const float *x, const char *rel,
+    double tol)
+{
+	size_t rb = 0, os = 0, k;
+	float *ref = fx_npy(rel, &rb), *y = NULL;
+	char *err = NULL;
+	double worst = 0;
+	int r;
+
+	r = ref != NULL ? mini_run(m, x, 2, &y, &os, &err) : -1;
+	if (ok(r == 0 && os * 2 * sizeof(float) == rb, "%s compiles and runs, "
+	    "%zu values per sample%s%s", what, os, err ? ": " : "",
+	    err ? err : "")) {
+		for (k = 0; k < 2 * os; k++) {
+			double d = fabs((double)y[k] - ref[k]) /
+			    (fabs(ref[k]) > 1 ? fabs(ref[k]) : 1);
+
+			worst = d > worst || y[k] != y[k] ? d : worst;
+		}
+		ok(worst <= tol, "%s equals numpy's within %g (relative max "
+		    "difference %g)", what, tol, worst);
+	} else
+		worst = 1e30;
+	free(err);
+	free(y);
+	free(ref);
+	return worst <= tol ? 0 : -1;
+}
+
+/* MatMul that is not a layer on x: (2, 2, 3, 4): of two activations as
+ * attention's scores, with a batched constant on either side, and of two
+ * constants folded */
+static void
+test_matmul(void)
+{
+	size_t xb, os = 0, k;
+	float *x = fx_npy("tests/fixtures/ref/op-pad-x.npy", &xb), *y = NULL;
+	struct wh_model *m;
+	char *err = NULL;
+	int r, same;
+
+	if (x == NULL)
+		return;
+	m = mini_new(13, 3, (int64_t[]){ 2, 3, 4 });
+	mini_attr_ints(mini_node(m, "Transpose", "tr", "x", "xt"), "perm", 4,
+	    0);
+	memcpy(m->nodes[0].attrs[0].ints, (int64_t[]){ 0, 1, 3, 2 },
+	    4 * sizeof(int64_t));
+	mini_node(m, "MatMul", "mm", "x,xt", "y");
+	mini_output(m, "y");
+	near_as("MatMul (n, 2, 3, 4) . (n, 2, 4, 3)", m, x,
+	    "tests/fixtures/ref/op-matmul-self.npy", 1e-6);
+	wh_model_free(m);
+	m = mini_new(13, 3, (int64_t[]){ 2, 3, 4 });
+	mini_init(m, "w", 3, (int64_t[]){ 2, 4, 5 }, 0);
+	for (k = 0; k < 40; k++)
+		m->inits[0].f[k] = (float)cos((double)k);
+	mini_node(m, "MatMul", "mm", "x,w", "y");
+	mini_output(m, "y");
+	near_as("MatMul (n, 2, 3, 4) . constant (2, 4, 5)", m, x,
+	    "tests/fixtures/ref/op-matmul-bconst.npy", 1e-6);
+	wh_model_free(m);
+	m = mini_new(13, 3, (int64_t[]){ 2, 3, 4 });
+	mini_init(m, "v", 2, (int64_t[]){ 3, 3 }, 0);
+	for (k = 0; k < 9; k++)
+		m->inits[0].f[k] = (float)sin((double)k);
+	mini_node(m, "MatMul", "mm", "v,x", "y");
+	mini_output(m, "y");
+	near_as("MatMul constant (3, 3) . (n, 2, 3, 4)", m, x,
+	    "tests/fixtures/ref/op-matmul-aconst.npy", 1e-6);
+	wh_model_free(m);
+	/* folded: x + a . b, a: (2, 1, 2), b: (2, 3) -> (2, 1, 3) */
+	m = mini_new(13, 3, (int64_t[]){ 2, 1, 3 });
+	mini_init(m, "a", 3, (int64_t[]){ 2, 1, 2 }, 0);
+	mini_init(m, "b", 2, (int64_t[]){ 2, 3 }, 0);
+	for (k = 0; k < 4; k++)
+		m->inits[0].f[k] = (float)k + 1;	/* [[1, 2]], [[3, 4]] */
+	for (k = 0; k < 6; k++)
+		m->inits[1].f[k] = (float)k;		/* [0 1 2; 3 4 5] */
+	mini_node(m, "MatMul", "mm", "a,b", "ab");
+	mini_node(m, "Add", "add", "x,ab", "y");
+	mini_output(m, "y");
+	{
+		float xs[6] = { 0 };
+		static const float e[6] = { 6, 9, 12, 12, 19, 26 };
+
+		r = mini_run(m, xs, 1, &y, &os, &err);
+		same = r == 0 && os == 6;
+		for (k = 0; same && k < 6; k++)
+			same = y[k] == e[k];
+		ok(same, "MatMul of two constants folds to numpy's matmul%s%s",
+		    err ? ": " : "", err ? err : "");
+	}
+	free(err);
+	err = NULL;
+	free(y);
+	y = NULL;
+	wh_model_free(m);
+	/* (n, 4) . (n, 4, 3): the left rows would be the samples */
+	m = mini_new(13, 2, (int64_t[]){ 4, 3 });
+	mini_init_ints(m, "ax", 1, (int64_t[]){ 2 });
+	mini_node(m, "ReduceSum", "rs", "x,ax", "xs");
+	mini_attr_ints(&m->nodes[0], "keepdims", 0, 0);
+	m->nodes[0].attrs[0].type = WH_ATTR_INT;
+	m->nodes[0].attrs[0].i = 0;
+	mini_node(m, "MatMul", "mm", "xs,x", "y");
+	mini_output(m, "y");
+	r = mini_run(m, x, 2, &y, &os, &err);
+	ok(r != 0 && err != NULL && strstr(err, "'mm'") != NULL &&
+	    strstr(err, "batch") != NULL, "MatMul mixing the samples is "
+	    "refused, naming the node: %s", err ? err : "");
+	free(err);
+	free(y);
+	wh_model_free(m);
+	free(x);
+}
+
 /* LayerNormalization (opset 17) over the last axis and over the last
  * two, against numpy's in double */
 static void
@@ -575,6 +695,7 @@ main(void)
 	test_elementwise();
 	test_reduce_mean();
 	test_reduce_kinds();
+	test_matmul();
 	test_layernorm();
 	test_slice_gather();
 	test_slice_to_end();
