@@ -23,6 +23,12 @@ written here, which numpy computes from the operator's ONNX definition:
                                            "bconst" x . w with w (2, 4, 5)
                                            = cos(i), "aconst" v . x with
                                            v (3, 3) = sin(i)
+  tests/fixtures/ref/op-split-<case>-<k>.npy  output k of Split of it:
+                                           "w" along axis 3 into [1, 3],
+                                           "c" along axis 1 in halves
+  tests/fixtures/ref/op-tile-x.npy         x[:, :, :1, :], (2, 2, 1, 4)
+  tests/fixtures/ref/op-expand.npy         it expanded to shape [2, 3, 4]
+  tests/fixtures/ref/op-tile.npy           it tiled by [1, 2, 2, 3]
   tests/fixtures/ref/op-layernorm-<axis>.npy  LayerNormalization of it
                                            from that axis, scale
                                            0.5 + i / 8, bias -1/4 + i / 16
@@ -105,6 +111,20 @@ def main():
             np.save(os.path.join(REF, "op-reduce%s-%s.npy" % (kind, name)),
                     y.astype(np.float32))
             print("reduce" + kind, name, y.shape)
+    splits = {
+        "w": np.split(x, [1], axis=3),
+        "c": np.split(x, 2, axis=1),
+    }
+    for name, parts in splits.items():
+        for k, y in enumerate(parts):
+            np.save(os.path.join(REF, "op-split-%s-%d.npy" % (name, k)),
+                    np.ascontiguousarray(y))
+            print("split", name, k, y.shape)
+    xs = np.ascontiguousarray(x[:, :, :1, :])
+    np.save(os.path.join(REF, "op-tile-x.npy"), xs)
+    np.save(os.path.join(REF, "op-expand.npy"),
+            np.ascontiguousarray(xs * np.ones((2, 3, 4), np.float32)))
+    np.save(os.path.join(REF, "op-tile.npy"), np.tile(xs, (1, 2, 2, 3)))
     xd = x.astype(np.float64)
     w = np.cos(np.arange(40.0)).astype(np.float32).reshape(2, 4, 5)
     v = np.sin(np.arange(9.0)).astype(np.float32).reshape(3, 3)

@@ -1,6 +1,6 @@
 /* op-shape.c - shapes and tensor manipulation: Constant, Shape, Identity,
  * Dropout, Cast, Reshape, Flatten, Squeeze, Unsqueeze, Transpose, Concat, Pad,
- * Slice, Gather, and the constant-only ConstantOfShape; on constants they
+ * Slice, Gather, Split, Expand, Tile, and the constant-only ConstantOfShape; on constants they
  * fold the shape arithmetic torch exports */
 #include <string.h>
 
@@ -1010,6 +1010,274 @@ run_concat(const struct wh_graph *g, const struct wh_op *o,
 	}
 }
 
+/*
+ * Split sizes along a dim of d into nout parts: the split attribute
+ * (before opset 13) or input 1, else num_outputs (18 on) or the outputs'
+ * count, in equal parts (the last smaller at 18).  0, or -1 with the
+ * message.
+ */
+static int
+split_sizes(struct wh_compiler *c, int node, int64_t d, int nout,
+    int64_t *sizes)
+{
+	const struct wh_node *n = &c->m->nodes[node];
+	const struct wh_attr *a = wh_node_attr(n, "split");
+	int64_t sum = 0, part;
+	int k, cnt = -1;
+
+	if (c->def->arg == 0 && a != NULL) {
+		if (a->n != (size_t)nout)
+			return wh_fail(c, node, "split lists a size per output%s",
+			    "");
+		memcpy(sizes, a->ints, nout * sizeof *sizes);
+		cnt = nout;
+	} else if (c->def->arg != 0 && wh_in_id(c, node, 1) >= 0) {
+		const struct wh_tensor *t = wh_in_const(c, node, 1);
+
+		if (t == NULL || t->count != (size_t)nout)
+			return wh_fail(c, node, "split must be a constant with a "
+			    "size per output%s", "");
+		for (k = 0; k < nout; k++)
+			sizes[k] = wh_cget_int(t, (size_t)k);
+		cnt = nout;
+	}
+	if (cnt < 0) {
+		int64_t parts = nout;
+
+		if (c->def->arg == 18) {
+			parts = wh_node_attr_int(n, "num_outputs", -1);
+			if (parts != nout)
+				return wh_fail(c, node, "num_outputs must equal "
+				    "the outputs' count%s", "");
+			part = (d + parts - 1) / parts;
+		} else {
+			if (d % parts != 0)
+				return wh_fail(c, node, "the dim does not split "
+				    "into equal parts%s", "");
+			part = d / parts;
+		}
+		for (k = 0; k < nout; k++) {
+			sizes[k] = d - sum < part ? d - sum : part;
+			sum += sizes[k];
+		}
+		sum = 0;
+	}
+	for (k = 0; k < nout; k++)
+		if (sizes[k] < 0 || wh_add_i64(sum, sizes[k], &sum) != 0)
+			return wh_fail(c, node, "a negative split%s", "");
+	if (sum != d)
+		return wh_fail(c, node, "the split sizes do not add up to the "
+		    "dim%s", "");
+	return 0;
+}
+
+/* a: (outer..., d, inner...) -> (outer..., sizes[k], inner...) each, the
+ * first the result and the rest added as constants of their own */
+static struct wh_tensor *
+fold_split(struct wh_compiler *c, int node)
+{
+	const struct wh_node *n = &c->m->nodes[node];
+	const struct wh_tensor *a = wh_in_const(c, node, 0);
+	int axis = wh_norm_axis(wh_node_attr_int(n, "axis", 0), a->ndim);
+	int64_t sizes[64], dims[WH_MAX_DIMS], outer = 1, inner = 1, off = 0;
+	int64_t p, q;
+	struct wh_tensor *first = NULL;
+	int k, i;
+
+	if (axis < 0 || n->noutputs > 64)
+		return wh_fold_fail(c, node, "bad axis or too many outputs%s",
+		    "");
+	if (split_sizes(c, node, a->dims[axis], n->noutputs, sizes) != 0)
+		return NULL;
+	for (i = 0; i < axis; i++)
+		outer *= a->dims[i];
+	for (i = axis + 1; i < a->ndim; i++)
+		inner *= a->dims[i];
+	memcpy(dims, a->dims, a->ndim * sizeof *dims);
+	for (k = 0; k < n->noutputs; k++) {
+		struct wh_tensor *t;
+
+		dims[axis] = sizes[k];
+		if ((t = wh_ctensor_new(c, node, a->dtype, a->ndim, dims)) ==
+		    NULL)
+			return NULL;	/* the earlier ones belong to the graph */
+		for (p = 0; p < outer; p++)
+			for (q = 0; q < sizes[k] * inner; q++)
+				wh_cset(t, (size_t)(p * sizes[k] * inner + q),
+				    wh_cget(a, (size_t)((p * a->dims[axis] +
+				    off) * inner + q)));
+		off += sizes[k];
+		if (k == 0)
+			first = t;
+		else if (n->outputs[k][0] != '\0')
+			wh_const_add(c, n->outputs[k], t, 1);
+		else
+			wh_ctensor_free(t);
+	}
+	return first;
+}
+
+/* x: (n, ..., d, ...) -> one slice op per output: (n, ..., sizes[k], ...) */
+static int
+compile_split(struct wh_compiler *c, int node, int x)
+{
+	const struct wh_node *n = &c->m->nodes[node];
+	int64_t in[WH_MAX_DIMS], out[WH_MAX_DIMS], sizes[64], off = 0;
+	int nd, axis, k, i;
+
+	wh_full_dims(&c->g->t[x], &nd, in);
+	axis = wh_norm_axis(wh_node_attr_int(n, "axis", 0), nd);
+	if (axis < 0)
+		return wh_fail(c, node, "bad axis%s", "");
+	if (axis == 0)
+		return wh_fail(c, node, "splitting the batch axis is not "
+		    "supported%s", "");
+	if (n->noutputs > 64)
+		return wh_fail(c, node, "more than 64 outputs%s", "");
+	if (split_sizes(c, node, in[axis], n->noutputs, sizes) != 0)
+		return -1;
+	for (k = 0; k < n->noutputs; k++) {
+		struct wh_op *o;
+
+		if (n->outputs[k][0] == '\0') {
+			off += sizes[k];
+			continue;
+		}
+		o = wh_op_add(c, OP_SLICE, node);
+		o->in[0] = x;
+		o->nin = 1;
+		o->tnd = nd - 1;
+		memcpy(out, in, nd * sizeof *out);
+		out[axis] = sizes[k];
+		for (i = 1; i < nd; i++) {
+			o->tdims[i - 1] = in[i];
+			o->pad_odims[i - 1] = out[i];
+			o->sl_start[i - 1] = i == axis ? off : 0;
+			o->sl_step[i - 1] = 1;
+		}
+		off += sizes[k];
+		if ((o->out = wh_act_add(c, node, n->outputs[k], nd, out,
+		    c->g->nops - 1)) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Expand (def->arg 0) to a shape, numpy-broadcast, and Tile (1) by
+ * repeats: both y[i] = x[i mod xd] over dims (nd, xd of x aligned right
+ * to y's od).  0, or -1 with the message.
+ */
+static int
+tile_shape(struct wh_compiler *c, int node, int xn, const int64_t *xd,
+    int64_t *id, int *ond, int64_t *od)
+{
+	const struct wh_tensor *t = wh_in_const(c, node, 1);
+	int64_t v[WH_MAX_DIMS];
+	int nv, i;
+
+	if (t == NULL || (nv = wh_ints_of(t, v, WH_MAX_DIMS)) < 0)
+		return wh_fail(c, node, "the shape or repeats must be a constant "
+		    "list%s", "");
+	if (c->def->arg == 1) {
+		if (nv != xn)
+			return wh_fail(c, node, "repeats must have one value per "
+			    "dim%s", "");
+		for (i = 0; i < xn; i++)
+			if (v[i] < 0 || wh_mul_i64(xd[i], v[i], &od[i]) != 0)
+				return wh_fail(c, node, "bad repeats%s", "");
+		*ond = xn;
+		memcpy(id, xd, xn * sizeof *id);
+		return 0;
+	}
+	if (wh_broadcast(xn, xd, nv, v, ond, od) != 0)
+		return wh_fail(c, node, "the input does not broadcast to the "
+		    "shape%s", "");
+	for (i = 0; i < *ond; i++)
+		id[i] = i < *ond - xn ? 1 : xd[i - (*ond - xn)];
+	return 0;
+}
+
+/* the source index in x (dims id) of y's index k (dims od) */
+static int64_t
+tile_src(int nd, const int64_t *id, const int64_t *od, int64_t k)
+{
+	int64_t src = 0, st = 1;
+	int i;
+
+	for (i = nd - 1; i >= 0; i--) {
+		src += (k % od[i]) % id[i] * st;
+		st *= id[i];
+		k /= od[i];
+	}
+	return src;
+}
+
+static struct wh_tensor *
+fold_tile(struct wh_compiler *c, int node)
+{
+	const struct wh_tensor *a = wh_in_const(c, node, 0);
+	int64_t id[WH_MAX_DIMS], od[WH_MAX_DIMS];
+	struct wh_tensor *y;
+	int nd;
+	size_t k;
+
+	if (tile_shape(c, node, a->ndim, a->dims, id, &nd, od) != 0)
+		return NULL;
+	if ((y = wh_ctensor_new(c, node, a->dtype, nd, od)) == NULL)
+		return NULL;
+	for (k = 0; k < y->count; k++)
+		wh_cset(y, k, wh_cget(a, (size_t)tile_src(nd, id, od,
+		    (int64_t)k)));
+	return y;
+}
+
+/* x: (n, ...) -> (n, ...) expanded or tiled, never along the batch */
+static int
+compile_tile(struct wh_compiler *c, int node, int x)
+{
+	int64_t in[WH_MAX_DIMS], id[WH_MAX_DIMS], od[WH_MAX_DIMS];
+	int nd, ond, i;
+	struct wh_op *o;
+
+	wh_full_dims(&c->g->t[x], &nd, in);
+	if (tile_shape(c, node, nd, in, id, &ond, od) != 0)
+		return -1;
+	if (ond != nd || od[0] != in[0])
+		return wh_fail(c, node, "%s the batch axis is not supported",
+		    c->def->arg == 1 ? "tiling" : "expanding");
+	o = wh_op_add(c, OP_SLICE, node);
+	o->in[0] = x;
+	o->nin = 1;
+	o->tnd = nd - 1;
+	for (i = 1; i < nd; i++) {
+		o->tdims[i - 1] = in[i];
+		o->pad_odims[i - 1] = od[i];
+	}
+	if ((o->out = wh_act_add(c, node, wh_out_name(c, node), nd, od,
+	    c->g->nops - 1)) < 0)
+		return -1;
+	return 0;
+}
+
+/* x: (n, tdims) -> y: (n, pad_odims), y[i] = x[i mod tdims] */
+static void
+run_tile(const struct wh_graph *g, const struct wh_op *o,
+    const struct wh_layer_weights *lw, const float *lwaux, float **buf,
+    size_t n, float *scratch)
+{
+	size_t iss = g->t[o->in[0]].ss, oss = g->t[o->out].ss, s, k;
+
+	(void)lw;
+	(void)lwaux;
+	(void)scratch;
+	for (s = 0; s < n; s++)
+		for (k = 0; k < oss; k++)
+			buf[o->out][s * oss + k] = buf[o->in[0]][s * iss +
+			    tile_src(o->tnd, o->tdims, o->pad_odims,
+			    (int64_t)k)];
+}
+
 static const struct wh_kernel kernel_transpose = { "transpose",
     run_transpose, NULL, NULL };
 static const struct wh_kernel kernel_concat = { "concat", run_concat, NULL,
@@ -1019,6 +1287,7 @@ static const struct wh_kernel kernel_slice = { "slice", run_slice, NULL,
     NULL };
 static const struct wh_kernel kernel_gather = { "gather", run_gather, NULL,
     NULL };
+static const struct wh_kernel kernel_tile = { "tile", run_tile, NULL, NULL };
 
 const struct wh_opdef wh_def_cast = {
 	"Cast", 1, 0, 1, 1, 1, 1, fold_cast, compile_cast, NULL, 0
@@ -1037,6 +1306,9 @@ const struct wh_opdef wh_def_constantofshape = {
 /* inference: the mask output is refused by nothing but never written */
 const struct wh_opdef wh_def_dropout = {
 	"Dropout", 1, 0, 1, 3, 1, 2, fold_identity, compile_identity, NULL, 0
+};
+const struct wh_opdef wh_def_expand = {
+	"Expand", 8, 0, 2, 2, 1, 1, fold_tile, compile_tile, &kernel_tile, 0
 };
 const struct wh_opdef wh_def_flatten = {
 	"Flatten", 1, 0, 1, 1, 1, 1, fold_reshape, compile_reshape, NULL,
@@ -1067,9 +1339,27 @@ const struct wh_opdef wh_def_slice = {
 	"Slice", 10, 0, 3, 5, 1, 1, fold_slice, compile_slice, &kernel_slice,
 	0
 };
+/* split as an attribute before opset 13, an input from 13, or
+ * num_outputs from 18 (def->arg: 0, 13, 18) */
+const struct wh_opdef wh_def_split_2 = {
+	"Split", 2, 12, 1, 1, 1, 64, fold_split, compile_split, &kernel_slice,
+	0
+};
+const struct wh_opdef wh_def_split_13 = {
+	"Split", 13, 17, 1, 2, 1, 64, fold_split, compile_split, &kernel_slice,
+	13
+};
+const struct wh_opdef wh_def_split_18 = {
+	"Split", 18, 0, 1, 2, 1, 64, fold_split, compile_split, &kernel_slice,
+	18
+};
 const struct wh_opdef wh_def_squeeze = {
 	"Squeeze", 1, 0, 1, 2, 1, 1, fold_squeeze, compile_reshape, NULL,
 	SH_SQUEEZE
+};
+/* repeats as an input: opset 6 on */
+const struct wh_opdef wh_def_tile = {
+	"Tile", 6, 0, 2, 2, 1, 1, fold_tile, compile_tile, &kernel_tile, 1
 };
 const struct wh_opdef wh_def_transpose = {
 	"Transpose", 1, 0, 1, 1, 1, 1, NULL, compile_transpose,

@@ -40,6 +40,7 @@ extern const struct wh_opdef wh_def_div;
 extern const struct wh_opdef wh_def_dropout;
 extern const struct wh_opdef wh_def_erf;
 extern const struct wh_opdef wh_def_exp;
+extern const struct wh_opdef wh_def_expand;
 extern const struct wh_opdef wh_def_flatten;
 extern const struct wh_opdef wh_def_gather;
 extern const struct wh_opdef wh_def_gelu;
@@ -81,10 +82,14 @@ extern const struct wh_opdef wh_def_sigmoid;
 extern const struct wh_opdef wh_def_slice;
 extern const struct wh_opdef wh_def_softmax_1;
 extern const struct wh_opdef wh_def_softmax_13;
+extern const struct wh_opdef wh_def_split_2;
+extern const struct wh_opdef wh_def_split_13;
+extern const struct wh_opdef wh_def_split_18;
 extern const struct wh_opdef wh_def_sqrt;
 extern const struct wh_opdef wh_def_squeeze;
 extern const struct wh_opdef wh_def_sub;
 extern const struct wh_opdef wh_def_tanh;
+extern const struct wh_opdef wh_def_tile;
 extern const struct wh_opdef wh_def_transpose;
 extern const struct wh_opdef wh_def_unsqueeze;
 
@@ -104,6 +109,7 @@ static const struct wh_opdef *const ops[] = {
 	&wh_def_dropout,		/* op-shape.c */
 	&wh_def_erf,			/* op-elementwise.c */
 	&wh_def_exp,			/* op-elementwise.c */
+	&wh_def_expand,			/* op-shape.c */
 	&wh_def_flatten,		/* op-shape.c */
 	&wh_def_gather,			/* op-shape.c */
 	&wh_def_gelu,			/* op-elementwise.c */
@@ -124,20 +130,20 @@ static const struct wh_opdef *const ops[] = {
 	&wh_def_pow,			/* op-elementwise.c */
 	&wh_def_quantizelinear,		/* op-quant.c */
 	&wh_def_reciprocal,		/* op-elementwise.c */
-	&wh_def_reducel2_1,	/* op-reduce.c */
-	&wh_def_reducel2_18,	/* op-reduce.c */
+	&wh_def_reducel2_1,		/* op-reduce.c */
+	&wh_def_reducel2_18,		/* op-reduce.c */
 	&wh_def_reducelogsumexp_1,	/* op-reduce.c */
 	&wh_def_reducelogsumexp_18,	/* op-reduce.c */
-	&wh_def_reducemax_1,	/* op-reduce.c */
-	&wh_def_reducemax_18,	/* op-reduce.c */
+	&wh_def_reducemax_1,		/* op-reduce.c */
+	&wh_def_reducemax_18,		/* op-reduce.c */
 	&wh_def_reducemean_1,		/* op-reduce.c */
 	&wh_def_reducemean_18,		/* op-reduce.c */
-	&wh_def_reducemin_1,	/* op-reduce.c */
-	&wh_def_reducemin_18,	/* op-reduce.c */
-	&wh_def_reduceprod_1,	/* op-reduce.c */
-	&wh_def_reduceprod_18,	/* op-reduce.c */
-	&wh_def_reducesum_1,	/* op-reduce.c */
-	&wh_def_reducesum_13,	/* op-reduce.c */
+	&wh_def_reducemin_1,		/* op-reduce.c */
+	&wh_def_reducemin_18,		/* op-reduce.c */
+	&wh_def_reduceprod_1,		/* op-reduce.c */
+	&wh_def_reduceprod_18,		/* op-reduce.c */
+	&wh_def_reducesum_1,		/* op-reduce.c */
+	&wh_def_reducesum_13,		/* op-reduce.c */
 	&wh_def_relu,			/* op-elementwise.c */
 	&wh_def_reshape,		/* op-shape.c */
 	&wh_def_shape,			/* op-shape.c */
@@ -145,10 +151,14 @@ static const struct wh_opdef *const ops[] = {
 	&wh_def_slice,			/* op-shape.c */
 	&wh_def_softmax_1,		/* op-elementwise.c */
 	&wh_def_softmax_13,		/* op-elementwise.c */
+	&wh_def_split_2,		/* op-shape.c */
+	&wh_def_split_13,		/* op-shape.c */
+	&wh_def_split_18,		/* op-shape.c */
 	&wh_def_sqrt,			/* op-elementwise.c */
 	&wh_def_squeeze,		/* op-shape.c */
 	&wh_def_sub,			/* op-elementwise.c */
 	&wh_def_tanh,			/* op-elementwise.c */
+	&wh_def_tile,			/* op-shape.c */
 	&wh_def_transpose,		/* op-shape.c */
 	&wh_def_unsqueeze,		/* op-shape.c */
 };

@@ -519,6 +519,165 @@ test_matmul(void)
 	free(x);
 }
 
+static int same_as(const char *what, struct wh_model *m, const float *x,
+    const char *rel);
+
+/* An int attribute on a node. */
+static void
+mini_attr_int(struct wh_node *n, const char *name, int64_t v)
+{
+	mini_attr_ints(n, name, 0, 0);
+	n->attrs[n->nattrs - 1].type = WH_ATTR_INT;
+	n->attrs[n->nattrs - 1].i = v;
+}
+
+/* A Split node of x into outputs y0 and y1 at the opset, sizes (when
+ * sizes is not NULL) as the attribute before 13 and the input after;
+ * num_outputs at 18 when sizes is NULL */
+static struct wh_model *
+split_model(int opset, int axis, const int64_t *sizes, int out)
+{
+	struct wh_model *m = mini_new(opset, 3, (int64_t[]){ 2, 3, 4 });
+	struct wh_node *n;
+	char name[8];
+
+	if (sizes != NULL && opset >= 13) {
+		mini_init_ints(m, "split", 2, sizes);
+		n = mini_node(m, "Split", "sp", "x,split", "y0");
+	} else
+		n = mini_node(m, "Split", "sp", "x", "y0");
+	n->outputs = xreallocarray(n->outputs, 2, sizeof *n->outputs);
+	n->outputs[1] = xstrdup("y1");
+	n->noutputs = 2;
+	mini_attr_int(n, "axis", axis);
+	if (sizes != NULL && opset < 13) {
+		mini_attr_ints(n, "split", 2, 0);
+		memcpy(n->attrs[n->nattrs - 1].ints, sizes, 2 * sizeof *sizes);
+	}
+	if (sizes == NULL && opset >= 18)
+		mini_attr_int(n, "num_outputs", 2);
+	snprintf(name, sizeof name, "y%d", out);
+	mini_output(m, name);
+	return m;
+}
+
+/* Split, Expand and Tile of activations, and folded on constants */
+static void
+test_split_tile(void)
+{
+	static const int64_t w13[2] = { 1, 3 };
+	size_t xb, tb, os = 0, k;
+	float *x = fx_npy("tests/fixtures/ref/op-pad-x.npy", &xb), *y = NULL;
+	float *xs = fx_npy("tests/fixtures/ref/op-tile-x.npy", &tb);
+	struct wh_model *m;
+	char what[96], rel[96], *err = NULL;
+	int opset, out, r, same;
+
+	if (x == NULL || xs == NULL)
+		goto done;
+	for (opset = 11; opset <= 18; opset = opset == 11 ? 13 : 18 + 5 *
+	    (opset == 18))
+		for (out = 0; out < 2; out++) {
+			snprintf(what, sizeof what, "Split [1, 3] along the last "
+			    "axis at opset %d, output %d", opset, out);
+			snprintf(rel, sizeof rel, "tests/fixtures/ref/"
+			    "op-split-w-%d.npy", out);
+			m = split_model(opset, -1, w13, out);
+			same_as(what, m, x, rel);
+			wh_model_free(m);
+			snprintf(what, sizeof what, "Split in halves along the "
+			    "channels at opset %d, output %d", opset, out);
+			snprintf(rel, sizeof rel, "tests/fixtures/ref/"
+			    "op-split-c-%d.npy", out);
+			m = split_model(opset, 1, NULL, out);
+			same_as(what, m, x, rel);
+			wh_model_free(m);
+		}
+	m = split_model(13, 0, NULL, 0);
+	r = mini_run(m, x, 2, &y, &os, &err);
+	ok(r != 0 && err != NULL && strstr(err, "batch") != NULL &&
+	    strstr(err, "'sp'") != NULL, "splitting the batch is refused: %s",
+	    err ? err : "");
+	free(err);
+	err = NULL;
+	free(y);
+	y = NULL;
+	wh_model_free(m);
+
+	m = mini_new(13, 3, (int64_t[]){ 2, 1, 4 });
+	mini_init_ints(m, "shape", 3, (int64_t[]){ 2, 3, 4 });
+	mini_node(m, "Expand", "ex", "x,shape", "y");
+	mini_output(m, "y");
+	same_as("Expand (n, 2, 1, 4) to [2, 3, 4]", m, xs,
+	    "tests/fixtures/ref/op-expand.npy");
+	wh_model_free(m);
+	m = mini_new(13, 3, (int64_t[]){ 2, 1, 4 });
+	mini_init_ints(m, "rep", 4, (int64_t[]){ 1, 2, 2, 3 });
+	mini_node(m, "Tile", "ti", "x,rep", "y");
+	mini_output(m, "y");
+	same_as("Tile (n, 2, 1, 4) by [1, 2, 2, 3]", m, xs,
+	    "tests/fixtures/ref/op-tile.npy");
+	wh_model_free(m);
+	m = mini_new(13, 3, (int64_t[]){ 2, 1, 4 });
+	mini_init_ints(m, "rep", 4, (int64_t[]){ 2, 1, 1, 1 });
+	mini_node(m, "Tile", "ti", "x,rep", "y");
+	mini_output(m, "y");
+	r = mini_run(m, xs, 2, &y, &os, &err);
+	ok(r != 0 && err != NULL && strstr(err, "batch") != NULL &&
+	    strstr(err, "'ti'") != NULL, "tiling the batch is refused: %s",
+	    err ? err : "");
+	free(err);
+	err = NULL;
+	free(y);
+	y = NULL;
+	wh_model_free(m);
+
+	/* folded, as ViT's class token: x + Expand(c, [1, 3, 1]) where
+	 * c: (1, 1, 2) = [5, 7], and the second half of Split(d, 2) with d
+	 * = [0 .. 5] tiled by [2] along the last axis */
+	m = mini_new(18, 2, (int64_t[]){ 3, 2 });
+	mini_init(m, "c", 3, (int64_t[]){ 1, 1, 2 }, 0);
+	m->inits[0].f[0] = 5;
+	m->inits[0].f[1] = 7;
+	mini_init_ints(m, "shape", 3, (int64_t[]){ 1, 3, 1 });
+	mini_node(m, "Expand", "ex", "c,shape", "cls");
+	mini_init(m, "d", 1, (int64_t[]){ 6 }, 0);
+	for (k = 0; k < 6; k++)
+		m->inits[2].f[k] = (float)k;
+	{
+		struct wh_node *n = mini_node(m, "Split", "sp", "d", "d0");
+
+		n->outputs = xreallocarray(n->outputs, 2, sizeof *n->outputs);
+		n->outputs[1] = xstrdup("d1");
+		n->noutputs = 2;
+		mini_attr_int(n, "num_outputs", 2);
+	}
+	mini_init_ints(m, "rep", 1, (int64_t[]){ 2 });
+	mini_node(m, "Tile", "ti", "d1,rep", "t");	/* 3 4 5 3 4 5 */
+	mini_init_ints(m, "sh", 2, (int64_t[]){ 3, 2 });
+	mini_node(m, "Reshape", "rs", "t,sh", "t2");
+	mini_node(m, "Add", "a1", "x,cls", "y1");
+	mini_node(m, "Add", "a2", "y1,t2", "y");
+	mini_output(m, "y");
+	{
+		float in[6] = { 0 };
+		static const float e[6] = { 8, 11, 10, 10, 9, 12 };
+
+		r = mini_run(m, in, 1, &y, &os, &err);
+		same = r == 0 && os == 6;
+		for (k = 0; same && k < 6; k++)
+			same = y[k] == e[k];
+		ok(same, "Expand, Split and Tile fold on constants%s%s",
+		    err ? ": " : "", err ? err : "");
+	}
+	free(err);
+	free(y);
+	wh_model_free(m);
+done:
+	free(x);
+	free(xs);
+}
+
 /* LayerNormalization (opset 17) over the last axis and over the last
  * two, against numpy's in double */
 static void
@@ -696,6 +855,7 @@ main(void)
 	test_reduce_mean();
 	test_reduce_kinds();
 	test_matmul();
+	test_split_tile();
 	test_layernorm();
 	test_slice_gather();
 	test_slice_to_end();
