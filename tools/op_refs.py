@@ -29,6 +29,7 @@ written here, which numpy computes from the operator's ONNX definition:
   tests/fixtures/ref/op-tile-x.npy         x[:, :, :1, :], (2, 2, 1, 4)
   tests/fixtures/ref/op-expand.npy         it expanded to shape [2, 3, 4]
   tests/fixtures/ref/op-tile.npy           it tiled by [1, 2, 2, 3]
+  tests/fixtures/ref/op-globalmaxpool.npy  GlobalMaxPool of it
   tests/fixtures/ref/op-layernorm-<axis>.npy  LayerNormalization of it
                                            from that axis, scale
                                            0.5 + i / 8, bias -1/4 + i / 16
@@ -125,6 +126,8 @@ def main():
     np.save(os.path.join(REF, "op-expand.npy"),
             np.ascontiguousarray(xs * np.ones((2, 3, 4), np.float32)))
     np.save(os.path.join(REF, "op-tile.npy"), np.tile(xs, (1, 2, 2, 3)))
+    np.save(os.path.join(REF, "op-globalmaxpool.npy"),
+            x.max(axis=(2, 3), keepdims=True))
     xd = x.astype(np.float64)
     w = np.cos(np.arange(40.0)).astype(np.float32).reshape(2, 4, 5)
     v = np.sin(np.arange(9.0)).astype(np.float32).reshape(3, 3)

@@ -1,7 +1,9 @@
 /* op-shape.c - shapes and tensor manipulation: Constant, Shape, Identity,
  * Dropout, Cast, Reshape, Flatten, Squeeze, Unsqueeze, Transpose, Concat, Pad,
- * Slice, Gather, Split, Expand, Tile, and the constant-only ConstantOfShape; on constants they
+ * Slice, Gather, Split, Expand, Tile, Size, and the constant-only
+ * ConstantOfShape and Range; on constants they
  * fold the shape arithmetic torch exports */
+#include <math.h>
 #include <string.h>
 
 #include "op.h"
@@ -85,6 +87,58 @@ compile_shape(struct wh_compiler *c, int node, int x)
 		return -1;
 	wh_const_add(c, wh_out_name(c, node), t, 1);
 	return 0;
+}
+
+/* x: any constant -> the number of its values as an int64 scalar (an
+ * activation's would depend on the batch) */
+static struct wh_tensor *
+fold_size(struct wh_compiler *c, int node)
+{
+	int64_t dims[WH_MAX_DIMS], count;
+	struct wh_tensor *t;
+	int nd;
+
+	wh_full_dims(&c->g->t[wh_in_id(c, node, 0)], &nd, dims);
+	if (wh_dims_elems(dims, nd, &count) != 0)
+		return wh_fold_fail(c, node, "the size overflows%s", "");
+	if ((t = wh_ctensor_new(c, node, WH_INT64, 0, NULL)) != NULL)
+		t->i[0] = count;
+	return t;
+}
+
+/* start, limit, delta: scalars -> start, start + delta, ... before limit,
+ * of start's type */
+static struct wh_tensor *
+fold_range(struct wh_compiler *c, int node)
+{
+	const struct wh_tensor *ts = wh_in_const(c, node, 0);
+	const struct wh_tensor *tl = wh_in_const(c, node, 1);
+	const struct wh_tensor *td = wh_in_const(c, node, 2);
+	double st, lim, d, cnt;
+	struct wh_tensor *t;
+	int64_t len;
+	size_t k;
+
+	if (ts->count != 1 || tl->count != 1 || td->count != 1)
+		return wh_fold_fail(c, node, "start, limit and delta must be "
+		    "scalars%s", "");
+	st = wh_cget(ts, 0);
+	lim = wh_cget(tl, 0);
+	d = wh_cget(td, 0);
+	if (d == 0 || d != d)
+		return wh_fold_fail(c, node, "delta must not be 0%s", "");
+	cnt = ceil((lim - st) / d);
+	if (!(cnt <= (double)WH_MAX_ELEMS))
+		return wh_fold_fail(c, node, "the range holds more than "
+		    WH_MAX_ELEMS_STR " values%s", "");
+	len = cnt > 0 ? (int64_t)cnt : 0;
+	if ((t = wh_ctensor_new(c, node, ts->dtype == WH_FLOAT ? WH_FLOAT :
+	    WH_INT64, 1, &len)) == NULL)
+		return NULL;
+	for (k = 0; k < (size_t)len; k++)
+		wh_cset(t, k, ts->dtype == WH_FLOAT ? (double)((float)st +
+		    (float)k * (float)d) : st + (double)k * d);
+	return t;
 }
 
 /* Identity and Dropout (inference): the input itself */
@@ -1326,6 +1380,9 @@ const struct wh_opdef wh_def_identity = {
 const struct wh_opdef wh_def_pad = {
 	"Pad", 2, 0, 1, 4, 1, 1, NULL, compile_pad, &kernel_pad, 0
 };
+const struct wh_opdef wh_def_range = {
+	"Range", 11, 0, 3, 3, 1, 1, fold_range, NULL, NULL, 0
+};
 /* the shape as an input: opset 5 on */
 const struct wh_opdef wh_def_reshape = {
 	"Reshape", 5, 0, 2, 2, 1, 1, fold_reshape, compile_reshape, NULL,
@@ -1333,6 +1390,9 @@ const struct wh_opdef wh_def_reshape = {
 };
 const struct wh_opdef wh_def_shape = {
 	"Shape", 1, 0, 1, 1, 1, 1, fold_shape, compile_shape, NULL, 0
+};
+const struct wh_opdef wh_def_size = {
+	"Size", 1, 0, 1, 1, 1, 1, fold_size, NULL, NULL, 0
 };
 /* starts, ends (and axes, steps) as inputs: opset 10 on */
 const struct wh_opdef wh_def_slice = {

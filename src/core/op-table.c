@@ -46,6 +46,7 @@ extern const struct wh_opdef wh_def_gather;
 extern const struct wh_opdef wh_def_gelu;
 extern const struct wh_opdef wh_def_gemm;
 extern const struct wh_opdef wh_def_globalaveragepool;
+extern const struct wh_opdef wh_def_globalmaxpool;
 extern const struct wh_opdef wh_def_hardsigmoid;
 extern const struct wh_opdef wh_def_hardswish;
 extern const struct wh_opdef wh_def_identity;
@@ -60,6 +61,7 @@ extern const struct wh_opdef wh_def_neg;
 extern const struct wh_opdef wh_def_pad;
 extern const struct wh_opdef wh_def_pow;
 extern const struct wh_opdef wh_def_quantizelinear;
+extern const struct wh_opdef wh_def_range;
 extern const struct wh_opdef wh_def_reciprocal;
 extern const struct wh_opdef wh_def_reducel2_1;
 extern const struct wh_opdef wh_def_reducel2_18;
@@ -79,6 +81,7 @@ extern const struct wh_opdef wh_def_relu;
 extern const struct wh_opdef wh_def_reshape;
 extern const struct wh_opdef wh_def_shape;
 extern const struct wh_opdef wh_def_sigmoid;
+extern const struct wh_opdef wh_def_size;
 extern const struct wh_opdef wh_def_slice;
 extern const struct wh_opdef wh_def_softmax_1;
 extern const struct wh_opdef wh_def_softmax_13;
@@ -115,6 +118,7 @@ static const struct wh_opdef *const ops[] = {
 	&wh_def_gelu,			/* op-elementwise.c */
 	&wh_def_gemm,			/* op-gemm.c */
 	&wh_def_globalaveragepool,	/* op-pool.c */
+	&wh_def_globalmaxpool,		/* op-pool.c */
 	&wh_def_hardsigmoid,		/* op-elementwise.c */
 	&wh_def_hardswish,		/* op-elementwise.c */
 	&wh_def_identity,		/* op-shape.c */
@@ -129,6 +133,7 @@ static const struct wh_opdef *const ops[] = {
 	&wh_def_pad,			/* op-shape.c */
 	&wh_def_pow,			/* op-elementwise.c */
 	&wh_def_quantizelinear,		/* op-quant.c */
+	&wh_def_range,			/* op-shape.c */
 	&wh_def_reciprocal,		/* op-elementwise.c */
 	&wh_def_reducel2_1,		/* op-reduce.c */
 	&wh_def_reducel2_18,		/* op-reduce.c */
@@ -148,6 +153,7 @@ static const struct wh_opdef *const ops[] = {
 	&wh_def_reshape,		/* op-shape.c */
 	&wh_def_shape,			/* op-shape.c */
 	&wh_def_sigmoid,		/* op-elementwise.c */
+	&wh_def_size,			/* op-shape.c */
 	&wh_def_slice,			/* op-shape.c */
 	&wh_def_softmax_1,		/* op-elementwise.c */
 	&wh_def_softmax_13,		/* op-elementwise.c */

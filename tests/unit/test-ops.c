@@ -678,6 +678,67 @@ done:
 	free(xs);
 }
 
+/* GlobalMaxPool of x: (2, 2, 3, 4); Size and Range folded on constants */
+static void
+test_gmp_range(void)
+{
+	size_t xb, os = 0, k;
+	float *x = fx_npy("tests/fixtures/ref/op-pad-x.npy", &xb), *y = NULL;
+	float in[6] = { 0 };
+	struct wh_model *m;
+	char *err = NULL;
+	int r, same;
+
+	if (x == NULL)
+		return;
+	m = mini_new(13, 3, (int64_t[]){ 2, 3, 4 });
+	mini_node(m, "GlobalMaxPool", "gmp", "x", "y");
+	mini_output(m, "y");
+	same_as("GlobalMaxPool", m, x, "tests/fixtures/ref/op-globalmaxpool.npy");
+	wh_model_free(m);
+	/* x + Cast(Range(1, Size(c) + 1, 2)), c: (2, 3): [1, 3, 5] */
+	m = mini_new(13, 1, (int64_t[]){ 3 });
+	mini_init(m, "c", 2, (int64_t[]){ 2, 3 }, 0);
+	mini_init_ints(m, "one", 1, (int64_t[]){ 1 });
+	mini_init_ints(m, "two", 1, (int64_t[]){ 2 });
+	m->inits[1].ndim = m->inits[2].ndim = 0;
+	mini_node(m, "Size", "sz", "c", "n");
+	mini_node(m, "Add", "lim", "n,one", "l");
+	mini_node(m, "Range", "rg", "one,l,two", "r");
+	mini_attr_int(mini_node(m, "Cast", "cast", "r", "rf"), "to", 1);
+	mini_node(m, "Add", "add", "x,rf", "y");
+	mini_output(m, "y");
+	r = mini_run(m, in, 2, &y, &os, &err);
+	same = r == 0 && os == 3;
+	for (k = 0; same && k < 6; k++)
+		same = y[k] == (float)(1 + 2 * (k % 3));
+	ok(same, "Size and Range fold on constants: [1, 3, 5]%s%s",
+	    err ? ": " : "", err ? err : "");
+	free(err);
+	err = NULL;
+	free(y);
+	y = NULL;
+	wh_model_free(m);
+	/* Range of floats: 0.5, 0.25, 0, -0.25 */
+	m = mini_new(13, 1, (int64_t[]){ 4 });
+	mini_init(m, "st", 0, NULL, 0.5f);
+	mini_init(m, "li", 0, NULL, -0.5f);
+	mini_init(m, "de", 0, NULL, -0.25f);
+	mini_node(m, "Range", "rg", "st,li,de", "r");
+	mini_node(m, "Add", "add", "x,r", "y");
+	mini_output(m, "y");
+	r = mini_run(m, in, 1, &y, &os, &err);
+	same = r == 0 && os == 4;
+	for (k = 0; same && k < 4; k++)
+		same = y[k] == 0.5f - 0.25f * (float)k;
+	ok(same, "a float Range with a negative delta folds%s%s",
+	    err ? ": " : "", err ? err : "");
+	free(err);
+	free(y);
+	wh_model_free(m);
+	free(x);
+}
+
 /* LayerNormalization (opset 17) over the last axis and over the last
  * two, against numpy's in double */
 static void
@@ -856,6 +917,7 @@ main(void)
 	test_reduce_kinds();
 	test_matmul();
 	test_split_tile();
+	test_gmp_range();
 	test_layernorm();
 	test_slice_gather();
 	test_slice_to_end();
