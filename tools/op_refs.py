@@ -30,6 +30,15 @@ written here, which numpy computes from the operator's ONNX definition:
   tests/fixtures/ref/op-expand.npy         it expanded to shape [2, 3, 4]
   tests/fixtures/ref/op-tile.npy           it tiled by [1, 2, 2, 3]
   tests/fixtures/ref/op-globalmaxpool.npy  GlobalMaxPool of it
+  tests/fixtures/ref/op-instancenorm.npy   InstanceNormalization of it,
+                                           scale [0.5, 2], bias [0.1, -0.3]
+  tests/fixtures/ref/op-groupnorm-<opset>.npy  GroupNormalization of it
+                                           read as (2, 4, 3, 2), 2 groups;
+                                           at 18 scale [0.5, 2] and bias
+                                           [0.1, -0.3] per group, at 21
+                                           scale [0.5, 1, 1.5, 2] and bias
+                                           [0.1, 0.2, -0.3, -0.4] per
+                                           channel
   tests/fixtures/ref/op-layernorm-<axis>.npy  LayerNormalization of it
                                            from that axis, scale
                                            0.5 + i / 8, bias -1/4 + i / 16
@@ -128,6 +137,24 @@ def main():
     np.save(os.path.join(REF, "op-tile.npy"), np.tile(xs, (1, 2, 2, 3)))
     np.save(os.path.join(REF, "op-globalmaxpool.npy"),
             x.max(axis=(2, 3), keepdims=True))
+    def groupnorm(v, groups, scale, bias):
+        n, ch = v.shape[:2]
+        g = v.astype(np.float64).reshape(n, groups, -1)
+        mean = g.mean(axis=2, keepdims=True)
+        var = ((g - mean) ** 2).mean(axis=2, keepdims=True)
+        xhat = ((g - mean) / np.sqrt(var + np.float32(1e-5))).reshape(v.shape)
+        shape = (1, ch) + (1,) * (v.ndim - 2)
+        y = xhat * np.float32(scale).reshape(shape) + \
+            np.float32(bias).reshape(shape)
+        return y.astype(np.float32)
+
+    np.save(os.path.join(REF, "op-instancenorm.npy"),
+            groupnorm(x, 2, [0.5, 2], [0.1, -0.3]))
+    x4 = x.reshape(2, 4, 3, 2)
+    np.save(os.path.join(REF, "op-groupnorm-18.npy"),
+            groupnorm(x4, 2, [0.5, 0.5, 2, 2], [0.1, 0.1, -0.3, -0.3]))
+    np.save(os.path.join(REF, "op-groupnorm-21.npy"),
+            groupnorm(x4, 2, [0.5, 1, 1.5, 2], [0.1, 0.2, -0.3, -0.4]))
     xd = x.astype(np.float64)
     w = np.cos(np.arange(40.0)).astype(np.float32).reshape(2, 4, 5)
     v = np.sin(np.arange(9.0)).astype(np.float32).reshape(3, 3)

@@ -47,9 +47,12 @@ extern const struct wh_opdef wh_def_gelu;
 extern const struct wh_opdef wh_def_gemm;
 extern const struct wh_opdef wh_def_globalaveragepool;
 extern const struct wh_opdef wh_def_globalmaxpool;
+extern const struct wh_opdef wh_def_groupnormalization_18;
+extern const struct wh_opdef wh_def_groupnormalization_21;
 extern const struct wh_opdef wh_def_hardsigmoid;
 extern const struct wh_opdef wh_def_hardswish;
 extern const struct wh_opdef wh_def_identity;
+extern const struct wh_opdef wh_def_instancenormalization;
 extern const struct wh_opdef wh_def_layernormalization;
 extern const struct wh_opdef wh_def_leakyrelu;
 extern const struct wh_opdef wh_def_logsoftmax_1;
@@ -119,9 +122,12 @@ static const struct wh_opdef *const ops[] = {
 	&wh_def_gemm,			/* op-gemm.c */
 	&wh_def_globalaveragepool,	/* op-pool.c */
 	&wh_def_globalmaxpool,		/* op-pool.c */
+	&wh_def_groupnormalization_18,	/* op-norm.c */
+	&wh_def_groupnormalization_21,	/* op-norm.c */
 	&wh_def_hardsigmoid,		/* op-elementwise.c */
 	&wh_def_hardswish,		/* op-elementwise.c */
 	&wh_def_identity,		/* op-shape.c */
+	&wh_def_instancenormalization,	/* op-norm.c */
 	&wh_def_layernormalization,	/* op-norm.c */
 	&wh_def_leakyrelu,		/* op-elementwise.c */
 	&wh_def_logsoftmax_1,		/* op-elementwise.c */

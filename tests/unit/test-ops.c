@@ -739,6 +739,66 @@ test_gmp_range(void)
 	free(x);
 }
 
+/* InstanceNormalization of x: (2, 2, 3, 4), and GroupNormalization in its
+ * opset 18 and 21 forms of the same values read as (2, 4, 3, 2) */
+static void
+test_instance_group_norm(void)
+{
+	static const float s2[2] = { 0.5f, 2 }, b2[2] = { 0.1f, -0.3f };
+	static const float s4[4] = { 0.5f, 1, 1.5f, 2 };
+	static const float b4[4] = { 0.1f, 0.2f, -0.3f, -0.4f };
+	size_t xb, os = 0;
+	float *x = fx_npy("tests/fixtures/ref/op-pad-x.npy", &xb), *y = NULL;
+	struct wh_model *m;
+	char *err = NULL;
+	int opset, r;
+
+	if (x == NULL)
+		return;
+	m = mini_new(13, 3, (int64_t[]){ 2, 3, 4 });
+	mini_init(m, "s", 1, (int64_t[]){ 2 }, 0);
+	mini_init(m, "b", 1, (int64_t[]){ 2 }, 0);
+	memcpy(m->inits[0].f, s2, sizeof s2);
+	memcpy(m->inits[1].f, b2, sizeof b2);
+	mini_node(m, "InstanceNormalization", "in", "x,s,b", "y");
+	mini_output(m, "y");
+	near_as("InstanceNormalization", m, x,
+	    "tests/fixtures/ref/op-instancenorm.npy", 1e-6);
+	wh_model_free(m);
+	for (opset = 18; opset <= 21; opset += 3) {
+		char what[64], rel[64];
+		int per = opset == 18 ? 2 : 4;
+
+		m = mini_new(opset, 3, (int64_t[]){ 4, 3, 2 });
+		mini_init(m, "s", 1, (int64_t[]){ per }, 0);
+		mini_init(m, "b", 1, (int64_t[]){ per }, 0);
+		memcpy(m->inits[0].f, per == 2 ? s2 : s4, per * sizeof(float));
+		memcpy(m->inits[1].f, per == 2 ? b2 : b4, per * sizeof(float));
+		mini_attr_int(mini_node(m, "GroupNormalization", "gn", "x,s,b",
+		    "y"), "num_groups", 2);
+		mini_output(m, "y");
+		snprintf(what, sizeof what, "GroupNormalization at opset %d",
+		    opset);
+		snprintf(rel, sizeof rel, "tests/fixtures/ref/op-groupnorm-%d.npy",
+		    opset);
+		near_as(what, m, x, rel, 1e-6);
+		wh_model_free(m);
+	}
+	m = mini_new(18, 3, (int64_t[]){ 4, 3, 2 });
+	mini_init(m, "s", 1, (int64_t[]){ 2 }, 1);
+	mini_init(m, "b", 1, (int64_t[]){ 2 }, 0);
+	mini_attr_int(mini_node(m, "GroupNormalization", "gn", "x,s,b", "y"),
+	    "num_groups", 3);
+	mini_output(m, "y");
+	r = mini_run(m, x, 2, &y, &os, &err);
+	ok(r != 0 && err != NULL && strstr(err, "num_groups") != NULL,
+	    "3 groups of 4 channels are refused: %s", err ? err : "");
+	free(err);
+	free(y);
+	wh_model_free(m);
+	free(x);
+}
+
 /* LayerNormalization (opset 17) over the last axis and over the last
  * two, against numpy's in double */
 static void
@@ -918,6 +978,7 @@ main(void)
 	test_matmul();
 	test_split_tile();
 	test_gmp_range();
+	test_instance_group_norm();
 	test_layernorm();
 	test_slice_gather();
 	test_slice_to_end();
