@@ -39,6 +39,11 @@ written here, which numpy computes from the operator's ONNX definition:
                                            scale [0.5, 1, 1.5, 2] and bias
                                            [0.1, 0.2, -0.3, -0.4] per
                                            channel
+  tests/fixtures/ref/op-einsum-<case>.npy  Einsum, in double: "av"
+                                           bhij,bhjd->bhid of the "self"
+                                           scores and x, "lin" bid,jd->bij
+                                           of x read as (2, 6, 4) and
+                                           w (5, 4) = cos(i)
   tests/fixtures/ref/op-layernorm-<axis>.npy  LayerNormalization of it
                                            from that axis, scale
                                            0.5 + i / 8, bias -1/4 + i / 16
@@ -163,6 +168,17 @@ def main():
         "bconst": xd @ w.astype(np.float64),
         "aconst": v.astype(np.float64) @ xd,
     }
+    scores = matmuls["self"].astype(np.float32).astype(np.float64)
+    w5 = np.cos(np.arange(20.0)).astype(np.float32).reshape(5, 4)
+    einsums = {
+        "av": np.einsum("bhij,bhjd->bhid", scores, xd),
+        "lin": np.einsum("bid,jd->bij", xd.reshape(2, 6, 4),
+                         w5.astype(np.float64)),
+    }
+    for name, y in einsums.items():
+        np.save(os.path.join(REF, "op-einsum-%s.npy" % name),
+                y.astype(np.float32))
+        print("einsum", name, y.shape)
     for name, y in matmuls.items():
         np.save(os.path.join(REF, "op-matmul-%s.npy" % name),
                 y.astype(np.float32))

@@ -98,6 +98,7 @@ struct wh_op {
 	int64_t bdims[WH_MAX_DIMS];
 	int64_t astr[WH_MAX_DIMS], bstr[WH_MAX_DIMS];
 	int a_batch, b_batch;	/* operand varies with the sample */
+	int mm_transb;		/* OP_MATMUL: b is (..., N, K) */
 
 	/* OP_SOFTMAX / OP_LOGSOFTMAX: outer x axis x inner per sample */
 	int64_t sm_outer, sm_axis, sm_inner;

@@ -93,7 +93,7 @@ matmul_shapes(struct wh_compiler *c, int node, struct wh_op *o, int an,
 	if (an < 2 || bn < 2)
 		return wh_fail(c, node, "both operands need at least 2 dims%s",
 		    "");
-	if (ad[an - 1] != bd[bn - 2])
+	if (ad[an - 1] != bd[bn - 2 + o->mm_transb])
 		return wh_fail(c, node, "the operands' inner dims differ%s", "");
 	if (an == 2 && bn == 2) {
 		o->bnd = 0;
@@ -110,7 +110,7 @@ matmul_shapes(struct wh_compiler *c, int node, struct wh_op *o, int an,
 	}
 	o->rows = ad[an - 2];
 	o->c = ad[an - 1];
-	o->oc = bd[bn - 1];
+	o->oc = bd[bn - 1 - o->mm_transb];
 	return 0;
 }
 
@@ -132,9 +132,10 @@ matmul_block(const struct wh_op *o, const float *a, const float *b, float *y)
 			ao += idx[i] * o->astr[i];
 			bo += idx[i] * o->bstr[i];
 		}
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K,
-		    1.0f, a + ao * M * K, K, b + bo * K * N, N, 0.0f,
-		    y + k * M * N, N);
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, o->mm_transb ?
+		    CblasTrans : CblasNoTrans, M, N, K, 1.0f, a + ao * M * K, K,
+		    b + bo * K * N, o->mm_transb ? K : N, 0.0f, y + k * M * N,
+		    N);
 		for (i = o->bnd - 1; i >= 0; i--) {
 			if (++idx[i] < o->bdims[i])
 				break;
@@ -149,9 +150,10 @@ static void run_matmul(const struct wh_graph *, const struct wh_op *,
 static const struct wh_kernel kernel_matmul = { "matmul", run_matmul, NULL,
     NULL };
 
-/* a, b: float constants -> their product, numpy's matmul of 2-D or more */
+/* a, b: float constants -> their product, numpy's matmul of 2-D or more
+ * (b transposed in its last two dims with transb) */
 static struct wh_tensor *
-fold_matmul(struct wh_compiler *c, int node)
+matmul_const(struct wh_compiler *c, int node, int transb)
 {
 	const struct wh_tensor *a = wh_in_const(c, node, 0);
 	const struct wh_tensor *b = wh_in_const(c, node, 1);
@@ -159,6 +161,7 @@ fold_matmul(struct wh_compiler *c, int node)
 	int64_t dims[WH_MAX_DIMS];
 	struct wh_tensor *y;
 
+	o.mm_transb = transb;
 	if (a->dtype != WH_FLOAT || b->dtype != WH_FLOAT) {
 		wh_fail(c, node, "MatMul of constants other than float%s", "");
 		return NULL;
@@ -175,6 +178,12 @@ fold_matmul(struct wh_compiler *c, int node)
 	return y;
 }
 
+static struct wh_tensor *
+fold_matmul(struct wh_compiler *c, int node)
+{
+	return matmul_const(c, node, 0);
+}
+
 /*
  * MatMul that is not a layer: a: (n, pa..., M, K) . b: (n, pb..., K, N)
  * -> y: (n, po..., M, N), as attention's (n, h, t, d) . (n, h, d, t); or
@@ -182,7 +191,7 @@ fold_matmul(struct wh_compiler *c, int node)
  * sample's.  An activation a of (n, K) is n rows of one sample each.
  */
 static int
-compile_matmul(struct wh_compiler *c, int node)
+compile_matmul(struct wh_compiler *c, int node, int transb)
 {
 	int ia = wh_in_id(c, node, 0), ib = wh_in_id(c, node, 1);
 	const struct wh_tinfo *ta = &c->g->t[ia], *tb = &c->g->t[ib];
@@ -224,6 +233,7 @@ compile_matmul(struct wh_compiler *c, int node)
 		    "the batch axis%s", "");
 	o = wh_op_add(c, OP_MATMUL, node);
 	o->kern = &kernel_matmul;
+	o->mm_transb = transb;
 	if (matmul_shapes(c, node, o, an, ad, bn, bd) != 0) {
 		c->g->nops--;
 		return -1;
@@ -275,6 +285,104 @@ run_matmul(const struct wh_graph *g, const struct wh_op *o,
 
 
 /*
+ * An Einsum equation of the forms attention writes, a product of two
+ * operands "P i k, Q k j -> R i j" (or "Q j k": *transb), where of the
+ * batch letters P and Q one ends the other and R is the longer.  0, or -1
+ * with the message.
+ */
+static int
+einsum_form(struct wh_compiler *c, int node, int *transb)
+{
+	const struct wh_attr *eq = wh_node_attr(&c->m->nodes[node], "equation");
+	char a[WH_MAX_DIMS + 1], b[WH_MAX_DIMS + 1], r[WH_MAX_DIMS + 1];
+	char *parts[3] = { a, b, r }, *longer, *shorter;
+	size_t len[3] = { 0, 0, 0 }, pa, pb, k;
+	const char *p;
+	int part = 0;
+	char i, j, kk;
+
+	if (eq == NULL || eq->s == NULL)
+		return wh_fail(c, node, "Einsum without an equation%s", "");
+	for (p = eq->s; *p != '\0'; p++) {
+		if (*p == ' ')
+			continue;
+		if (*p == ',' && part == 0) {
+			part = 1;
+		} else if (p[0] == '-' && p[1] == '>' && part == 1) {
+			part = 2;
+			p++;
+		} else if (*p >= 'a' && *p <= 'z' && len[part] < WH_MAX_DIMS) {
+			parts[part][len[part]++] = *p;
+		} else
+			goto refused;
+	}
+	if (part != 2)
+		goto refused;
+	a[len[0]] = b[len[1]] = r[len[2]] = '\0';
+	if (len[0] < 2 || len[1] < 2 || len[2] < 2)
+		goto refused;
+	pa = len[0] - 2;
+	pb = len[1] - 2;
+	i = a[pa];
+	kk = a[pa + 1];
+	if (b[pb] == kk) {
+		*transb = 0;
+		j = b[pb + 1];
+	} else if (b[pb + 1] == kk) {
+		*transb = 1;
+		j = b[pb];
+	} else
+		goto refused;
+	longer = pa >= pb ? a : b;
+	shorter = pa >= pb ? b : a;
+	/* the shorter batch letters end the longer */
+	if (i == j || i == kk || j == kk || len[2] != (pa > pb ? pa : pb) + 2 ||
+	    memcmp(shorter, longer + (pa > pb ? pa - pb : pb - pa),
+	    pa < pb ? pa : pb) != 0 ||
+	    memcmp(r, longer, len[2] - 2) != 0 || r[len[2] - 2] != i ||
+	    r[len[2] - 1] != j)
+		goto refused;
+	for (k = 0; k < len[2] - 2; k++)
+		if (r[k] == i || r[k] == j || r[k] == kk ||
+		    memchr(r + k + 1, r[k], len[2] - 2 - k - 1) != NULL)
+			goto refused;
+	return 0;
+refused:
+	return wh_fail(c, node, "Einsum '%s' is not a batched matrix product; "
+	    "whittle runs the forms \"bhid,bhjd->bhij\", \"bhij,bhjd->bhid\" "
+	    "and \"bid,jd->bij\"", eq->s);
+}
+
+static struct wh_tensor *
+fold_einsum(struct wh_compiler *c, int node)
+{
+	int transb;
+
+	if (einsum_form(c, node, &transb) != 0)
+		return NULL;
+	if (c->m->nodes[node].ninputs != 2)
+		return wh_fold_fail(c, node, "Einsum of other than two operands "
+		    "is not supported%s", "");
+	return matmul_const(c, node, transb);
+}
+
+/* Einsum as a batched matrix product: the shapes as MatMul's (b, with
+ * transb, (..., N, K)) */
+static int
+compile_einsum(struct wh_compiler *c, int node, int x)
+{
+	int transb;
+
+	(void)x;
+	if (einsum_form(c, node, &transb) != 0)
+		return -1;
+	if (c->m->nodes[node].ninputs != 2)
+		return wh_fail(c, node, "Einsum of other than two operands is "
+		    "not supported%s", "");
+	return compile_matmul(c, node, transb);
+}
+
+/*
  * Gemm: x: (n, in), B: (in, out) or with transB (out, in), C: (out) or (1)
  * -> y: (n, out) = alpha x B + beta C.  MatMul: x: (n, ..., in), B: (in,
  * out) -> y: (n, ..., out).  B constant: a compressible layer with w: (out,
@@ -296,7 +404,7 @@ compile_linear(struct wh_compiler *c, int node, int x)
 	/* not a layer: both activations, or the constant not a 2-D right
 	 * operand */
 	if (!gemm && (c->g->t[x].is_const || B == NULL || B->ndim != 2))
-		return compile_matmul(c, node);
+		return compile_matmul(c, node, 0);
 	if (B == NULL || B->dtype != WH_FLOAT || B->ndim != 2)
 		return wh_fail(c, node, "the right operand must be a 2-D float "
 		    "initializer%s", "");
@@ -394,6 +502,14 @@ scratch(const struct wh_graph *g, const struct wh_op *o,
 static const struct wh_kernel kernel_linear = { "linear", run_linear,
     scratch, NULL };
 
+static const struct wh_kernel kernel_einsum = { "matmul", run_matmul, NULL,
+    NULL };
+
+/* the batched matrix products attention writes, not layers */
+const struct wh_opdef wh_def_einsum = {
+	"Einsum", 12, 0, 1, WH_ANY, 1, 1, fold_einsum, compile_einsum,
+	&kernel_einsum, 0
+};
 const struct wh_opdef wh_def_gemm = {
 	"Gemm", 1, 0, 2, 3, 1, 1, NULL, compile_linear, &kernel_linear,
 	WH_LAYER_GEMM

@@ -38,6 +38,7 @@ extern const struct wh_opdef wh_def_conv;
 extern const struct wh_opdef wh_def_dequantizelinear;
 extern const struct wh_opdef wh_def_div;
 extern const struct wh_opdef wh_def_dropout;
+extern const struct wh_opdef wh_def_einsum;
 extern const struct wh_opdef wh_def_erf;
 extern const struct wh_opdef wh_def_exp;
 extern const struct wh_opdef wh_def_expand;
@@ -113,6 +114,7 @@ static const struct wh_opdef *const ops[] = {
 	&wh_def_dequantizelinear,	/* op-quant.c */
 	&wh_def_div,			/* op-elementwise.c */
 	&wh_def_dropout,		/* op-shape.c */
+	&wh_def_einsum,			/* op-gemm.c */
 	&wh_def_erf,			/* op-elementwise.c */
 	&wh_def_exp,			/* op-elementwise.c */
 	&wh_def_expand,			/* op-shape.c */

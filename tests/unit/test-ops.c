@@ -799,6 +799,92 @@ test_instance_group_norm(void)
 	free(x);
 }
 
+/* An Einsum node with the equation. */
+static struct wh_node *
+mini_einsum(struct wh_model *m, const char *ins, const char *out,
+    const char *eq)
+{
+	struct wh_node *n = mini_node(m, "Einsum", "es", ins, out);
+
+	mini_attr_str(n, "equation", eq);
+	return n;
+}
+
+/* Einsum in attention's forms on x: (2, 2, 3, 4), folded on constants,
+ * and another form refused */
+static void
+test_einsum(void)
+{
+	size_t xb, os = 0, k;
+	float *x = fx_npy("tests/fixtures/ref/op-pad-x.npy", &xb), *y = NULL;
+	struct wh_model *m;
+	char *err = NULL;
+	int r, same;
+
+	if (x == NULL)
+		return;
+	m = mini_new(13, 3, (int64_t[]){ 2, 3, 4 });
+	mini_einsum(m, "x,x", "y", "bhid,bhjd->bhij");
+	mini_output(m, "y");
+	near_as("Einsum bhid,bhjd->bhij", m, x,
+	    "tests/fixtures/ref/op-matmul-self.npy", 1e-6);
+	wh_model_free(m);
+	m = mini_new(13, 3, (int64_t[]){ 2, 3, 4 });
+	mini_einsum(m, "x,x", "s", "bhid, bhjd -> bhij");
+	m->nodes[0].name[0] = 's';
+	mini_einsum(m, "s,x", "y", "bhij,bhjd->bhid");
+	mini_output(m, "y");
+	near_as("Einsum bhij,bhjd->bhid of the scores", m, x,
+	    "tests/fixtures/ref/op-einsum-av.npy", 1e-6);
+	wh_model_free(m);
+	m = mini_new(13, 2, (int64_t[]){ 6, 4 });
+	mini_init(m, "w", 2, (int64_t[]){ 5, 4 }, 0);
+	for (k = 0; k < 20; k++)
+		m->inits[0].f[k] = (float)cos((double)k);
+	mini_einsum(m, "x,w", "y", "bid,jd->bij");
+	mini_output(m, "y");
+	near_as("Einsum bid,jd->bij with a constant", m, x,
+	    "tests/fixtures/ref/op-einsum-lin.npy", 1e-6);
+	wh_model_free(m);
+	/* folded: x + einsum("bid,jd->bij", a, b), a: (1, 1, 2) = [1, 2],
+	 * b: (3, 2) = [0 1; 2 3; 4 5] -> [2, 8, 14] */
+	m = mini_new(13, 2, (int64_t[]){ 1, 3 });
+	mini_init(m, "a", 3, (int64_t[]){ 1, 1, 2 }, 0);
+	mini_init(m, "b", 2, (int64_t[]){ 3, 2 }, 0);
+	m->inits[0].f[0] = 1;
+	m->inits[0].f[1] = 2;
+	for (k = 0; k < 6; k++)
+		m->inits[1].f[k] = (float)k;
+	mini_einsum(m, "a,b", "ab", "bid,jd->bij");
+	mini_node(m, "Add", "add", "x,ab", "y");
+	mini_output(m, "y");
+	{
+		float in[3] = { 0 };
+
+		r = mini_run(m, in, 1, &y, &os, &err);
+		same = r == 0 && os == 3 && y[0] == 2 && y[1] == 8 &&
+		    y[2] == 14;
+		ok(same, "Einsum of two constants folds%s%s", err ? ": " : "",
+		    err ? err : "");
+	}
+	free(err);
+	err = NULL;
+	free(y);
+	y = NULL;
+	wh_model_free(m);
+	m = mini_new(13, 2, (int64_t[]){ 4, 4 });
+	mini_einsum(m, "x", "y", "bii->bi");
+	mini_output(m, "y");
+	r = mini_run(m, x, 2, &y, &os, &err);
+	ok(r != 0 && err != NULL && strstr(err, "'bii->bi'") != NULL &&
+	    strstr(err, "'es'") != NULL, "another Einsum form is refused in "
+	    "one line: %s", err ? err : "");
+	free(err);
+	free(y);
+	wh_model_free(m);
+	free(x);
+}
+
 /* LayerNormalization (opset 17) over the last axis and over the last
  * two, against numpy's in double */
 static void
@@ -979,6 +1065,7 @@ main(void)
 	test_split_tile();
 	test_gmp_range();
 	test_instance_group_norm();
+	test_einsum();
 	test_layernorm();
 	test_slice_gather();
 	test_slice_to_end();
