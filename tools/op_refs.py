@@ -44,6 +44,9 @@ written here, which numpy computes from the operator's ONNX definition:
                                            scores and x, "lin" bid,jd->bij
                                            of x read as (2, 6, 4) and
                                            w (5, 4) = cos(i)
+  tests/fixtures/ref/op-argmax-<axis>.npy  ArgMax of it along axis 1
+                                           (keepdims 0) or 3 (keepdims 1),
+                                           as float32
   tests/fixtures/ref/op-layernorm-<axis>.npy  LayerNormalization of it
                                            from that axis, scale
                                            0.5 + i / 8, bias -1/4 + i / 16
@@ -140,6 +143,10 @@ def main():
     np.save(os.path.join(REF, "op-expand.npy"),
             np.ascontiguousarray(xs * np.ones((2, 3, 4), np.float32)))
     np.save(os.path.join(REF, "op-tile.npy"), np.tile(xs, (1, 2, 2, 3)))
+    np.save(os.path.join(REF, "op-argmax-1.npy"),
+            np.argmax(x, axis=1).astype(np.float32))
+    np.save(os.path.join(REF, "op-argmax-3.npy"),
+            np.argmax(x, axis=3)[..., None].astype(np.float32))
     np.save(os.path.join(REF, "op-globalmaxpool.npy"),
             x.max(axis=(2, 3), keepdims=True))
     def groupnorm(v, groups, scale, bias):

@@ -1,6 +1,6 @@
 /* op-reduce.c - reductions over axes: ReduceMean, ReduceSum, ReduceMax,
- * ReduceMin, ReduceProd, ReduceL2 and ReduceLogSumExp, of an activation
- * (never over the batch) or of a constant */
+ * ReduceMin, ReduceProd, ReduceL2, ReduceLogSumExp and ArgMax, of an
+ * activation (never over the batch) or of a constant */
 #include <math.h>
 #include <string.h>
 
@@ -10,12 +10,13 @@
 /* def->arg: the reduction, and whether the axes are the second input
  * (ReduceSum from opset 13, the others from 18) */
 enum { RD_AXES_INPUT = 1 };
-enum { RD_MEAN, RD_SUM, RD_MAX, RD_MIN, RD_PROD, RD_L2, RD_LSE };
+enum { RD_MEAN, RD_SUM, RD_MAX, RD_MIN, RD_PROD, RD_L2, RD_LSE,
+	RD_ARGMAX, RD_ARGMAX_LAST };	/* the index of the first (last) max */
 #define RD_KIND(arg) ((arg) >> 1)
 #define RD_ARG(kind, input) ((kind) << 1 | (input))
 
 /* A running reduction: a the accumulator, b a second one (LogSumExp's
- * sum of exp(v - a)). */
+ * sum of exp(v - a), ArgMax's index), n the values so far. */
 struct acc {
 	double a, b;
 	int64_t n;
@@ -24,8 +25,8 @@ struct acc {
 static void
 acc_init(struct acc *s, int kind)
 {
-	s->a = kind == RD_PROD ? 1 : kind == RD_MAX || kind == RD_LSE ?
-	    -INFINITY : kind == RD_MIN ? INFINITY : 0;
+	s->a = kind == RD_PROD ? 1 : kind == RD_MAX || kind == RD_LSE ||
+	    kind >= RD_ARGMAX ? -INFINITY : kind == RD_MIN ? INFINITY : 0;
 	s->b = 0;
 	s->n = 0;
 }
@@ -35,6 +36,15 @@ acc_add(struct acc *s, int kind, double v)
 {
 	s->n++;
 	switch (kind) {
+	case RD_ARGMAX:
+	case RD_ARGMAX_LAST:
+		/* a NaN is the max, as numpy's argmax has it */
+		if (s->a == s->a && (v > s->a || v != v || s->n == 1 ||
+		    (kind == RD_ARGMAX_LAST && v == s->a))) {
+			s->a = v;
+			s->b = (double)(s->n - 1);
+		}
+		break;
 	case RD_MEAN:
 	case RD_SUM:
 		s->a += v;
@@ -71,6 +81,9 @@ acc_value(const struct acc *s, int kind)
 		return sqrt(s->a);
 	case RD_LSE:
 		return s->n == 0 ? -INFINITY : s->a + log(s->b);
+	case RD_ARGMAX:
+	case RD_ARGMAX_LAST:
+		return s->b;
 	default:
 		return s->a;
 	}
@@ -149,7 +162,10 @@ reduce_axes(struct wh_compiler *c, int node, int nd, int act, int *red,
 
 	*noop = 0;
 	memset(red, 0, WH_MAX_DIMS * sizeof *red);
-	if (c->def->arg & RD_AXES_INPUT) {
+	if (RD_KIND(c->def->arg) == RD_ARGMAX) {
+		naxes = 1;
+		axes[0] = wh_node_attr_int(n, "axis", 0);
+	} else if (c->def->arg & RD_AXES_INPUT) {
 		const struct wh_tensor *t = wh_in_const(c, node, 1);
 
 		if (wh_in_id(c, node, 1) >= 0 && (t == NULL ||
@@ -188,7 +204,19 @@ reduce_axes(struct wh_compiler *c, int node, int nd, int act, int *red,
 	return 0;
 }
 
-/* a: (dims) constant -> its reduction, of a's dtype */
+/* the reduction of the node: ArgMax's select_last_index picks the last */
+static int
+reduce_kind(struct wh_compiler *c, int node)
+{
+	int kind = RD_KIND(c->def->arg);
+
+	if (kind == RD_ARGMAX && wh_node_attr_int(&c->m->nodes[node],
+	    "select_last_index", 0) != 0)
+		kind = RD_ARGMAX_LAST;
+	return kind;
+}
+
+/* a: (dims) constant -> its reduction, of a's dtype (ArgMax: int64) */
 static struct wh_tensor *
 fold_reduce(struct wh_compiler *c, int node)
 {
@@ -213,10 +241,11 @@ fold_reduce(struct wh_compiler *c, int node)
 	}
 	if (RD_KIND(c->def->arg) == RD_MEAN && count < 1)
 		return wh_fold_fail(c, node, "the mean of no values%s", "");
-	if ((y = wh_ctensor_new(c, node, a->dtype == WH_FLOAT ? WH_FLOAT :
-	    WH_INT64, nout, out)) == NULL)
+	if ((y = wh_ctensor_new(c, node, a->dtype == WH_FLOAT &&
+	    RD_KIND(c->def->arg) != RD_ARGMAX ? WH_FLOAT : WH_INT64, nout,
+	    out)) == NULL)
 		return NULL;
-	reduce(RD_KIND(c->def->arg), a->ndim, a->dims, red, count, NULL, a,
+	reduce(reduce_kind(c, node), a->ndim, a->dims, red, count, NULL, a,
 	    NULL, y, y->count);
 	return y;
 }
@@ -224,7 +253,8 @@ fold_reduce(struct wh_compiler *c, int node)
 /*
  * x: (n, d1, ..., dk) -> the reduction over the axes, which keep a dim of
  * 1 (keepdims, the default) or are dropped; no axes: all of them but the
- * batch (or, with noop_with_empty_axes, the input itself).
+ * batch (or, with noop_with_empty_axes, the input itself).  ArgMax gives
+ * the indices along its axis as floats.
  */
 static int
 compile_reduce(struct wh_compiler *c, int node, int x)
@@ -250,7 +280,7 @@ compile_reduce(struct wh_compiler *c, int node, int x)
 	o->nin = 1;
 	o->tnd = nd - 1;
 	o->red_count = 1;
-	o->red_kind = RD_KIND(c->def->arg);
+	o->red_kind = reduce_kind(c, node);
 	for (i = 0; i < nd; i++) {
 		if (i > 0) {
 			o->tdims[i - 1] = in[i];
@@ -299,6 +329,11 @@ const struct wh_opdef var = {						\
 	compile_reduce, &kernel_reduce, RD_ARG(kind, input)		\
 }
 
+/* select_last_index from opset 12 (earlier files never set it) */
+const struct wh_opdef wh_def_argmax = {
+	"ArgMax", 1, 0, 1, 1, 1, 1, fold_reduce, compile_reduce, &kernel_reduce,
+	RD_ARG(RD_ARGMAX, 0)
+};
 REDUCE_DEF(wh_def_reducel2_1, "ReduceL2", 1, 17, RD_L2, 0);
 REDUCE_DEF(wh_def_reducel2_18, "ReduceL2", 18, 0, RD_L2, 1);
 REDUCE_DEF(wh_def_reducelogsumexp_1, "ReduceLogSumExp", 1, 17, RD_LSE, 0);

@@ -27,6 +27,7 @@
 
 extern const struct wh_opdef wh_def_abs;
 extern const struct wh_opdef wh_def_add;
+extern const struct wh_opdef wh_def_argmax;
 extern const struct wh_opdef wh_def_averagepool;
 extern const struct wh_opdef wh_def_batchnormalization;
 extern const struct wh_opdef wh_def_cast;
@@ -103,6 +104,7 @@ extern const struct wh_opdef wh_def_unsqueeze;
 static const struct wh_opdef *const ops[] = {
 	&wh_def_abs,			/* op-elementwise.c */
 	&wh_def_add,			/* op-elementwise.c */
+	&wh_def_argmax,			/* op-reduce.c */
 	&wh_def_averagepool,		/* op-pool.c */
 	&wh_def_batchnormalization,	/* op-norm.c */
 	&wh_def_cast,			/* op-shape.c */

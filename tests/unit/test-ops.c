@@ -885,6 +885,89 @@ test_einsum(void)
 	free(x);
 }
 
+/* ArgMax of x: (2, 2, 3, 4) along the channels and the last axis, the
+ * first or last of ties, and folded on a constant */
+static void
+test_argmax(void)
+{
+	size_t xb, os = 0;
+	float *x = fx_npy("tests/fixtures/ref/op-pad-x.npy", &xb), *y = NULL;
+	float ties[8] = { 1, 3, 3, 0, 5, 5, -1, 5 };
+	struct wh_model *m;
+	struct wh_node *n;
+	char *err = NULL;
+	int last, r;
+
+	if (x == NULL)
+		return;
+	m = mini_new(13, 3, (int64_t[]){ 2, 3, 4 });
+	n = mini_node(m, "ArgMax", "am", "x", "y");
+	mini_attr_int(n, "axis", 1);
+	mini_attr_int(n, "keepdims", 0);
+	mini_output(m, "y");
+	same_as("ArgMax along the channels", m, x,
+	    "tests/fixtures/ref/op-argmax-1.npy");
+	wh_model_free(m);
+	m = mini_new(13, 3, (int64_t[]){ 2, 3, 4 });
+	mini_attr_int(mini_node(m, "ArgMax", "am", "x", "y"), "axis", -1);
+	mini_output(m, "y");
+	same_as("ArgMax along the last axis, keepdims", m, x,
+	    "tests/fixtures/ref/op-argmax-3.npy");
+	wh_model_free(m);
+	for (last = 0; last < 2; last++) {
+		m = mini_new(13, 1, (int64_t[]){ 4 });
+		n = mini_node(m, "ArgMax", "am", "x", "y");
+		mini_attr_int(n, "axis", 1);
+		mini_attr_int(n, "select_last_index", last);
+		mini_output(m, "y");
+		r = mini_run(m, ties, 2, &y, &os, &err);
+		ok(r == 0 && os == 1 && y[0] == (last ? 2 : 1) &&
+		    y[1] == (last ? 3 : 0), "ArgMax picks the %s of tied "
+		    "maxima%s%s", last ? "last" : "first", err ? ": " : "",
+		    err ? err : "");
+		free(err);
+		err = NULL;
+		free(y);
+		y = NULL;
+		wh_model_free(m);
+	}
+	/* folded: x + Cast(ArgMax(c, axis 1)), c: (2, 3) */
+	m = mini_new(13, 1, (int64_t[]){ 2 });
+	mini_init(m, "c", 2, (int64_t[]){ 2, 3 }, 0);
+	m->inits[0].f[1] = 4;		/* [0 4 0; 0 0 7] */
+	m->inits[0].f[5] = 7;
+	n = mini_node(m, "ArgMax", "am", "c", "i");
+	mini_attr_int(n, "axis", 1);
+	mini_attr_int(n, "keepdims", 0);
+	mini_attr_int(mini_node(m, "Cast", "cast", "i", "f"), "to", 1);
+	mini_node(m, "Add", "add", "x,f", "y");
+	mini_output(m, "y");
+	{
+		float in[2] = { 0.5f, 0.25f };
+
+		r = mini_run(m, in, 1, &y, &os, &err);
+		ok(r == 0 && os == 2 && y[0] == 1.5f && y[1] == 2.25f,
+		    "ArgMax of a constant folds to int64 indices%s%s",
+		    err ? ": " : "", err ? err : "");
+	}
+	free(err);
+	err = NULL;
+	free(y);
+	y = NULL;
+	wh_model_free(m);
+	m = mini_new(13, 1, (int64_t[]){ 4 });
+	mini_node(m, "ArgMax", "am", "x", "y");
+	mini_output(m, "y");
+	r = mini_run(m, ties, 2, &y, &os, &err);
+	ok(r != 0 && err != NULL && strstr(err, "batch") != NULL,
+	    "ArgMax over the batch (axis 0, the default) is refused: %s",
+	    err ? err : "");
+	free(err);
+	free(y);
+	wh_model_free(m);
+	free(x);
+}
+
 /* LayerNormalization (opset 17) over the last axis and over the last
  * two, against numpy's in double */
 static void
@@ -1066,6 +1149,7 @@ main(void)
 	test_gmp_range();
 	test_instance_group_norm();
 	test_einsum();
+	test_argmax();
 	test_layernorm();
 	test_slice_gather();
 	test_slice_to_end();
