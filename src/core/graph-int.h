@@ -143,9 +143,11 @@ struct wh_op {
 	int ln_sc1, ln_b1;	/* scale, bias: one value for all */
 	float ln_eps;
 
-	/* OP_CONCAT: outer, per-input axis block sizes */
+	/* OP_CONCAT: outer, per-input axis block sizes, and a constant
+	 * input's one sample (its in[] -1) */
 	int64_t cat_outer;
 	int64_t cat_block[4];
+	const float *cat_const[4];
 };
 
 struct wh_graph {

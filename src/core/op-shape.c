@@ -4,6 +4,7 @@
  * ConstantOfShape and Range; on constants they
  * fold the shape arithmetic torch exports */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "op.h"
@@ -595,54 +596,101 @@ compile_transpose(struct wh_compiler *c, int node, int x)
 	return 0;
 }
 
-/* 1 to 4 activations: (n, ..., d_i, ...) -> (n, ..., sum d_i, ...) */
+/*
+ * x_i: (n, outer..., d_i, inner...) -> (n, outer..., sum d_i, inner...),
+ * as ops of up to four inputs each, chained.  A constant input has the
+ * activations' dims with a first dim of 1 or of the probe batch holding
+ * the same values for every sample (ViT's expanded class token): it is
+ * the same block for every sample.
+ */
 static int
 compile_concat(struct wh_compiler *c, int node, int x)
 {
 	const struct wh_node *n = &c->m->nodes[node];
-	int64_t d0[WH_MAX_DIMS], d[WH_MAX_DIMS];
-	struct wh_op *o;
-	int nd, ndi, axis, i, j;
+	int64_t d0[WH_MAX_DIMS], d[WH_MAX_DIMS], outer = 1;
+	int nd, ndi, axis, i, j, ref = -1, prev = -1, used = 0, part = 0;
 
-	if (n->ninputs < 1 || n->ninputs > 4)
-		return wh_fail(c, node, "Concat of activations takes 1 to 4 "
-		    "inputs%s", "");
-	wh_full_dims(&c->g->t[x], &nd, d0);
+	(void)x;
+	for (i = 0; i < n->ninputs && ref < 0; i++) {
+		int t = wh_in_id(c, node, i);
+
+		if (t >= 0 && !c->g->t[t].is_const)
+			ref = t;
+	}
+	wh_full_dims(&c->g->t[ref], &nd, d0);
 	axis = wh_norm_axis(wh_node_attr_int(n, "axis", 1), nd);
 	if (axis < 1)
 		return wh_fail(c, node, "Concat along the batch is not "
 		    "supported%s", "");
-	o = wh_op_add(c, OP_CONCAT, node);
-	o->cat_outer = 1;
 	for (i = 1; i < axis; i++)
-		o->cat_outer *= d0[i];
-	d0[axis] = 0;
+		outer *= d0[i];
+	/* check every input first */
 	for (i = 0; i < n->ninputs; i++) {
 		int t = wh_in_id(c, node, i);
+		const struct wh_tensor *k;
+		size_t blk, s;
 
-		if (t < 0 || c->g->t[t].is_const) {
-			c->g->nops--;
-			return wh_fail(c, node, "Concat of constants and "
-			    "activations is not supported%s", "");
-		}
+		if (t < 0)
+			return wh_fail(c, node, "an unnamed input%s", "");
 		wh_full_dims(&c->g->t[t], &ndi, d);
-		if (ndi != nd) {
-			c->g->nops--;
+		if (ndi != nd)
 			return wh_fail(c, node, "inputs differ in rank%s", "");
-		}
-		for (j = 0; j < nd; j++)
-			if (j != axis && d[j] != d0[j]) {
-				c->g->nops--;
-				return wh_fail(c, node, "inputs differ in shape%s", "");
-			}
-		o->in[i] = t;
-		o->cat_block[i] = (int64_t)(c->g->t[t].ss / (size_t)o->cat_outer);
-		d0[axis] += d[axis];
+		for (j = 1; j < nd; j++)
+			if (j != axis && d[j] != d0[j])
+				return wh_fail(c, node, "inputs differ in "
+				    "shape%s", "");
+		if (!c->g->t[t].is_const)
+			continue;
+		k = c->g->t[t].cval;
+		if (k->dtype != WH_FLOAT || (d[0] != 1 && d[0] != WH_PROBE_N))
+			return wh_fail(c, node, "a constant input must be float "
+			    "with a first dim of 1 or the batch%s", "");
+		blk = k->count / (size_t)d[0];
+		for (s = 1; s < (size_t)d[0]; s++)
+			if (memcmp(k->f, k->f + s * blk, blk * sizeof *k->f) != 0)
+				return wh_fail(c, node, "a constant input differs "
+				    "from sample to sample%s", "");
 	}
-	o->nin = n->ninputs;
-	if ((o->out = wh_act_add(c, node, wh_out_name(c, node), nd, d0,
-	    c->g->nops - 1)) < 0)
-		return -1;
+	for (i = 0; i < n->ninputs; ) {
+		struct wh_op *o = wh_op_add(c, OP_CONCAT, node);
+		char name[64];
+		const char *out;
+
+		o->cat_outer = outer;
+		o->nin = 0;
+		d0[axis] = 0;
+		if (prev >= 0) {
+			o->in[o->nin] = prev;
+			o->cat_block[o->nin++] = (int64_t)(c->g->t[prev].ss /
+			    (size_t)outer);
+			d0[axis] = used;
+		}
+		for (; i < n->ninputs && o->nin < 4; i++) {
+			int t = wh_in_id(c, node, i);
+
+			wh_full_dims(&c->g->t[t], &ndi, d);
+			/* one sample's values over outer */
+			o->cat_block[o->nin] = (c->g->t[t].is_const ?
+			    (int64_t)(c->g->t[t].cval->count / (size_t)d[0]) :
+			    (int64_t)c->g->t[t].ss) / outer;
+			if (c->g->t[t].is_const)
+				o->cat_const[o->nin] = c->g->t[t].cval->f;
+			else
+				o->in[o->nin] = t;
+			o->nin++;
+			d0[axis] += d[axis];
+		}
+		used = (int)d0[axis];
+		if (i < n->ninputs) {
+			snprintf(name, sizeof name, "%.40s:concat%d",
+			    wh_out_name(c, node), part++);
+			out = name;
+		} else
+			out = wh_out_name(c, node);
+		if ((o->out = prev = wh_act_add(c, node, out, nd, d0,
+		    c->g->nops - 1)) < 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -1054,9 +1102,10 @@ run_concat(const struct wh_graph *g, const struct wh_op *o,
 
 			for (j = 0; j < o->nin; j++) {
 				size_t blk = (size_t)o->cat_block[j];
-				size_t iss = g->t[o->in[j]].ss;
 
-				memcpy(ys, buf[o->in[j]] + s * iss + i * blk,
+				memcpy(ys, o->cat_const[j] != NULL ?
+				    o->cat_const[j] + i * blk : buf[o->in[j]] +
+				    s * g->t[o->in[j]].ss + i * blk,
 				    blk * sizeof *ys);
 				ys += blk;
 			}

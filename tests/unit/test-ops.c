@@ -968,6 +968,74 @@ test_argmax(void)
 	free(x);
 }
 
+/* Concat of six activations along the last axis (chained ops), and of a
+ * constant class token with x along an inner axis, as ViT writes it */
+static void
+test_concat(void)
+{
+	size_t xb, os = 0, k;
+	float *x = fx_npy("tests/fixtures/ref/op-pad-x.npy", &xb), *y = NULL;
+	struct wh_model *m;
+	char *err = NULL;
+	int r, same, first;
+
+	if (x == NULL)
+		return;
+	m = mini_new(13, 3, (int64_t[]){ 2, 3, 4 });
+	mini_attr_int(mini_node(m, "Concat", "cat", "x,x,x,x,x,x", "y"), "axis",
+	    -1);
+	mini_output(m, "y");
+	r = mini_run(m, x, 2, &y, &os, &err);
+	same = r == 0 && os == 144;
+	for (k = 0; same && k < 2 * 144; k++)
+		same = y[k] == x[k / 24 * 4 + k % 4];
+	ok(same, "Concat of six activations along the last axis equals "
+	    "numpy's concatenate%s%s", err ? ": " : "", err ? err : "");
+	free(err);
+	err = NULL;
+	free(y);
+	y = NULL;
+	wh_model_free(m);
+	/* Concat([token, x], axis=2), token: (1 or 3, 2, 1, 4) = 10 + i */
+	for (first = 1; first <= 3; first += 2) {
+		m = mini_new(13, 3, (int64_t[]){ 2, 3, 4 });
+		mini_init(m, "tok", 4, (int64_t[]){ first, 2, 1, 4 }, 0);
+		for (k = 0; k < (size_t)first * 8; k++)
+			m->inits[0].f[k] = 10 + (float)(k % 8);
+		mini_attr_int(mini_node(m, "Concat", "cat", "tok,x", "y"),
+		    "axis", 2);
+		mini_output(m, "y");
+		r = mini_run(m, x, 2, &y, &os, &err);
+		same = r == 0 && os == 32;
+		for (k = 0; same && k < 2 * 32; k++) {
+			size_t s = k / 32, ch = k / 16 % 2, h = k / 4 % 4;
+
+			same = y[k] == (h == 0 ? 10 + (float)(ch * 4 + k % 4) :
+			    x[s * 24 + ch * 12 + (h - 1) * 4 + k % 4]);
+		}
+		ok(same, "Concat of a constant of first dim %d before x along "
+		    "axis 2%s%s", first, err ? ": " : "", err ? err : "");
+		free(err);
+		err = NULL;
+		free(y);
+		y = NULL;
+		wh_model_free(m);
+	}
+	m = mini_new(13, 3, (int64_t[]){ 2, 3, 4 });
+	mini_init(m, "tok", 4, (int64_t[]){ 3, 2, 1, 4 }, 0);
+	m->inits[0].f[20] = 1;
+	mini_attr_int(mini_node(m, "Concat", "cat", "x,tok", "y"), "axis", 2);
+	mini_output(m, "y");
+	r = mini_run(m, x, 2, &y, &os, &err);
+	ok(r != 0 && err != NULL && strstr(err, "sample to sample") != NULL,
+	    "a constant that differs per sample is refused: %s",
+	    err ? err : "");
+	free(err);
+	free(y);
+	wh_model_free(m);
+	free(x);
+}
+
 /* LayerNormalization (opset 17) over the last axis and over the last
  * two, against numpy's in double */
 static void
@@ -1150,6 +1218,7 @@ main(void)
 	test_instance_group_norm();
 	test_einsum();
 	test_argmax();
+	test_concat();
 	test_layernorm();
 	test_slice_gather();
 	test_slice_to_end();
