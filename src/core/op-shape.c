@@ -524,8 +524,9 @@ compile_reshape(struct wh_compiler *c, int node, int x)
 				return wh_fail(c, node, "too many dims%s", "");
 			for (i = 0; i < naxes; i++) {
 				int ax = wh_norm_axis(axes[i], nout);
-				if (ax < 1)
-					return wh_fail(c, node, "bad axis%s", "");
+				if (ax < 1 || mark[ax])
+					return wh_fail(c, node, "bad or repeated "
+					    "axis%s", "");
 				mark[ax] = 1;
 			}
 			for (i = 0; i < nout; i++)
@@ -1363,6 +1364,50 @@ compile_tile(struct wh_compiler *c, int node, int x)
 	return 0;
 }
 
+/* a: (d0, ..., dk) -> its axes permuted by perm (reversed without) */
+static struct wh_tensor *
+fold_transpose(struct wh_compiler *c, int node)
+{
+	const struct wh_attr *p = wh_node_attr(&c->m->nodes[node], "perm");
+	const struct wh_tensor *a = wh_in_const(c, node, 0);
+	int64_t dims[WH_MAX_DIMS], str[WH_MAX_DIMS], idx[WH_MAX_DIMS] = { 0 };
+	int perm[WH_MAX_DIMS], seen[WH_MAX_DIMS] = { 0 }, nd = a->ndim, i;
+	struct wh_tensor *y;
+	int64_t st = 1;
+	size_t k;
+
+	if (p != NULL && (int)p->n != nd)
+		return wh_fold_fail(c, node, "perm must list every axis%s", "");
+	for (i = 0; i < nd; i++) {
+		int64_t v = p != NULL ? p->ints[i] : nd - 1 - i;
+
+		if (v < 0 || v >= nd || seen[v]++)
+			return wh_fold_fail(c, node, "bad permutation%s", "");
+		perm[i] = (int)v;
+	}
+	for (i = nd - 1; i >= 0; i--) {
+		str[i] = st;
+		st *= a->dims[i];
+	}
+	for (i = 0; i < nd; i++)
+		dims[i] = a->dims[perm[i]];
+	if ((y = wh_ctensor_new(c, node, a->dtype, nd, dims)) == NULL)
+		return NULL;
+	for (k = 0; k < y->count; k++) {
+		int64_t src = 0;
+
+		for (i = 0; i < nd; i++)
+			src += idx[i] * str[perm[i]];
+		wh_cset(y, k, wh_cget(a, (size_t)src));
+		for (i = nd - 1; i >= 0; i--) {
+			if (++idx[i] < dims[i])
+				break;
+			idx[i] = 0;
+		}
+	}
+	return y;
+}
+
 /* x: (n, tdims) -> y: (n, pad_odims), y[i] = x[i mod tdims] */
 static void
 run_tile(const struct wh_graph *g, const struct wh_op *o,
@@ -1471,7 +1516,7 @@ const struct wh_opdef wh_def_tile = {
 	"Tile", 6, 0, 2, 2, 1, 1, fold_tile, compile_tile, &kernel_tile, 1
 };
 const struct wh_opdef wh_def_transpose = {
-	"Transpose", 1, 0, 1, 1, 1, 1, NULL, compile_transpose,
+	"Transpose", 1, 0, 1, 1, 1, 1, fold_transpose, compile_transpose,
 	&kernel_transpose, 0
 };
 const struct wh_opdef wh_def_unsqueeze = {

@@ -1036,6 +1036,65 @@ test_concat(void)
 	free(x);
 }
 
+/* Transpose folded on a constant, Unsqueeze with axes as the input (13)
+ * and a repeated axis refused */
+static void
+test_transpose_unsqueeze(void)
+{
+	size_t os = 0, k;
+	float *y = NULL, in[6] = { 0 };
+	struct wh_model *m;
+	char *err = NULL;
+	int r, same;
+
+	/* x + Transpose(c, perm [1, 2, 0]), c: (3, 1, 2) = i -> (1, 2, 3) */
+	m = mini_new(13, 2, (int64_t[]){ 2, 3 });
+	mini_init(m, "c", 3, (int64_t[]){ 3, 1, 2 }, 0);
+	for (k = 0; k < 6; k++)
+		m->inits[0].f[k] = (float)k;
+	mini_attr_ints(mini_node(m, "Transpose", "tr", "c", "ct"), "perm", 3,
+	    0);
+	memcpy(m->nodes[0].attrs[0].ints, (int64_t[]){ 1, 2, 0 },
+	    3 * sizeof(int64_t));
+	mini_node(m, "Add", "add", "x,ct", "y");
+	mini_output(m, "y");
+	r = mini_run(m, in, 1, &y, &os, &err);
+	same = r == 0 && os == 6;
+	for (k = 0; same && k < 6; k++)	/* ct[0, j, i] = c[i, 0, j] */
+		same = y[k] == (float)(k % 3 * 2 + k / 3);
+	ok(same, "Transpose of a constant folds to numpy's transpose%s%s",
+	    err ? ": " : "", err ? err : "");
+	free(err);
+	err = NULL;
+	free(y);
+	y = NULL;
+	wh_model_free(m);
+	m = mini_new(13, 2, (int64_t[]){ 2, 3 });
+	mini_init_ints(m, "ax", 2, (int64_t[]){ 1, -1 });
+	mini_node(m, "Unsqueeze", "us", "x,ax", "u");
+	mini_init_ints(m, "sh", 2, (int64_t[]){ 0, -1 });
+	mini_node(m, "Reshape", "rs", "u,sh", "y");
+	mini_output(m, "y");
+	r = mini_run(m, in, 1, &y, &os, &err);
+	ok(r == 0 && os == 6, "Unsqueeze with axes [1, -1] as the input%s%s",
+	    err ? ": " : "", err ? err : "");
+	free(err);
+	err = NULL;
+	free(y);
+	y = NULL;
+	wh_model_free(m);
+	m = mini_new(13, 2, (int64_t[]){ 2, 3 });
+	mini_init_ints(m, "ax", 2, (int64_t[]){ 1, 1 });
+	mini_node(m, "Unsqueeze", "us", "x,ax", "y");
+	mini_output(m, "y");
+	r = mini_run(m, in, 1, &y, &os, &err);
+	ok(r != 0 && err != NULL && strstr(err, "repeated") != NULL,
+	    "Unsqueeze with a repeated axis is refused: %s", err ? err : "");
+	free(err);
+	free(y);
+	wh_model_free(m);
+}
+
 /* LayerNormalization (opset 17) over the last axis and over the last
  * two, against numpy's in double */
 static void
@@ -1219,6 +1278,7 @@ main(void)
 	test_einsum();
 	test_argmax();
 	test_concat();
+	test_transpose_unsqueeze();
 	test_layernorm();
 	test_slice_gather();
 	test_slice_to_end();
