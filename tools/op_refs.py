@@ -47,6 +47,11 @@ written here, which numpy computes from the operator's ONNX definition:
   tests/fixtures/ref/op-argmax-<axis>.npy  ArgMax of it along axis 1
                                            (keepdims 0) or 3 (keepdims 1),
                                            as float32
+  tests/fixtures/ref/op-softmax-<case>.npy  Softmax of it, in double:
+                                           "13" along axis 2 (opset 13),
+                                           "11" over axes 2 and 3 together
+                                           (axis 2 before opset 13);
+                                           op-logsoftmax-13 the log of "13"
   tests/fixtures/ref/op-layernorm-<axis>.npy  LayerNormalization of it
                                            from that axis, scale
                                            0.5 + i / 8, bias -1/4 + i / 16
@@ -143,6 +148,16 @@ def main():
     np.save(os.path.join(REF, "op-expand.npy"),
             np.ascontiguousarray(xs * np.ones((2, 3, 4), np.float32)))
     np.save(os.path.join(REF, "op-tile.npy"), np.tile(xs, (1, 2, 2, 3)))
+    def softmax(v, axes):
+        e = np.exp(v - v.max(axis=axes, keepdims=True))
+        return e / e.sum(axis=axes, keepdims=True)
+
+    sm13 = softmax(x.astype(np.float64), (2,))
+    np.save(os.path.join(REF, "op-softmax-13.npy"), sm13.astype(np.float32))
+    np.save(os.path.join(REF, "op-logsoftmax-13.npy"),
+            np.log(sm13).astype(np.float32))
+    np.save(os.path.join(REF, "op-softmax-11.npy"),
+            softmax(x.astype(np.float64), (2, 3)).astype(np.float32))
     np.save(os.path.join(REF, "op-argmax-1.npy"),
             np.argmax(x, axis=1).astype(np.float32))
     np.save(os.path.join(REF, "op-argmax-3.npy"),

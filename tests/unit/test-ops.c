@@ -1095,6 +1095,40 @@ test_transpose_unsqueeze(void)
 	wh_model_free(m);
 }
 
+/* Softmax and LogSoftmax along an inner axis (opset 13), and Softmax in
+ * the coerced-to-2-D form before 13, on x: (2, 2, 3, 4) */
+static void
+test_softmax(void)
+{
+	static const struct {
+		const char *op, *what, *rel;
+		int opset;
+	} cases[] = {
+		{ "Softmax", "Softmax along axis 2 at opset 13",
+		    "tests/fixtures/ref/op-softmax-13.npy", 13 },
+		{ "LogSoftmax", "LogSoftmax along axis 2 at opset 13",
+		    "tests/fixtures/ref/op-logsoftmax-13.npy", 13 },
+		{ "Softmax", "Softmax from axis 2, flattened, at opset 11",
+		    "tests/fixtures/ref/op-softmax-11.npy", 11 },
+	};
+	size_t xb, i;
+	float *x = fx_npy("tests/fixtures/ref/op-pad-x.npy", &xb);
+
+	if (x == NULL)
+		return;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct wh_model *m = mini_new(cases[i].opset, 3,
+		    (int64_t[]){ 2, 3, 4 });
+
+		mini_attr_int(mini_node(m, cases[i].op, "sm", "x", "y"), "axis",
+		    2);
+		mini_output(m, "y");
+		near_as(cases[i].what, m, x, cases[i].rel, 1e-6);
+		wh_model_free(m);
+	}
+	free(x);
+}
+
 /* LayerNormalization (opset 17) over the last axis and over the last
  * two, against numpy's in double */
 static void
@@ -1279,6 +1313,7 @@ main(void)
 	test_argmax();
 	test_concat();
 	test_transpose_unsqueeze();
+	test_softmax();
 	test_layernorm();
 	test_slice_gather();
 	test_slice_to_end();
