@@ -13,6 +13,45 @@ written here, which numpy computes from the operator's ONNX definition:
                                            along the last axis)
   tests/fixtures/ref/op-reducemean-<case>.npy  ReduceMean of it, below,
                                            computed in double
+  tests/fixtures/ref/op-reduce<kind>-<case>.npy  ReduceSum, Max, Min,
+                                           Prod, L2 and LogSumExp of it
+                                           over the cases "hw" and "c"
+                                           below, in double
+  tests/fixtures/ref/op-matmul-<case>.npy  MatMul not a layer, in double:
+                                           "self" x . x^T over the last
+                                           two axes (attention's scores),
+                                           "bconst" x . w with w (2, 4, 5)
+                                           = cos(i), "aconst" v . x with
+                                           v (3, 3) = sin(i)
+  tests/fixtures/ref/op-split-<case>-<k>.npy  output k of Split of it:
+                                           "w" along axis 3 into [1, 3],
+                                           "c" along axis 1 in halves
+  tests/fixtures/ref/op-tile-x.npy         x[:, :, :1, :], (2, 2, 1, 4)
+  tests/fixtures/ref/op-expand.npy         it expanded to shape [2, 3, 4]
+  tests/fixtures/ref/op-tile.npy           it tiled by [1, 2, 2, 3]
+  tests/fixtures/ref/op-globalmaxpool.npy  GlobalMaxPool of it
+  tests/fixtures/ref/op-instancenorm.npy   InstanceNormalization of it,
+                                           scale [0.5, 2], bias [0.1, -0.3]
+  tests/fixtures/ref/op-groupnorm-<opset>.npy  GroupNormalization of it
+                                           read as (2, 4, 3, 2), 2 groups;
+                                           at 18 scale [0.5, 2] and bias
+                                           [0.1, -0.3] per group, at 21
+                                           scale [0.5, 1, 1.5, 2] and bias
+                                           [0.1, 0.2, -0.3, -0.4] per
+                                           channel
+  tests/fixtures/ref/op-einsum-<case>.npy  Einsum, in double: "av"
+                                           bhij,bhjd->bhid of the "self"
+                                           scores and x, "lin" bid,jd->bij
+                                           of x read as (2, 6, 4) and
+                                           w (5, 4) = cos(i)
+  tests/fixtures/ref/op-argmax-<axis>.npy  ArgMax of it along axis 1
+                                           (keepdims 0) or 3 (keepdims 1),
+                                           as float32
+  tests/fixtures/ref/op-softmax-<case>.npy  Softmax of it, in double:
+                                           "13" along axis 2 (opset 13),
+                                           "11" over axes 2 and 3 together
+                                           (axis 2 before opset 13);
+                                           op-logsoftmax-13 the log of "13"
   tests/fixtures/ref/op-layernorm-<axis>.npy  LayerNormalization of it
                                            from that axis, scale
                                            0.5 + i / 8, bias -1/4 + i / 16
@@ -176,6 +215,93 @@ def main():
         np.save(os.path.join(REF, "op-reducemean-%s.npy" % name),
                 y.astype(np.float32))
         print("reducemean", name, y.shape)
+    kinds = {
+        "sum": lambda v, a, k: v.sum(axis=a, keepdims=k),
+        "max": lambda v, a, k: v.max(axis=a, keepdims=k),
+        "min": lambda v, a, k: v.min(axis=a, keepdims=k),
+        "prod": lambda v, a, k: v.prod(axis=a, keepdims=k),
+        "l2": lambda v, a, k: np.sqrt((v * v).sum(axis=a, keepdims=k)),
+        "logsumexp": lambda v, a, k: np.log(np.exp(v).sum(axis=a,
+                                                         keepdims=k)),
+    }
+    for kind, fn in kinds.items():
+        for name in ("hw", "c"):
+            axes, keep = REDUCE_CASES[name]
+            y = fn(x.astype(np.float64), axes, bool(keep))
+            np.save(os.path.join(REF, "op-reduce%s-%s.npy" % (kind, name)),
+                    y.astype(np.float32))
+            print("reduce" + kind, name, y.shape)
+    splits = {
+        "w": np.split(x, [1], axis=3),
+        "c": np.split(x, 2, axis=1),
+    }
+    for name, parts in splits.items():
+        for k, y in enumerate(parts):
+            np.save(os.path.join(REF, "op-split-%s-%d.npy" % (name, k)),
+                    np.ascontiguousarray(y))
+            print("split", name, k, y.shape)
+    xs = np.ascontiguousarray(x[:, :, :1, :])
+    np.save(os.path.join(REF, "op-tile-x.npy"), xs)
+    np.save(os.path.join(REF, "op-expand.npy"),
+            np.ascontiguousarray(xs * np.ones((2, 3, 4), np.float32)))
+    np.save(os.path.join(REF, "op-tile.npy"), np.tile(xs, (1, 2, 2, 3)))
+    def softmax(v, axes):
+        e = np.exp(v - v.max(axis=axes, keepdims=True))
+        return e / e.sum(axis=axes, keepdims=True)
+
+    sm13 = softmax(x.astype(np.float64), (2,))
+    np.save(os.path.join(REF, "op-softmax-13.npy"), sm13.astype(np.float32))
+    np.save(os.path.join(REF, "op-logsoftmax-13.npy"),
+            np.log(sm13).astype(np.float32))
+    np.save(os.path.join(REF, "op-softmax-11.npy"),
+            softmax(x.astype(np.float64), (2, 3)).astype(np.float32))
+    np.save(os.path.join(REF, "op-argmax-1.npy"),
+            np.argmax(x, axis=1).astype(np.float32))
+    np.save(os.path.join(REF, "op-argmax-3.npy"),
+            np.argmax(x, axis=3)[..., None].astype(np.float32))
+    np.save(os.path.join(REF, "op-globalmaxpool.npy"),
+            x.max(axis=(2, 3), keepdims=True))
+    def groupnorm(v, groups, scale, bias):
+        n, ch = v.shape[:2]
+        g = v.astype(np.float64).reshape(n, groups, -1)
+        mean = g.mean(axis=2, keepdims=True)
+        var = ((g - mean) ** 2).mean(axis=2, keepdims=True)
+        xhat = ((g - mean) / np.sqrt(var + np.float32(1e-5))).reshape(v.shape)
+        shape = (1, ch) + (1,) * (v.ndim - 2)
+        y = xhat * np.float32(scale).reshape(shape) + \
+            np.float32(bias).reshape(shape)
+        return y.astype(np.float32)
+
+    np.save(os.path.join(REF, "op-instancenorm.npy"),
+            groupnorm(x, 2, [0.5, 2], [0.1, -0.3]))
+    x4 = x.reshape(2, 4, 3, 2)
+    np.save(os.path.join(REF, "op-groupnorm-18.npy"),
+            groupnorm(x4, 2, [0.5, 0.5, 2, 2], [0.1, 0.1, -0.3, -0.3]))
+    np.save(os.path.join(REF, "op-groupnorm-21.npy"),
+            groupnorm(x4, 2, [0.5, 1, 1.5, 2], [0.1, 0.2, -0.3, -0.4]))
+    xd = x.astype(np.float64)
+    w = np.cos(np.arange(40.0)).astype(np.float32).reshape(2, 4, 5)
+    v = np.sin(np.arange(9.0)).astype(np.float32).reshape(3, 3)
+    matmuls = {
+        "self": xd @ xd.transpose(0, 1, 3, 2),
+        "bconst": xd @ w.astype(np.float64),
+        "aconst": v.astype(np.float64) @ xd,
+    }
+    scores = matmuls["self"].astype(np.float32).astype(np.float64)
+    w5 = np.cos(np.arange(20.0)).astype(np.float32).reshape(5, 4)
+    einsums = {
+        "av": np.einsum("bhij,bhjd->bhid", scores, xd),
+        "lin": np.einsum("bid,jd->bij", xd.reshape(2, 6, 4),
+                         w5.astype(np.float64)),
+    }
+    for name, y in einsums.items():
+        np.save(os.path.join(REF, "op-einsum-%s.npy" % name),
+                y.astype(np.float32))
+        print("einsum", name, y.shape)
+    for name, y in matmuls.items():
+        np.save(os.path.join(REF, "op-matmul-%s.npy" % name),
+                y.astype(np.float32))
+        print("matmul", name, y.shape)
     for axis in (-1, 2):
         xd = x.astype(np.float64)
         ax = tuple(range(axis % 4, 4))

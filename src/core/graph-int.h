@@ -35,7 +35,8 @@ enum wh_opkind {
 	OP_REDUCE,
 	OP_LAYERNORM,
 	OP_SLICE,
-	OP_GATHER
+	OP_GATHER,
+	OP_MATMUL	/* MatMul not a layer: two activations (attention) */
 };
 
 enum wh_unary { U_RELU, U_LEAKY, U_SIGMOID, U_TANH, U_ERF, U_GELU, U_GELU_TANH,
@@ -128,6 +129,7 @@ struct wh_op {
 	const float *wconst[3];
 	int64_t wstr[3][WH_MAX_DIMS];
 	int wbatch[3];
+	int mm_transb;		/* OP_MATMUL: b is (..., N, K) */
 
 	/* OP_SOFTMAX / OP_LOGSOFTMAX: outer x axis x inner per sample */
 	int64_t sm_outer, sm_axis, sm_inner;
@@ -159,9 +161,11 @@ struct wh_op {
 	int64_t ga_nidx, ga_outer, ga_axis, ga_inner;
 
 	/* OP_REDUCE: per-sample input dims in tdims (tnd of them), the axes
-	 * reduced, and how many values each output averages */
+	 * reduced, how many values each output reduces, and the reduction
+	 * (op-reduce.c) */
 	int red_axis[WH_MAX_DIMS];
 	int64_t red_count;
+	int red_kind;
 
 	/* OP_LAYERNORM: outer x inner per sample, normalized over inner;
 	 * scale and bias (inner) or (1) values, borrowed constants */
@@ -170,9 +174,11 @@ struct wh_op {
 	int ln_sc1, ln_b1;	/* scale, bias: one value for all */
 	float ln_eps;
 
-	/* OP_CONCAT: outer, per-input axis block sizes */
+	/* OP_CONCAT: outer, per-input axis block sizes, and a constant
+	 * input's one sample (its in[] -1) */
 	int64_t cat_outer;
 	int64_t cat_block[4];
+	const float *cat_const[4];
 };
 
 struct wh_graph {

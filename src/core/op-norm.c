@@ -1,5 +1,5 @@
 /* op-norm.c - normalization: BatchNormalization in inference mode,
- * LayerNormalization */
+ * LayerNormalization, InstanceNormalization, GroupNormalization */
 #include <math.h>
 #include <stdlib.h>
 
@@ -183,6 +183,116 @@ run_layernorm(const struct wh_graph *g, const struct wh_op *o,
 static const struct wh_kernel kernel_layernorm = { "layernorm",
     run_layernorm, NULL, NULL };
 
+/*
+ * GroupNormalization (def->arg: the opset form, 18 scale and bias per
+ * group, 21 per channel) and InstanceNormalization (0: groups of one
+ * channel, scale and bias per channel): x: (n, c, spatial...) normalized
+ * over each group of c / groups channels and their spatial values, then
+ * y = xhat * scale[ch] + bias[ch].
+ */
+static int
+compile_groupnorm(struct wh_compiler *c, int node, int x)
+{
+	const struct wh_node *n = &c->m->nodes[node];
+	const struct wh_tensor *sc = wh_in_const(c, node, 1);
+	const struct wh_tensor *bi = wh_in_const(c, node, 2);
+	const struct wh_tinfo *xt = &c->g->t[x];
+	int64_t ch, groups, sp, full[WH_MAX_DIMS], k, per;
+	struct wh_op *o;
+	int nd;
+
+	if (xt->ndim < 1 || xt->dims[0] < 1)
+		return wh_fail(c, node, "the input has no channel dim%s", "");
+	ch = xt->dims[0];
+	sp = (int64_t)(xt->ss / (size_t)ch);
+	groups = c->def->arg == 0 ? ch : wh_node_attr_int(n, "num_groups", 0);
+	if (groups < 1 || ch % groups != 0)
+		return wh_fail(c, node, "num_groups must divide the channels%s",
+		    "");
+	per = c->def->arg == 18 ? groups : ch;
+	if (sc == NULL || bi == NULL || sc->dtype != WH_FLOAT ||
+	    bi->dtype != WH_FLOAT || sc->count != (size_t)per ||
+	    bi->count != (size_t)per)
+		return wh_fail(c, node, c->def->arg == 18 ? "scale and bias "
+		    "must be float constants with a value per group%s" :
+		    "scale and bias must be float constants with a value per "
+		    "channel%s", "");
+	o = wh_op_add(c, OP_LAYERNORM, node);
+	o->in[0] = x;
+	o->nin = 1;
+	o->aff_c = ch;
+	o->aff_inner = sp;
+	o->ln_outer = groups;
+	o->ln_inner = ch / groups * sp;
+	o->ln_eps = wh_node_attr_float(n, "epsilon", 1e-5f);
+	o->aff_scale = xmalloc(ch * sizeof *o->aff_scale);
+	o->aff_shift = xmalloc(ch * sizeof *o->aff_shift);
+	for (k = 0; k < ch; k++) {
+		int64_t j = per == ch ? k : k / (ch / groups);
+
+		o->aff_scale[k] = sc->f[j];
+		o->aff_shift[k] = bi->f[j];
+	}
+	wh_full_dims(xt, &nd, full);
+	if ((o->out = wh_act_add(c, node, wh_out_name(c, node), nd, full,
+	    c->g->nops - 1)) < 0)
+		return -1;
+	return 0;
+}
+
+/* x: (n, groups, ln_inner) -> y, each group's mean and variance in double,
+ * then the scale and bias of the channel (aff_inner values each) */
+static void
+run_groupnorm(const struct wh_graph *g, const struct wh_op *o,
+    const struct wh_layer_weights *lw, const float *lwaux, float **buf,
+    size_t n, float *scratch)
+{
+	const float *x = buf[o->in[0]];
+	float *y = buf[o->out];
+	size_t r, rows = n * (size_t)o->ln_outer;
+	int64_t i, m = o->ln_inner, cg = o->aff_c / o->ln_outer;
+
+	(void)g;
+	(void)lw;
+	(void)lwaux;
+	(void)scratch;
+	for (r = 0; r < rows; r++) {
+		const float *xr = x + r * (size_t)m;
+		float *yr = y + r * (size_t)m;
+		int64_t ch0 = (int64_t)(r % (size_t)o->ln_outer) * cg;
+		double mean = 0, var = 0, inv;
+
+		for (i = 0; i < m; i++)
+			mean += xr[i];
+		mean /= (double)m;
+		for (i = 0; i < m; i++)
+			var += ((double)xr[i] - mean) * ((double)xr[i] - mean);
+		var /= (double)m;
+		inv = 1.0 / sqrt(var + (double)o->ln_eps);
+		for (i = 0; i < m; i++) {
+			int64_t k = ch0 + i / o->aff_inner;
+
+			yr[i] = (float)(((double)xr[i] - mean) * inv *
+			    o->aff_scale[k] + o->aff_shift[k]);
+		}
+	}
+}
+
+static const struct wh_kernel kernel_groupnorm = { "groupnorm",
+    run_groupnorm, NULL, NULL };
+
+const struct wh_opdef wh_def_groupnormalization_18 = {
+	"GroupNormalization", 18, 20, 3, 3, 1, 1, NULL, compile_groupnorm,
+	&kernel_groupnorm, 18
+};
+const struct wh_opdef wh_def_groupnormalization_21 = {
+	"GroupNormalization", 21, 0, 3, 3, 1, 1, NULL, compile_groupnorm,
+	&kernel_groupnorm, 21
+};
+const struct wh_opdef wh_def_instancenormalization = {
+	"InstanceNormalization", 1, 0, 3, 3, 1, 1, NULL, compile_groupnorm,
+	&kernel_groupnorm, 0
+};
 const struct wh_opdef wh_def_layernormalization = {
 	"LayerNormalization", 17, 0, 2, 3, 1, 3, NULL, compile_layernorm,
 	&kernel_layernorm, 0

@@ -130,11 +130,15 @@ run_pool(const struct wh_graph *g, const struct wh_op *o,
 	}
 }
 
-/* x: (n, c, h, w) -> y: (n, c, oh, ow); def->arg is the op kind */
+/* x: (n, c, h, w) -> y: (n, c, oh, ow); def->arg is the op kind, or
+ * POOL_GLOBAL_MAX for a max pool whose window is the whole plane */
+enum { POOL_GLOBAL_MAX = -1 };
+
 static int
 compile_pool(struct wh_compiler *c, int node, int x)
 {
-	enum wh_opkind kind = (enum wh_opkind)c->def->arg;
+	int gmax = c->def->arg == POOL_GLOBAL_MAX;
+	enum wh_opkind kind = gmax ? OP_MAXPOOL : (enum wh_opkind)c->def->arg;
 	const struct wh_node *n = &c->m->nodes[node];
 	const struct wh_tinfo *xt = &c->g->t[x];
 	const struct wh_attr *ks = wh_node_attr(n, "kernel_shape");
@@ -153,6 +157,11 @@ compile_pool(struct wh_compiler *c, int node, int x)
 	o->h = xt->dims[1];
 	o->w = xt->dims[2];
 	if (kind == OP_GAP) {
+		o->oh = o->ow = 1;
+	} else if (gmax) {
+		o->kh = o->sh = o->h;
+		o->kw = o->sw = o->w;
+		o->dh = o->dw = 1;
 		o->oh = o->ow = 1;
 	} else {
 		if (ks == NULL || ks->n != 2) {
@@ -186,6 +195,10 @@ const struct wh_opdef wh_def_averagepool = {
 const struct wh_opdef wh_def_globalaveragepool = {
 	"GlobalAveragePool", 1, 0, 1, 1, 1, 1, NULL, compile_pool, &wh_kernel_pool,
 	OP_GAP
+};
+const struct wh_opdef wh_def_globalmaxpool = {
+	"GlobalMaxPool", 1, 0, 1, 1, 1, 1, NULL, compile_pool, &wh_kernel_pool,
+	POOL_GLOBAL_MAX
 };
 const struct wh_opdef wh_def_maxpool = {
 	"MaxPool", 1, 0, 1, 1, 1, 2, NULL, compile_pool, &wh_kernel_pool, OP_MAXPOOL

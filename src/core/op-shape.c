@@ -1,7 +1,10 @@
 /* op-shape.c - shapes and tensor manipulation: Constant, Shape, Identity,
  * Dropout, Cast, Reshape, Flatten, Squeeze, Unsqueeze, Transpose, Concat, Pad,
- * Slice, Gather, and the constant-only ConstantOfShape; on constants they
+ * Slice, Gather, Split, Expand, Tile, Size, and the constant-only
+ * ConstantOfShape and Range; on constants they
  * fold the shape arithmetic torch exports */
+#include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "op.h"
@@ -85,6 +88,58 @@ compile_shape(struct wh_compiler *c, int node, int x)
 		return -1;
 	wh_const_add(c, wh_out_name(c, node), t, 1);
 	return 0;
+}
+
+/* x: any constant -> the number of its values as an int64 scalar (an
+ * activation's would depend on the batch) */
+static struct wh_tensor *
+fold_size(struct wh_compiler *c, int node)
+{
+	int64_t dims[WH_MAX_DIMS], count;
+	struct wh_tensor *t;
+	int nd;
+
+	wh_full_dims(&c->g->t[wh_in_id(c, node, 0)], &nd, dims);
+	if (wh_dims_elems(dims, nd, &count) != 0)
+		return wh_fold_fail(c, node, "the size overflows%s", "");
+	if ((t = wh_ctensor_new(c, node, WH_INT64, 0, NULL)) != NULL)
+		t->i[0] = count;
+	return t;
+}
+
+/* start, limit, delta: scalars -> start, start + delta, ... before limit,
+ * of start's type */
+static struct wh_tensor *
+fold_range(struct wh_compiler *c, int node)
+{
+	const struct wh_tensor *ts = wh_in_const(c, node, 0);
+	const struct wh_tensor *tl = wh_in_const(c, node, 1);
+	const struct wh_tensor *td = wh_in_const(c, node, 2);
+	double st, lim, d, cnt;
+	struct wh_tensor *t;
+	int64_t len;
+	size_t k;
+
+	if (ts->count != 1 || tl->count != 1 || td->count != 1)
+		return wh_fold_fail(c, node, "start, limit and delta must be "
+		    "scalars%s", "");
+	st = wh_cget(ts, 0);
+	lim = wh_cget(tl, 0);
+	d = wh_cget(td, 0);
+	if (d == 0 || d != d)
+		return wh_fold_fail(c, node, "delta must not be 0%s", "");
+	cnt = ceil((lim - st) / d);
+	if (!(cnt <= (double)WH_MAX_ELEMS))
+		return wh_fold_fail(c, node, "the range holds more than "
+		    WH_MAX_ELEMS_STR " values%s", "");
+	len = cnt > 0 ? (int64_t)cnt : 0;
+	if ((t = wh_ctensor_new(c, node, ts->dtype == WH_FLOAT ? WH_FLOAT :
+	    WH_INT64, 1, &len)) == NULL)
+		return NULL;
+	for (k = 0; k < (size_t)len; k++)
+		wh_cset(t, k, ts->dtype == WH_FLOAT ? (double)((float)st +
+		    (float)k * (float)d) : st + (double)k * d);
+	return t;
 }
 
 /* Identity and Dropout (inference): the input itself */
@@ -469,8 +524,9 @@ compile_reshape(struct wh_compiler *c, int node, int x)
 				return wh_fail(c, node, "too many dims%s", "");
 			for (i = 0; i < naxes; i++) {
 				int ax = wh_norm_axis(axes[i], nout);
-				if (ax < 1)
-					return wh_fail(c, node, "bad axis%s", "");
+				if (ax < 1 || mark[ax])
+					return wh_fail(c, node, "bad or repeated "
+					    "axis%s", "");
 				mark[ax] = 1;
 			}
 			for (i = 0; i < nout; i++)
@@ -541,54 +597,101 @@ compile_transpose(struct wh_compiler *c, int node, int x)
 	return 0;
 }
 
-/* 1 to 4 activations: (n, ..., d_i, ...) -> (n, ..., sum d_i, ...) */
+/*
+ * x_i: (n, outer..., d_i, inner...) -> (n, outer..., sum d_i, inner...),
+ * as ops of up to four inputs each, chained.  A constant input has the
+ * activations' dims with a first dim of 1 or of the probe batch holding
+ * the same values for every sample (ViT's expanded class token): it is
+ * the same block for every sample.
+ */
 static int
 compile_concat(struct wh_compiler *c, int node, int x)
 {
 	const struct wh_node *n = &c->m->nodes[node];
-	int64_t d0[WH_MAX_DIMS], d[WH_MAX_DIMS];
-	struct wh_op *o;
-	int nd, ndi, axis, i, j;
+	int64_t d0[WH_MAX_DIMS], d[WH_MAX_DIMS], outer = 1;
+	int nd, ndi, axis, i, j, ref = -1, prev = -1, used = 0, part = 0;
 
-	if (n->ninputs < 1 || n->ninputs > 4)
-		return wh_fail(c, node, "Concat of activations takes 1 to 4 "
-		    "inputs%s", "");
-	wh_full_dims(&c->g->t[x], &nd, d0);
+	(void)x;
+	for (i = 0; i < n->ninputs && ref < 0; i++) {
+		int t = wh_in_id(c, node, i);
+
+		if (t >= 0 && !c->g->t[t].is_const)
+			ref = t;
+	}
+	wh_full_dims(&c->g->t[ref], &nd, d0);
 	axis = wh_norm_axis(wh_node_attr_int(n, "axis", 1), nd);
 	if (axis < 1)
 		return wh_fail(c, node, "Concat along the batch is not "
 		    "supported%s", "");
-	o = wh_op_add(c, OP_CONCAT, node);
-	o->cat_outer = 1;
 	for (i = 1; i < axis; i++)
-		o->cat_outer *= d0[i];
-	d0[axis] = 0;
+		outer *= d0[i];
+	/* check every input first */
 	for (i = 0; i < n->ninputs; i++) {
 		int t = wh_in_id(c, node, i);
+		const struct wh_tensor *k;
+		size_t blk, s;
 
-		if (t < 0 || c->g->t[t].is_const) {
-			c->g->nops--;
-			return wh_fail(c, node, "Concat of constants and "
-			    "activations is not supported%s", "");
-		}
+		if (t < 0)
+			return wh_fail(c, node, "an unnamed input%s", "");
 		wh_full_dims(&c->g->t[t], &ndi, d);
-		if (ndi != nd) {
-			c->g->nops--;
+		if (ndi != nd)
 			return wh_fail(c, node, "inputs differ in rank%s", "");
-		}
-		for (j = 0; j < nd; j++)
-			if (j != axis && d[j] != d0[j]) {
-				c->g->nops--;
-				return wh_fail(c, node, "inputs differ in shape%s", "");
-			}
-		o->in[i] = t;
-		o->cat_block[i] = (int64_t)(c->g->t[t].ss / (size_t)o->cat_outer);
-		d0[axis] += d[axis];
+		for (j = 1; j < nd; j++)
+			if (j != axis && d[j] != d0[j])
+				return wh_fail(c, node, "inputs differ in "
+				    "shape%s", "");
+		if (!c->g->t[t].is_const)
+			continue;
+		k = c->g->t[t].cval;
+		if (k->dtype != WH_FLOAT || (d[0] != 1 && d[0] != WH_PROBE_N))
+			return wh_fail(c, node, "a constant input must be float "
+			    "with a first dim of 1 or the batch%s", "");
+		blk = k->count / (size_t)d[0];
+		for (s = 1; s < (size_t)d[0]; s++)
+			if (memcmp(k->f, k->f + s * blk, blk * sizeof *k->f) != 0)
+				return wh_fail(c, node, "a constant input differs "
+				    "from sample to sample%s", "");
 	}
-	o->nin = n->ninputs;
-	if ((o->out = wh_act_add(c, node, wh_out_name(c, node), nd, d0,
-	    c->g->nops - 1)) < 0)
-		return -1;
+	for (i = 0; i < n->ninputs; ) {
+		struct wh_op *o = wh_op_add(c, OP_CONCAT, node);
+		char name[64];
+		const char *out;
+
+		o->cat_outer = outer;
+		o->nin = 0;
+		d0[axis] = 0;
+		if (prev >= 0) {
+			o->in[o->nin] = prev;
+			o->cat_block[o->nin++] = (int64_t)(c->g->t[prev].ss /
+			    (size_t)outer);
+			d0[axis] = used;
+		}
+		for (; i < n->ninputs && o->nin < 4; i++) {
+			int t = wh_in_id(c, node, i);
+
+			wh_full_dims(&c->g->t[t], &ndi, d);
+			/* one sample's values over outer */
+			o->cat_block[o->nin] = (c->g->t[t].is_const ?
+			    (int64_t)(c->g->t[t].cval->count / (size_t)d[0]) :
+			    (int64_t)c->g->t[t].ss) / outer;
+			if (c->g->t[t].is_const)
+				o->cat_const[o->nin] = c->g->t[t].cval->f;
+			else
+				o->in[o->nin] = t;
+			o->nin++;
+			d0[axis] += d[axis];
+		}
+		used = (int)d0[axis];
+		if (i < n->ninputs) {
+			snprintf(name, sizeof name, "%.40s:concat%d",
+			    wh_out_name(c, node), part++);
+			out = name;
+		} else
+			out = wh_out_name(c, node);
+		if ((o->out = prev = wh_act_add(c, node, out, nd, d0,
+		    c->g->nops - 1)) < 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -1000,14 +1103,327 @@ run_concat(const struct wh_graph *g, const struct wh_op *o,
 
 			for (j = 0; j < o->nin; j++) {
 				size_t blk = (size_t)o->cat_block[j];
-				size_t iss = g->t[o->in[j]].ss;
 
-				memcpy(ys, buf[o->in[j]] + s * iss + i * blk,
+				memcpy(ys, o->cat_const[j] != NULL ?
+				    o->cat_const[j] + i * blk : buf[o->in[j]] +
+				    s * g->t[o->in[j]].ss + i * blk,
 				    blk * sizeof *ys);
 				ys += blk;
 			}
 		}
 	}
+}
+
+/*
+ * Split sizes along a dim of d into nout parts: the split attribute
+ * (before opset 13) or input 1, else num_outputs (18 on) or the outputs'
+ * count, in equal parts (the last smaller at 18).  0, or -1 with the
+ * message.
+ */
+static int
+split_sizes(struct wh_compiler *c, int node, int64_t d, int nout,
+    int64_t *sizes)
+{
+	const struct wh_node *n = &c->m->nodes[node];
+	const struct wh_attr *a = wh_node_attr(n, "split");
+	int64_t sum = 0, part;
+	int k, cnt = -1;
+
+	if (c->def->arg == 0 && a != NULL) {
+		if (a->n != (size_t)nout)
+			return wh_fail(c, node, "split lists a size per output%s",
+			    "");
+		memcpy(sizes, a->ints, nout * sizeof *sizes);
+		cnt = nout;
+	} else if (c->def->arg != 0 && wh_in_id(c, node, 1) >= 0) {
+		const struct wh_tensor *t = wh_in_const(c, node, 1);
+
+		if (t == NULL || t->count != (size_t)nout)
+			return wh_fail(c, node, "split must be a constant with a "
+			    "size per output%s", "");
+		for (k = 0; k < nout; k++)
+			sizes[k] = wh_cget_int(t, (size_t)k);
+		cnt = nout;
+	}
+	if (cnt < 0) {
+		int64_t parts = nout;
+
+		if (c->def->arg == 18) {
+			parts = wh_node_attr_int(n, "num_outputs", -1);
+			if (parts != nout)
+				return wh_fail(c, node, "num_outputs must equal "
+				    "the outputs' count%s", "");
+			part = (d + parts - 1) / parts;
+		} else {
+			if (d % parts != 0)
+				return wh_fail(c, node, "the dim does not split "
+				    "into equal parts%s", "");
+			part = d / parts;
+		}
+		for (k = 0; k < nout; k++) {
+			sizes[k] = d - sum < part ? d - sum : part;
+			sum += sizes[k];
+		}
+		sum = 0;
+	}
+	for (k = 0; k < nout; k++)
+		if (sizes[k] < 0 || wh_add_i64(sum, sizes[k], &sum) != 0)
+			return wh_fail(c, node, "a negative split%s", "");
+	if (sum != d)
+		return wh_fail(c, node, "the split sizes do not add up to the "
+		    "dim%s", "");
+	return 0;
+}
+
+/* a: (outer..., d, inner...) -> (outer..., sizes[k], inner...) each, the
+ * first the result and the rest added as constants of their own */
+static struct wh_tensor *
+fold_split(struct wh_compiler *c, int node)
+{
+	const struct wh_node *n = &c->m->nodes[node];
+	const struct wh_tensor *a = wh_in_const(c, node, 0);
+	int axis = wh_norm_axis(wh_node_attr_int(n, "axis", 0), a->ndim);
+	int64_t sizes[64], dims[WH_MAX_DIMS], outer = 1, inner = 1, off = 0;
+	int64_t p, q;
+	struct wh_tensor *first = NULL;
+	int k, i;
+
+	if (axis < 0 || n->noutputs > 64)
+		return wh_fold_fail(c, node, "bad axis or too many outputs%s",
+		    "");
+	if (split_sizes(c, node, a->dims[axis], n->noutputs, sizes) != 0)
+		return NULL;
+	for (i = 0; i < axis; i++)
+		outer *= a->dims[i];
+	for (i = axis + 1; i < a->ndim; i++)
+		inner *= a->dims[i];
+	memcpy(dims, a->dims, a->ndim * sizeof *dims);
+	for (k = 0; k < n->noutputs; k++) {
+		struct wh_tensor *t;
+
+		dims[axis] = sizes[k];
+		if ((t = wh_ctensor_new(c, node, a->dtype, a->ndim, dims)) ==
+		    NULL)
+			return NULL;	/* the earlier ones belong to the graph */
+		for (p = 0; p < outer; p++)
+			for (q = 0; q < sizes[k] * inner; q++)
+				wh_cset(t, (size_t)(p * sizes[k] * inner + q),
+				    wh_cget(a, (size_t)((p * a->dims[axis] +
+				    off) * inner + q)));
+		off += sizes[k];
+		if (k == 0)
+			first = t;
+		else if (n->outputs[k][0] != '\0')
+			wh_const_add(c, n->outputs[k], t, 1);
+		else
+			wh_ctensor_free(t);
+	}
+	return first;
+}
+
+/* x: (n, ..., d, ...) -> one slice op per output: (n, ..., sizes[k], ...) */
+static int
+compile_split(struct wh_compiler *c, int node, int x)
+{
+	const struct wh_node *n = &c->m->nodes[node];
+	int64_t in[WH_MAX_DIMS], out[WH_MAX_DIMS], sizes[64], off = 0;
+	int nd, axis, k, i;
+
+	wh_full_dims(&c->g->t[x], &nd, in);
+	axis = wh_norm_axis(wh_node_attr_int(n, "axis", 0), nd);
+	if (axis < 0)
+		return wh_fail(c, node, "bad axis%s", "");
+	if (axis == 0)
+		return wh_fail(c, node, "splitting the batch axis is not "
+		    "supported%s", "");
+	if (n->noutputs > 64)
+		return wh_fail(c, node, "more than 64 outputs%s", "");
+	if (split_sizes(c, node, in[axis], n->noutputs, sizes) != 0)
+		return -1;
+	for (k = 0; k < n->noutputs; k++) {
+		struct wh_op *o;
+
+		if (n->outputs[k][0] == '\0') {
+			off += sizes[k];
+			continue;
+		}
+		o = wh_op_add(c, OP_SLICE, node);
+		o->in[0] = x;
+		o->nin = 1;
+		o->tnd = nd - 1;
+		memcpy(out, in, nd * sizeof *out);
+		out[axis] = sizes[k];
+		for (i = 1; i < nd; i++) {
+			o->tdims[i - 1] = in[i];
+			o->pad_odims[i - 1] = out[i];
+			o->sl_start[i - 1] = i == axis ? off : 0;
+			o->sl_step[i - 1] = 1;
+		}
+		off += sizes[k];
+		if ((o->out = wh_act_add(c, node, n->outputs[k], nd, out,
+		    c->g->nops - 1)) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Expand (def->arg 0) to a shape, numpy-broadcast, and Tile (1) by
+ * repeats: both y[i] = x[i mod xd] over dims (nd, xd of x aligned right
+ * to y's od).  0, or -1 with the message.
+ */
+static int
+tile_shape(struct wh_compiler *c, int node, int xn, const int64_t *xd,
+    int64_t *id, int *ond, int64_t *od)
+{
+	const struct wh_tensor *t = wh_in_const(c, node, 1);
+	int64_t v[WH_MAX_DIMS];
+	int nv, i;
+
+	if (t == NULL || (nv = wh_ints_of(t, v, WH_MAX_DIMS)) < 0)
+		return wh_fail(c, node, "the shape or repeats must be a constant "
+		    "list%s", "");
+	if (c->def->arg == 1) {
+		if (nv != xn)
+			return wh_fail(c, node, "repeats must have one value per "
+			    "dim%s", "");
+		for (i = 0; i < xn; i++)
+			if (v[i] < 0 || wh_mul_i64(xd[i], v[i], &od[i]) != 0)
+				return wh_fail(c, node, "bad repeats%s", "");
+		*ond = xn;
+		memcpy(id, xd, xn * sizeof *id);
+		return 0;
+	}
+	if (wh_broadcast(xn, xd, nv, v, ond, od) != 0)
+		return wh_fail(c, node, "the input does not broadcast to the "
+		    "shape%s", "");
+	for (i = 0; i < *ond; i++)
+		id[i] = i < *ond - xn ? 1 : xd[i - (*ond - xn)];
+	return 0;
+}
+
+/* the source index in x (dims id) of y's index k (dims od) */
+static int64_t
+tile_src(int nd, const int64_t *id, const int64_t *od, int64_t k)
+{
+	int64_t src = 0, st = 1;
+	int i;
+
+	for (i = nd - 1; i >= 0; i--) {
+		src += (k % od[i]) % id[i] * st;
+		st *= id[i];
+		k /= od[i];
+	}
+	return src;
+}
+
+static struct wh_tensor *
+fold_tile(struct wh_compiler *c, int node)
+{
+	const struct wh_tensor *a = wh_in_const(c, node, 0);
+	int64_t id[WH_MAX_DIMS], od[WH_MAX_DIMS];
+	struct wh_tensor *y;
+	int nd;
+	size_t k;
+
+	if (tile_shape(c, node, a->ndim, a->dims, id, &nd, od) != 0)
+		return NULL;
+	if ((y = wh_ctensor_new(c, node, a->dtype, nd, od)) == NULL)
+		return NULL;
+	for (k = 0; k < y->count; k++)
+		wh_cset(y, k, wh_cget(a, (size_t)tile_src(nd, id, od,
+		    (int64_t)k)));
+	return y;
+}
+
+/* x: (n, ...) -> (n, ...) expanded or tiled, never along the batch */
+static int
+compile_tile(struct wh_compiler *c, int node, int x)
+{
+	int64_t in[WH_MAX_DIMS], id[WH_MAX_DIMS], od[WH_MAX_DIMS];
+	int nd, ond, i;
+	struct wh_op *o;
+
+	wh_full_dims(&c->g->t[x], &nd, in);
+	if (tile_shape(c, node, nd, in, id, &ond, od) != 0)
+		return -1;
+	if (ond != nd || od[0] != in[0])
+		return wh_fail(c, node, "%s the batch axis is not supported",
+		    c->def->arg == 1 ? "tiling" : "expanding");
+	o = wh_op_add(c, OP_SLICE, node);
+	o->in[0] = x;
+	o->nin = 1;
+	o->tnd = nd - 1;
+	for (i = 1; i < nd; i++) {
+		o->tdims[i - 1] = in[i];
+		o->pad_odims[i - 1] = od[i];
+	}
+	if ((o->out = wh_act_add(c, node, wh_out_name(c, node), nd, od,
+	    c->g->nops - 1)) < 0)
+		return -1;
+	return 0;
+}
+
+/* a: (d0, ..., dk) -> its axes permuted by perm (reversed without) */
+static struct wh_tensor *
+fold_transpose(struct wh_compiler *c, int node)
+{
+	const struct wh_attr *p = wh_node_attr(&c->m->nodes[node], "perm");
+	const struct wh_tensor *a = wh_in_const(c, node, 0);
+	int64_t dims[WH_MAX_DIMS], str[WH_MAX_DIMS], idx[WH_MAX_DIMS] = { 0 };
+	int perm[WH_MAX_DIMS], seen[WH_MAX_DIMS] = { 0 }, nd = a->ndim, i;
+	struct wh_tensor *y;
+	int64_t st = 1;
+	size_t k;
+
+	if (p != NULL && (int)p->n != nd)
+		return wh_fold_fail(c, node, "perm must list every axis%s", "");
+	for (i = 0; i < nd; i++) {
+		int64_t v = p != NULL ? p->ints[i] : nd - 1 - i;
+
+		if (v < 0 || v >= nd || seen[v]++)
+			return wh_fold_fail(c, node, "bad permutation%s", "");
+		perm[i] = (int)v;
+	}
+	for (i = nd - 1; i >= 0; i--) {
+		str[i] = st;
+		st *= a->dims[i];
+	}
+	for (i = 0; i < nd; i++)
+		dims[i] = a->dims[perm[i]];
+	if ((y = wh_ctensor_new(c, node, a->dtype, nd, dims)) == NULL)
+		return NULL;
+	for (k = 0; k < y->count; k++) {
+		int64_t src = 0;
+
+		for (i = 0; i < nd; i++)
+			src += idx[i] * str[perm[i]];
+		wh_cset(y, k, wh_cget(a, (size_t)src));
+		for (i = nd - 1; i >= 0; i--) {
+			if (++idx[i] < dims[i])
+				break;
+			idx[i] = 0;
+		}
+	}
+	return y;
+}
+
+/* x: (n, tdims) -> y: (n, pad_odims), y[i] = x[i mod tdims] */
+static void
+run_tile(const struct wh_graph *g, const struct wh_op *o,
+    const struct wh_layer_weights *lw, const float *lwaux, float **buf,
+    size_t n, float *scratch)
+{
+	size_t iss = g->t[o->in[0]].ss, oss = g->t[o->out].ss, s, k;
+
+	(void)lw;
+	(void)lwaux;
+	(void)scratch;
+	for (s = 0; s < n; s++)
+		for (k = 0; k < oss; k++)
+			buf[o->out][s * oss + k] = buf[o->in[0]][s * iss +
+			    tile_src(o->tnd, o->tdims, o->pad_odims,
+			    (int64_t)k)];
 }
 
 static const struct wh_kernel kernel_transpose = { "transpose",
@@ -1019,6 +1435,7 @@ static const struct wh_kernel kernel_slice = { "slice", run_slice, NULL,
     NULL };
 static const struct wh_kernel kernel_gather = { "gather", run_gather, NULL,
     NULL };
+static const struct wh_kernel kernel_tile = { "tile", run_tile, NULL, NULL };
 
 const struct wh_opdef wh_def_cast = {
 	"Cast", 1, 0, 1, 1, 1, 1, fold_cast, compile_cast, NULL, 0
@@ -1038,6 +1455,9 @@ const struct wh_opdef wh_def_constantofshape = {
 const struct wh_opdef wh_def_dropout = {
 	"Dropout", 1, 0, 1, 3, 1, 2, fold_identity, compile_identity, NULL, 0
 };
+const struct wh_opdef wh_def_expand = {
+	"Expand", 8, 0, 2, 2, 1, 1, fold_tile, compile_tile, &kernel_tile, 0
+};
 const struct wh_opdef wh_def_flatten = {
 	"Flatten", 1, 0, 1, 1, 1, 1, fold_reshape, compile_reshape, NULL,
 	SH_FLATTEN
@@ -1054,6 +1474,9 @@ const struct wh_opdef wh_def_identity = {
 const struct wh_opdef wh_def_pad = {
 	"Pad", 2, 0, 1, 4, 1, 1, NULL, compile_pad, &kernel_pad, 0
 };
+const struct wh_opdef wh_def_range = {
+	"Range", 11, 0, 3, 3, 1, 1, fold_range, NULL, NULL, 0
+};
 /* the shape as an input: opset 5 on */
 const struct wh_opdef wh_def_reshape = {
 	"Reshape", 5, 0, 2, 2, 1, 1, fold_reshape, compile_reshape, NULL,
@@ -1062,17 +1485,38 @@ const struct wh_opdef wh_def_reshape = {
 const struct wh_opdef wh_def_shape = {
 	"Shape", 1, 0, 1, 1, 1, 1, fold_shape, compile_shape, NULL, 0
 };
+const struct wh_opdef wh_def_size = {
+	"Size", 1, 0, 1, 1, 1, 1, fold_size, NULL, NULL, 0
+};
 /* starts, ends (and axes, steps) as inputs: opset 10 on */
 const struct wh_opdef wh_def_slice = {
 	"Slice", 10, 0, 3, 5, 1, 1, fold_slice, compile_slice, &kernel_slice,
 	0
 };
+/* split as an attribute before opset 13, an input from 13, or
+ * num_outputs from 18 (def->arg: 0, 13, 18) */
+const struct wh_opdef wh_def_split_2 = {
+	"Split", 2, 12, 1, 1, 1, 64, fold_split, compile_split, &kernel_slice,
+	0
+};
+const struct wh_opdef wh_def_split_13 = {
+	"Split", 13, 17, 1, 2, 1, 64, fold_split, compile_split, &kernel_slice,
+	13
+};
+const struct wh_opdef wh_def_split_18 = {
+	"Split", 18, 0, 1, 2, 1, 64, fold_split, compile_split, &kernel_slice,
+	18
+};
 const struct wh_opdef wh_def_squeeze = {
 	"Squeeze", 1, 0, 1, 2, 1, 1, fold_squeeze, compile_reshape, NULL,
 	SH_SQUEEZE
 };
+/* repeats as an input: opset 6 on */
+const struct wh_opdef wh_def_tile = {
+	"Tile", 6, 0, 2, 2, 1, 1, fold_tile, compile_tile, &kernel_tile, 1
+};
 const struct wh_opdef wh_def_transpose = {
-	"Transpose", 1, 0, 1, 1, 1, 1, NULL, compile_transpose,
+	"Transpose", 1, 0, 1, 1, 1, 1, fold_transpose, compile_transpose,
 	&kernel_transpose, 0
 };
 const struct wh_opdef wh_def_unsqueeze = {

@@ -28,6 +28,7 @@
 extern const struct wh_opdef wh_def_abs;
 extern const struct wh_opdef wh_def_add;
 extern const struct wh_opdef wh_def_and;
+extern const struct wh_opdef wh_def_argmax;
 extern const struct wh_opdef wh_def_averagepool;
 extern const struct wh_opdef wh_def_batchnormalization;
 extern const struct wh_opdef wh_def_cast;
@@ -41,21 +42,27 @@ extern const struct wh_opdef wh_def_conv;
 extern const struct wh_opdef wh_def_dequantizelinear;
 extern const struct wh_opdef wh_def_div;
 extern const struct wh_opdef wh_def_dropout;
+extern const struct wh_opdef wh_def_einsum;
 extern const struct wh_opdef wh_def_elu;
 extern const struct wh_opdef wh_def_equal;
 extern const struct wh_opdef wh_def_erf;
 extern const struct wh_opdef wh_def_exp;
+extern const struct wh_opdef wh_def_expand;
 extern const struct wh_opdef wh_def_flatten;
 extern const struct wh_opdef wh_def_floor;
 extern const struct wh_opdef wh_def_gather;
 extern const struct wh_opdef wh_def_gelu;
 extern const struct wh_opdef wh_def_gemm;
 extern const struct wh_opdef wh_def_globalaveragepool;
+extern const struct wh_opdef wh_def_globalmaxpool;
 extern const struct wh_opdef wh_def_greater;
 extern const struct wh_opdef wh_def_greaterorequal;
+extern const struct wh_opdef wh_def_groupnormalization_18;
+extern const struct wh_opdef wh_def_groupnormalization_21;
 extern const struct wh_opdef wh_def_hardsigmoid;
 extern const struct wh_opdef wh_def_hardswish;
 extern const struct wh_opdef wh_def_identity;
+extern const struct wh_opdef wh_def_instancenormalization;
 extern const struct wh_opdef wh_def_layernormalization;
 extern const struct wh_opdef wh_def_leakyrelu;
 extern const struct wh_opdef wh_def_less;
@@ -76,9 +83,22 @@ extern const struct wh_opdef wh_def_prelu;
 extern const struct wh_opdef wh_def_pad;
 extern const struct wh_opdef wh_def_pow;
 extern const struct wh_opdef wh_def_quantizelinear;
+extern const struct wh_opdef wh_def_range;
 extern const struct wh_opdef wh_def_reciprocal;
+extern const struct wh_opdef wh_def_reducel2_1;
+extern const struct wh_opdef wh_def_reducel2_18;
+extern const struct wh_opdef wh_def_reducelogsumexp_1;
+extern const struct wh_opdef wh_def_reducelogsumexp_18;
+extern const struct wh_opdef wh_def_reducemax_1;
+extern const struct wh_opdef wh_def_reducemax_18;
 extern const struct wh_opdef wh_def_reducemean_1;
 extern const struct wh_opdef wh_def_reducemean_18;
+extern const struct wh_opdef wh_def_reducemin_1;
+extern const struct wh_opdef wh_def_reducemin_18;
+extern const struct wh_opdef wh_def_reduceprod_1;
+extern const struct wh_opdef wh_def_reduceprod_18;
+extern const struct wh_opdef wh_def_reducesum_1;
+extern const struct wh_opdef wh_def_reducesum_13;
 extern const struct wh_opdef wh_def_relu;
 extern const struct wh_opdef wh_def_reshape;
 extern const struct wh_opdef wh_def_round;
@@ -86,16 +106,21 @@ extern const struct wh_opdef wh_def_selu;
 extern const struct wh_opdef wh_def_shape;
 extern const struct wh_opdef wh_def_sigmoid;
 extern const struct wh_opdef wh_def_sign;
+extern const struct wh_opdef wh_def_size;
 extern const struct wh_opdef wh_def_slice;
 extern const struct wh_opdef wh_def_softmax_1;
 extern const struct wh_opdef wh_def_softmax_13;
 extern const struct wh_opdef wh_def_softplus;
 extern const struct wh_opdef wh_def_softsign;
+extern const struct wh_opdef wh_def_split_2;
+extern const struct wh_opdef wh_def_split_13;
+extern const struct wh_opdef wh_def_split_18;
 extern const struct wh_opdef wh_def_sqrt;
 extern const struct wh_opdef wh_def_squeeze;
 extern const struct wh_opdef wh_def_sub;
 extern const struct wh_opdef wh_def_sum;
 extern const struct wh_opdef wh_def_tanh;
+extern const struct wh_opdef wh_def_tile;
 extern const struct wh_opdef wh_def_transpose;
 extern const struct wh_opdef wh_def_unsqueeze;
 extern const struct wh_opdef wh_def_where;
@@ -105,6 +130,7 @@ static const struct wh_opdef *const ops[] = {
 	&wh_def_abs,			/* op-elementwise.c */
 	&wh_def_add,			/* op-elementwise.c */
 	&wh_def_and,			/* op-elementwise.c */
+	&wh_def_argmax,			/* op-reduce.c */
 	&wh_def_averagepool,		/* op-pool.c */
 	&wh_def_batchnormalization,	/* op-norm.c */
 	&wh_def_cast,			/* op-shape.c */
@@ -118,21 +144,27 @@ static const struct wh_opdef *const ops[] = {
 	&wh_def_dequantizelinear,	/* op-quant.c */
 	&wh_def_div,			/* op-elementwise.c */
 	&wh_def_dropout,		/* op-shape.c */
+	&wh_def_einsum,			/* op-gemm.c */
 	&wh_def_elu,			/* op-elementwise.c */
 	&wh_def_equal,			/* op-elementwise.c */
 	&wh_def_erf,			/* op-elementwise.c */
 	&wh_def_exp,			/* op-elementwise.c */
+	&wh_def_expand,			/* op-shape.c */
 	&wh_def_flatten,		/* op-shape.c */
 	&wh_def_floor,			/* op-elementwise.c */
 	&wh_def_gather,			/* op-shape.c */
 	&wh_def_gelu,			/* op-elementwise.c */
 	&wh_def_gemm,			/* op-gemm.c */
 	&wh_def_globalaveragepool,	/* op-pool.c */
+	&wh_def_globalmaxpool,		/* op-pool.c */
 	&wh_def_greater,		/* op-elementwise.c */
 	&wh_def_greaterorequal,		/* op-elementwise.c */
+	&wh_def_groupnormalization_18,	/* op-norm.c */
+	&wh_def_groupnormalization_21,	/* op-norm.c */
 	&wh_def_hardsigmoid,		/* op-elementwise.c */
 	&wh_def_hardswish,		/* op-elementwise.c */
 	&wh_def_identity,		/* op-shape.c */
+	&wh_def_instancenormalization,	/* op-norm.c */
 	&wh_def_layernormalization,	/* op-norm.c */
 	&wh_def_leakyrelu,		/* op-elementwise.c */
 	&wh_def_less,			/* op-elementwise.c */
@@ -153,9 +185,22 @@ static const struct wh_opdef *const ops[] = {
 	&wh_def_pad,			/* op-shape.c */
 	&wh_def_pow,			/* op-elementwise.c */
 	&wh_def_quantizelinear,		/* op-quant.c */
+	&wh_def_range,			/* op-shape.c */
 	&wh_def_reciprocal,		/* op-elementwise.c */
+	&wh_def_reducel2_1,		/* op-reduce.c */
+	&wh_def_reducel2_18,		/* op-reduce.c */
+	&wh_def_reducelogsumexp_1,	/* op-reduce.c */
+	&wh_def_reducelogsumexp_18,	/* op-reduce.c */
+	&wh_def_reducemax_1,		/* op-reduce.c */
+	&wh_def_reducemax_18,		/* op-reduce.c */
 	&wh_def_reducemean_1,		/* op-reduce.c */
 	&wh_def_reducemean_18,		/* op-reduce.c */
+	&wh_def_reducemin_1,		/* op-reduce.c */
+	&wh_def_reducemin_18,		/* op-reduce.c */
+	&wh_def_reduceprod_1,		/* op-reduce.c */
+	&wh_def_reduceprod_18,		/* op-reduce.c */
+	&wh_def_reducesum_1,		/* op-reduce.c */
+	&wh_def_reducesum_13,		/* op-reduce.c */
 	&wh_def_relu,			/* op-elementwise.c */
 	&wh_def_reshape,		/* op-shape.c */
 	&wh_def_round,			/* op-elementwise.c */
@@ -163,16 +208,21 @@ static const struct wh_opdef *const ops[] = {
 	&wh_def_shape,			/* op-shape.c */
 	&wh_def_sigmoid,		/* op-elementwise.c */
 	&wh_def_sign,			/* op-elementwise.c */
+	&wh_def_size,			/* op-shape.c */
 	&wh_def_slice,			/* op-shape.c */
 	&wh_def_softmax_1,		/* op-elementwise.c */
 	&wh_def_softmax_13,		/* op-elementwise.c */
 	&wh_def_softplus,		/* op-elementwise.c */
 	&wh_def_softsign,		/* op-elementwise.c */
+	&wh_def_split_2,		/* op-shape.c */
+	&wh_def_split_13,		/* op-shape.c */
+	&wh_def_split_18,		/* op-shape.c */
 	&wh_def_sqrt,			/* op-elementwise.c */
 	&wh_def_squeeze,		/* op-shape.c */
 	&wh_def_sub,			/* op-elementwise.c */
 	&wh_def_sum,			/* op-elementwise.c */
 	&wh_def_tanh,			/* op-elementwise.c */
+	&wh_def_tile,			/* op-shape.c */
 	&wh_def_transpose,		/* op-shape.c */
 	&wh_def_unsqueeze,		/* op-shape.c */
 	&wh_def_where,			/* op-elementwise.c */

@@ -254,6 +254,881 @@ test_reduce_mean(void)
 	free(x);
 }
 
+/* ReduceSum, Max, Min, Prod, L2 and LogSumExp on x: (2, 2, 3, 4), axes as
+ * the attribute and as the input (opset 13 for ReduceSum, 18 for the
+ * others), against numpy's in double; and folded on a constant */
+static void
+test_reduce_kinds(void)
+{
+	static const struct {
+		const char *op, *lower;
+		int input_since;
+	} kinds[] = {
+		{ "ReduceSum", "sum", 13 }, { "ReduceMax", "max", 18 },
+		{ "ReduceMin", "min", 18 }, { "ReduceProd", "prod", 18 },
+		{ "ReduceL2", "l2", 18 }, { "ReduceLogSumExp", "logsumexp", 18 },
+	};
+	static const struct {
+		const char *name;
+		int naxes, keep;
+		int64_t axes[2];
+	} cases[] = { { "hw", 2, 1, { 2, 3 } }, { "c", 1, 0, { 1 } } };
+	size_t xb, rb, i, j, os, k;
+	float *x = fx_npy("tests/fixtures/ref/op-pad-x.npy", &xb), *ref, *y;
+	char rel[128], *err = NULL;
+	int r, pass;
+
+	if (x == NULL)
+		return;
+	for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+		for (j = 0; j < 2 * (sizeof cases / sizeof cases[0]); j++) {
+			int c = (int)(j / 2), input = (int)(j % 2);
+			int opset = input ? kinds[i].input_since : 11;
+			struct wh_model *m = mini_new(opset, 3,
+			    (int64_t[]){ 2, 3, 4 });
+			struct wh_node *n;
+			struct wh_attr *a;
+			double worst = 0;
+
+			snprintf(rel, sizeof rel, "tests/fixtures/ref/"
+			    "op-reduce%s-%s.npy", kinds[i].lower, cases[c].name);
+			ref = fx_npy(rel, &rb);
+			if (input) {
+				mini_init_ints(m, "axes", (size_t)cases[c].naxes,
+				    cases[c].axes);
+				n = mini_node(m, kinds[i].op, "rd", "x,axes", "y");
+			} else {
+				n = mini_node(m, kinds[i].op, "rd", "x", "y");
+				mini_attr_ints(n, "axes", cases[c].naxes, 0);
+				a = &n->attrs[n->nattrs - 1];
+				memcpy(a->ints, cases[c].axes,
+				    cases[c].naxes * sizeof *a->ints);
+			}
+			mini_attr_ints(n, "keepdims", 0, 0);
+			a = &n->attrs[n->nattrs - 1];
+			a->type = WH_ATTR_INT;
+			a->i = cases[c].keep;
+			mini_output(m, "y");
+			y = NULL;
+			os = 0;
+			r = ref != NULL ? mini_run(m, x, 2, &y, &os, &err) : -1;
+			if (ok(r == 0 && os * 2 * sizeof(float) == rb,
+			    "%s %s at opset %d compiles and runs, %zu values "
+			    "per sample%s%s", kinds[i].op, cases[c].name, opset,
+			    os, err ? ": " : "", err ? err : "")) {
+				for (k = 0; k < 2 * os; k++) {
+					double d = fabs((double)y[k] - ref[k]) /
+					    (fabs(ref[k]) > 1 ? fabs(ref[k]) : 1);
+
+					worst = d > worst || y[k] != y[k] ? d :
+					    worst;
+				}
+				ok(worst <= 1e-7, "%s %s at opset %d equals "
+				    "numpy's within 1e-7 (relative max difference "
+				    "%g)", kinds[i].op, cases[c].name, opset,
+				    worst);
+			}
+			free(err);
+			err = NULL;
+			free(y);
+			free(ref);
+			wh_model_free(m);
+		}
+	/* folded: x + ReduceMax(c, axes=[0], keepdims=0), c: (2, 3) */
+	for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+		static const float cv[6] = { 0.5f, -2, 3, 1.5f, 4, -1 };
+		struct wh_model *m = mini_new(kinds[i].input_since, 1,
+		    (int64_t[]){ 3 });
+		float xs[6] = { 1, 2, 3, -1, -2, -3 };
+		struct wh_node *n;
+		struct wh_attr *a;
+		double worst = 0;
+
+		mini_init(m, "c", 2, (int64_t[]){ 2, 3 }, 0);
+		memcpy(m->inits[0].f, cv, sizeof cv);
+		mini_init_ints(m, "axes", 1, (int64_t[]){ 0 });
+		n = mini_node(m, kinds[i].op, "rd", "c,axes", "r");
+		mini_attr_ints(n, "keepdims", 0, 0);
+		a = &n->attrs[n->nattrs - 1];
+		a->type = WH_ATTR_INT;
+		a->i = 0;
+		mini_node(m, "Add", "add", "x,r", "y");
+		mini_output(m, "y");
+		y = NULL;
+		os = 0;
+		r = mini_run(m, xs, 2, &y, &os, &err);
+		pass = r == 0 && os == 3;
+		for (k = 0; pass && k < 6; k++) {
+			double u = cv[k % 3], v = cv[3 + k % 3], e;
+
+			switch (i) {
+			case 0: e = u + v; break;
+			case 1: e = u > v ? u : v; break;
+			case 2: e = u < v ? u : v; break;
+			case 3: e = u * v; break;
+			case 4: e = sqrt(u * u + v * v); break;
+			default: e = log(exp(u) + exp(v)); break;
+			}
+			e += xs[k];
+			if (fabs(y[k] - e) > worst)
+				worst = fabs(y[k] - e);
+		}
+		ok(pass && worst <= 1e-6, "%s over axis 0 of a constant folds "
+		    "(max difference %g)%s%s", kinds[i].op, worst,
+		    err ? ": " : "", err ? err : "");
+		free(err);
+		err = NULL;
+		free(y);
+		wh_model_free(m);
+	}
+	{
+		struct wh_model *m = mini_new(18, 3, (int64_t[]){ 2, 3, 4 });
+
+		mini_init_ints(m, "axes", 2, (int64_t[]){ 0, 2 });
+		mini_node(m, "ReduceMax", "rmax", "x,axes", "y");
+		mini_output(m, "y");
+		y = NULL;
+		r = mini_run(m, x, 2, &y, &os, &err);
+		ok(r != 0 && err != NULL && strstr(err, "batch") != NULL &&
+		    strstr(err, "rmax") != NULL, "a maximum over the batch is "
+		    "refused, naming the node: %s", err ? err : "");
+		free(y);
+		free(err);
+		wh_model_free(m);
+	}
+	free(x);
+}
+
+/* Runs m on x: (2, ...) and compares with the reference in rel within tol
+ * relative (to 1 or the value); 0 when within */
+static int
+near_as(const char *what, struct wh_model *m, const float *x, const char *rel,
+    double tol)
+{
+	size_t rb = 0, os = 0, k;
+	float *ref = fx_npy(rel, &rb), *y = NULL;
+	char *err = NULL;
+	double worst = 0;
+	int r;
+
+	r = ref != NULL ? mini_run(m, x, 2, &y, &os, &err) : -1;
+	if (ok(r == 0 && os * 2 * sizeof(float) == rb, "%s compiles and runs, "
+	    "%zu values per sample%s%s", what, os, err ? ": " : "",
+	    err ? err : "")) {
+		for (k = 0; k < 2 * os; k++) {
+			double d = fabs((double)y[k] - ref[k]) /
+			    (fabs(ref[k]) > 1 ? fabs(ref[k]) : 1);
+
+			worst = d > worst || y[k] != y[k] ? d : worst;
+		}
+		ok(worst <= tol, "%s equals numpy's within %g (relative max "
+		    "difference %g)", what, tol, worst);
+	} else
+		worst = 1e30;
+	free(err);
+	free(y);
+	free(ref);
+	return worst <= tol ? 0 : -1;
+}
+
+/* MatMul that is not a layer on x: (2, 2, 3, 4): of two activations as
+ * attention's scores, with a batched constant on either side, and of two
+ * constants folded */
+static void
+test_matmul(void)
+{
+	size_t xb, os = 0, k;
+	float *x = fx_npy("tests/fixtures/ref/op-pad-x.npy", &xb), *y = NULL;
+	struct wh_model *m;
+	char *err = NULL;
+	int r, same;
+
+	if (x == NULL)
+		return;
+	m = mini_new(13, 3, (int64_t[]){ 2, 3, 4 });
+	mini_attr_ints(mini_node(m, "Transpose", "tr", "x", "xt"), "perm", 4,
+	    0);
+	memcpy(m->nodes[0].attrs[0].ints, (int64_t[]){ 0, 1, 3, 2 },
+	    4 * sizeof(int64_t));
+	mini_node(m, "MatMul", "mm", "x,xt", "y");
+	mini_output(m, "y");
+	near_as("MatMul (n, 2, 3, 4) . (n, 2, 4, 3)", m, x,
+	    "tests/fixtures/ref/op-matmul-self.npy", 1e-6);
+	wh_model_free(m);
+	m = mini_new(13, 3, (int64_t[]){ 2, 3, 4 });
+	mini_init(m, "w", 3, (int64_t[]){ 2, 4, 5 }, 0);
+	for (k = 0; k < 40; k++)
+		m->inits[0].f[k] = (float)cos((double)k);
+	mini_node(m, "MatMul", "mm", "x,w", "y");
+	mini_output(m, "y");
+	near_as("MatMul (n, 2, 3, 4) . constant (2, 4, 5)", m, x,
+	    "tests/fixtures/ref/op-matmul-bconst.npy", 1e-6);
+	wh_model_free(m);
+	m = mini_new(13, 3, (int64_t[]){ 2, 3, 4 });
+	mini_init(m, "v", 2, (int64_t[]){ 3, 3 }, 0);
+	for (k = 0; k < 9; k++)
+		m->inits[0].f[k] = (float)sin((double)k);
+	mini_node(m, "MatMul", "mm", "v,x", "y");
+	mini_output(m, "y");
+	near_as("MatMul constant (3, 3) . (n, 2, 3, 4)", m, x,
+	    "tests/fixtures/ref/op-matmul-aconst.npy", 1e-6);
+	wh_model_free(m);
+	/* folded: x + a . b, a: (2, 1, 2), b: (2, 3) -> (2, 1, 3) */
+	m = mini_new(13, 3, (int64_t[]){ 2, 1, 3 });
+	mini_init(m, "a", 3, (int64_t[]){ 2, 1, 2 }, 0);
+	mini_init(m, "b", 2, (int64_t[]){ 2, 3 }, 0);
+	for (k = 0; k < 4; k++)
+		m->inits[0].f[k] = (float)k + 1;	/* [[1, 2]], [[3, 4]] */
+	for (k = 0; k < 6; k++)
+		m->inits[1].f[k] = (float)k;		/* [0 1 2; 3 4 5] */
+	mini_node(m, "MatMul", "mm", "a,b", "ab");
+	mini_node(m, "Add", "add", "x,ab", "y");
+	mini_output(m, "y");
+	{
+		float xs[6] = { 0 };
+		static const float e[6] = { 6, 9, 12, 12, 19, 26 };
+
+		r = mini_run(m, xs, 1, &y, &os, &err);
+		same = r == 0 && os == 6;
+		for (k = 0; same && k < 6; k++)
+			same = y[k] == e[k];
+		ok(same, "MatMul of two constants folds to numpy's matmul%s%s",
+		    err ? ": " : "", err ? err : "");
+	}
+	free(err);
+	err = NULL;
+	free(y);
+	y = NULL;
+	wh_model_free(m);
+	/* (n, 4) . (n, 4, 3): the left rows would be the samples */
+	m = mini_new(13, 2, (int64_t[]){ 4, 3 });
+	mini_init_ints(m, "ax", 1, (int64_t[]){ 2 });
+	mini_node(m, "ReduceSum", "rs", "x,ax", "xs");
+	mini_attr_ints(&m->nodes[0], "keepdims", 0, 0);
+	m->nodes[0].attrs[0].type = WH_ATTR_INT;
+	m->nodes[0].attrs[0].i = 0;
+	mini_node(m, "MatMul", "mm", "xs,x", "y");
+	mini_output(m, "y");
+	r = mini_run(m, x, 2, &y, &os, &err);
+	ok(r != 0 && err != NULL && strstr(err, "'mm'") != NULL &&
+	    strstr(err, "batch") != NULL, "MatMul mixing the samples is "
+	    "refused, naming the node: %s", err ? err : "");
+	free(err);
+	free(y);
+	wh_model_free(m);
+	free(x);
+}
+
+static int same_as(const char *what, struct wh_model *m, const float *x,
+    const char *rel);
+
+/* An int attribute on a node. */
+static void
+mini_attr_int(struct wh_node *n, const char *name, int64_t v)
+{
+	mini_attr_ints(n, name, 0, 0);
+	n->attrs[n->nattrs - 1].type = WH_ATTR_INT;
+	n->attrs[n->nattrs - 1].i = v;
+}
+
+/* A Split node of x into outputs y0 and y1 at the opset, sizes (when
+ * sizes is not NULL) as the attribute before 13 and the input after;
+ * num_outputs at 18 when sizes is NULL */
+static struct wh_model *
+split_model(int opset, int axis, const int64_t *sizes, int out)
+{
+	struct wh_model *m = mini_new(opset, 3, (int64_t[]){ 2, 3, 4 });
+	struct wh_node *n;
+	char name[8];
+
+	if (sizes != NULL && opset >= 13) {
+		mini_init_ints(m, "split", 2, sizes);
+		n = mini_node(m, "Split", "sp", "x,split", "y0");
+	} else
+		n = mini_node(m, "Split", "sp", "x", "y0");
+	n->outputs = xreallocarray(n->outputs, 2, sizeof *n->outputs);
+	n->outputs[1] = xstrdup("y1");
+	n->noutputs = 2;
+	mini_attr_int(n, "axis", axis);
+	if (sizes != NULL && opset < 13) {
+		mini_attr_ints(n, "split", 2, 0);
+		memcpy(n->attrs[n->nattrs - 1].ints, sizes, 2 * sizeof *sizes);
+	}
+	if (sizes == NULL && opset >= 18)
+		mini_attr_int(n, "num_outputs", 2);
+	snprintf(name, sizeof name, "y%d", out);
+	mini_output(m, name);
+	return m;
+}
+
+/* Split, Expand and Tile of activations, and folded on constants */
+static void
+test_split_tile(void)
+{
+	static const int64_t w13[2] = { 1, 3 };
+	size_t xb, tb, os = 0, k;
+	float *x = fx_npy("tests/fixtures/ref/op-pad-x.npy", &xb), *y = NULL;
+	float *xs = fx_npy("tests/fixtures/ref/op-tile-x.npy", &tb);
+	struct wh_model *m;
+	char what[96], rel[96], *err = NULL;
+	int opset, out, r, same;
+
+	if (x == NULL || xs == NULL)
+		goto done;
+	for (opset = 11; opset <= 18; opset = opset == 11 ? 13 : 18 + 5 *
+	    (opset == 18))
+		for (out = 0; out < 2; out++) {
+			snprintf(what, sizeof what, "Split [1, 3] along the last "
+			    "axis at opset %d, output %d", opset, out);
+			snprintf(rel, sizeof rel, "tests/fixtures/ref/"
+			    "op-split-w-%d.npy", out);
+			m = split_model(opset, -1, w13, out);
+			same_as(what, m, x, rel);
+			wh_model_free(m);
+			snprintf(what, sizeof what, "Split in halves along the "
+			    "channels at opset %d, output %d", opset, out);
+			snprintf(rel, sizeof rel, "tests/fixtures/ref/"
+			    "op-split-c-%d.npy", out);
+			m = split_model(opset, 1, NULL, out);
+			same_as(what, m, x, rel);
+			wh_model_free(m);
+		}
+	m = split_model(13, 0, NULL, 0);
+	r = mini_run(m, x, 2, &y, &os, &err);
+	ok(r != 0 && err != NULL && strstr(err, "batch") != NULL &&
+	    strstr(err, "'sp'") != NULL, "splitting the batch is refused: %s",
+	    err ? err : "");
+	free(err);
+	err = NULL;
+	free(y);
+	y = NULL;
+	wh_model_free(m);
+
+	m = mini_new(13, 3, (int64_t[]){ 2, 1, 4 });
+	mini_init_ints(m, "shape", 3, (int64_t[]){ 2, 3, 4 });
+	mini_node(m, "Expand", "ex", "x,shape", "y");
+	mini_output(m, "y");
+	same_as("Expand (n, 2, 1, 4) to [2, 3, 4]", m, xs,
+	    "tests/fixtures/ref/op-expand.npy");
+	wh_model_free(m);
+	m = mini_new(13, 3, (int64_t[]){ 2, 1, 4 });
+	mini_init_ints(m, "rep", 4, (int64_t[]){ 1, 2, 2, 3 });
+	mini_node(m, "Tile", "ti", "x,rep", "y");
+	mini_output(m, "y");
+	same_as("Tile (n, 2, 1, 4) by [1, 2, 2, 3]", m, xs,
+	    "tests/fixtures/ref/op-tile.npy");
+	wh_model_free(m);
+	m = mini_new(13, 3, (int64_t[]){ 2, 1, 4 });
+	mini_init_ints(m, "rep", 4, (int64_t[]){ 2, 1, 1, 1 });
+	mini_node(m, "Tile", "ti", "x,rep", "y");
+	mini_output(m, "y");
+	r = mini_run(m, xs, 2, &y, &os, &err);
+	ok(r != 0 && err != NULL && strstr(err, "batch") != NULL &&
+	    strstr(err, "'ti'") != NULL, "tiling the batch is refused: %s",
+	    err ? err : "");
+	free(err);
+	err = NULL;
+	free(y);
+	y = NULL;
+	wh_model_free(m);
+
+	/* folded, as ViT's class token: x + Expand(c, [1, 3, 1]) where
+	 * c: (1, 1, 2) = [5, 7], and the second half of Split(d, 2) with d
+	 * = [0 .. 5] tiled by [2] along the last axis */
+	m = mini_new(18, 2, (int64_t[]){ 3, 2 });
+	mini_init(m, "c", 3, (int64_t[]){ 1, 1, 2 }, 0);
+	m->inits[0].f[0] = 5;
+	m->inits[0].f[1] = 7;
+	mini_init_ints(m, "shape", 3, (int64_t[]){ 1, 3, 1 });
+	mini_node(m, "Expand", "ex", "c,shape", "cls");
+	mini_init(m, "d", 1, (int64_t[]){ 6 }, 0);
+	for (k = 0; k < 6; k++)
+		m->inits[2].f[k] = (float)k;
+	{
+		struct wh_node *n = mini_node(m, "Split", "sp", "d", "d0");
+
+		n->outputs = xreallocarray(n->outputs, 2, sizeof *n->outputs);
+		n->outputs[1] = xstrdup("d1");
+		n->noutputs = 2;
+		mini_attr_int(n, "num_outputs", 2);
+	}
+	mini_init_ints(m, "rep", 1, (int64_t[]){ 2 });
+	mini_node(m, "Tile", "ti", "d1,rep", "t");	/* 3 4 5 3 4 5 */
+	mini_init_ints(m, "sh", 2, (int64_t[]){ 3, 2 });
+	mini_node(m, "Reshape", "rs", "t,sh", "t2");
+	mini_node(m, "Add", "a1", "x,cls", "y1");
+	mini_node(m, "Add", "a2", "y1,t2", "y");
+	mini_output(m, "y");
+	{
+		float in[6] = { 0 };
+		static const float e[6] = { 8, 11, 10, 10, 9, 12 };
+
+		r = mini_run(m, in, 1, &y, &os, &err);
+		same = r == 0 && os == 6;
+		for (k = 0; same && k < 6; k++)
+			same = y[k] == e[k];
+		ok(same, "Expand, Split and Tile fold on constants%s%s",
+		    err ? ": " : "", err ? err : "");
+	}
+	free(err);
+	free(y);
+	wh_model_free(m);
+done:
+	free(x);
+	free(xs);
+}
+
+/* GlobalMaxPool of x: (2, 2, 3, 4); Size and Range folded on constants */
+static void
+test_gmp_range(void)
+{
+	size_t xb, os = 0, k;
+	float *x = fx_npy("tests/fixtures/ref/op-pad-x.npy", &xb), *y = NULL;
+	float in[6] = { 0 };
+	struct wh_model *m;
+	char *err = NULL;
+	int r, same;
+
+	if (x == NULL)
+		return;
+	m = mini_new(13, 3, (int64_t[]){ 2, 3, 4 });
+	mini_node(m, "GlobalMaxPool", "gmp", "x", "y");
+	mini_output(m, "y");
+	same_as("GlobalMaxPool", m, x, "tests/fixtures/ref/op-globalmaxpool.npy");
+	wh_model_free(m);
+	/* x + Cast(Range(1, Size(c) + 1, 2)), c: (2, 3): [1, 3, 5] */
+	m = mini_new(13, 1, (int64_t[]){ 3 });
+	mini_init(m, "c", 2, (int64_t[]){ 2, 3 }, 0);
+	mini_init_ints(m, "one", 1, (int64_t[]){ 1 });
+	mini_init_ints(m, "two", 1, (int64_t[]){ 2 });
+	m->inits[1].ndim = m->inits[2].ndim = 0;
+	mini_node(m, "Size", "sz", "c", "n");
+	mini_node(m, "Add", "lim", "n,one", "l");
+	mini_node(m, "Range", "rg", "one,l,two", "r");
+	mini_attr_int(mini_node(m, "Cast", "cast", "r", "rf"), "to", 1);
+	mini_node(m, "Add", "add", "x,rf", "y");
+	mini_output(m, "y");
+	r = mini_run(m, in, 2, &y, &os, &err);
+	same = r == 0 && os == 3;
+	for (k = 0; same && k < 6; k++)
+		same = y[k] == (float)(1 + 2 * (k % 3));
+	ok(same, "Size and Range fold on constants: [1, 3, 5]%s%s",
+	    err ? ": " : "", err ? err : "");
+	free(err);
+	err = NULL;
+	free(y);
+	y = NULL;
+	wh_model_free(m);
+	/* Range of floats: 0.5, 0.25, 0, -0.25 */
+	m = mini_new(13, 1, (int64_t[]){ 4 });
+	mini_init(m, "st", 0, NULL, 0.5f);
+	mini_init(m, "li", 0, NULL, -0.5f);
+	mini_init(m, "de", 0, NULL, -0.25f);
+	mini_node(m, "Range", "rg", "st,li,de", "r");
+	mini_node(m, "Add", "add", "x,r", "y");
+	mini_output(m, "y");
+	r = mini_run(m, in, 1, &y, &os, &err);
+	same = r == 0 && os == 4;
+	for (k = 0; same && k < 4; k++)
+		same = y[k] == 0.5f - 0.25f * (float)k;
+	ok(same, "a float Range with a negative delta folds%s%s",
+	    err ? ": " : "", err ? err : "");
+	free(err);
+	free(y);
+	wh_model_free(m);
+	free(x);
+}
+
+/* InstanceNormalization of x: (2, 2, 3, 4), and GroupNormalization in its
+ * opset 18 and 21 forms of the same values read as (2, 4, 3, 2) */
+static void
+test_instance_group_norm(void)
+{
+	static const float s2[2] = { 0.5f, 2 }, b2[2] = { 0.1f, -0.3f };
+	static const float s4[4] = { 0.5f, 1, 1.5f, 2 };
+	static const float b4[4] = { 0.1f, 0.2f, -0.3f, -0.4f };
+	size_t xb, os = 0;
+	float *x = fx_npy("tests/fixtures/ref/op-pad-x.npy", &xb), *y = NULL;
+	struct wh_model *m;
+	char *err = NULL;
+	int opset, r;
+
+	if (x == NULL)
+		return;
+	m = mini_new(13, 3, (int64_t[]){ 2, 3, 4 });
+	mini_init(m, "s", 1, (int64_t[]){ 2 }, 0);
+	mini_init(m, "b", 1, (int64_t[]){ 2 }, 0);
+	memcpy(m->inits[0].f, s2, sizeof s2);
+	memcpy(m->inits[1].f, b2, sizeof b2);
+	mini_node(m, "InstanceNormalization", "in", "x,s,b", "y");
+	mini_output(m, "y");
+	near_as("InstanceNormalization", m, x,
+	    "tests/fixtures/ref/op-instancenorm.npy", 1e-6);
+	wh_model_free(m);
+	for (opset = 18; opset <= 21; opset += 3) {
+		char what[64], rel[64];
+		int per = opset == 18 ? 2 : 4;
+
+		m = mini_new(opset, 3, (int64_t[]){ 4, 3, 2 });
+		mini_init(m, "s", 1, (int64_t[]){ per }, 0);
+		mini_init(m, "b", 1, (int64_t[]){ per }, 0);
+		memcpy(m->inits[0].f, per == 2 ? s2 : s4, per * sizeof(float));
+		memcpy(m->inits[1].f, per == 2 ? b2 : b4, per * sizeof(float));
+		mini_attr_int(mini_node(m, "GroupNormalization", "gn", "x,s,b",
+		    "y"), "num_groups", 2);
+		mini_output(m, "y");
+		snprintf(what, sizeof what, "GroupNormalization at opset %d",
+		    opset);
+		snprintf(rel, sizeof rel, "tests/fixtures/ref/op-groupnorm-%d.npy",
+		    opset);
+		near_as(what, m, x, rel, 1e-6);
+		wh_model_free(m);
+	}
+	m = mini_new(18, 3, (int64_t[]){ 4, 3, 2 });
+	mini_init(m, "s", 1, (int64_t[]){ 2 }, 1);
+	mini_init(m, "b", 1, (int64_t[]){ 2 }, 0);
+	mini_attr_int(mini_node(m, "GroupNormalization", "gn", "x,s,b", "y"),
+	    "num_groups", 3);
+	mini_output(m, "y");
+	r = mini_run(m, x, 2, &y, &os, &err);
+	ok(r != 0 && err != NULL && strstr(err, "num_groups") != NULL,
+	    "3 groups of 4 channels are refused: %s", err ? err : "");
+	free(err);
+	free(y);
+	wh_model_free(m);
+	free(x);
+}
+
+/* An Einsum node with the equation. */
+static struct wh_node *
+mini_einsum(struct wh_model *m, const char *ins, const char *out,
+    const char *eq)
+{
+	struct wh_node *n = mini_node(m, "Einsum", "es", ins, out);
+
+	mini_attr_str(n, "equation", eq);
+	return n;
+}
+
+/* Einsum in attention's forms on x: (2, 2, 3, 4), folded on constants,
+ * and another form refused */
+static void
+test_einsum(void)
+{
+	size_t xb, os = 0, k;
+	float *x = fx_npy("tests/fixtures/ref/op-pad-x.npy", &xb), *y = NULL;
+	struct wh_model *m;
+	char *err = NULL;
+	int r, same;
+
+	if (x == NULL)
+		return;
+	m = mini_new(13, 3, (int64_t[]){ 2, 3, 4 });
+	mini_einsum(m, "x,x", "y", "bhid,bhjd->bhij");
+	mini_output(m, "y");
+	near_as("Einsum bhid,bhjd->bhij", m, x,
+	    "tests/fixtures/ref/op-matmul-self.npy", 1e-6);
+	wh_model_free(m);
+	m = mini_new(13, 3, (int64_t[]){ 2, 3, 4 });
+	mini_einsum(m, "x,x", "s", "bhid, bhjd -> bhij");
+	m->nodes[0].name[0] = 's';
+	mini_einsum(m, "s,x", "y", "bhij,bhjd->bhid");
+	mini_output(m, "y");
+	near_as("Einsum bhij,bhjd->bhid of the scores", m, x,
+	    "tests/fixtures/ref/op-einsum-av.npy", 1e-6);
+	wh_model_free(m);
+	m = mini_new(13, 2, (int64_t[]){ 6, 4 });
+	mini_init(m, "w", 2, (int64_t[]){ 5, 4 }, 0);
+	for (k = 0; k < 20; k++)
+		m->inits[0].f[k] = (float)cos((double)k);
+	mini_einsum(m, "x,w", "y", "bid,jd->bij");
+	mini_output(m, "y");
+	near_as("Einsum bid,jd->bij with a constant", m, x,
+	    "tests/fixtures/ref/op-einsum-lin.npy", 1e-6);
+	wh_model_free(m);
+	/* folded: x + einsum("bid,jd->bij", a, b), a: (1, 1, 2) = [1, 2],
+	 * b: (3, 2) = [0 1; 2 3; 4 5] -> [2, 8, 14] */
+	m = mini_new(13, 2, (int64_t[]){ 1, 3 });
+	mini_init(m, "a", 3, (int64_t[]){ 1, 1, 2 }, 0);
+	mini_init(m, "b", 2, (int64_t[]){ 3, 2 }, 0);
+	m->inits[0].f[0] = 1;
+	m->inits[0].f[1] = 2;
+	for (k = 0; k < 6; k++)
+		m->inits[1].f[k] = (float)k;
+	mini_einsum(m, "a,b", "ab", "bid,jd->bij");
+	mini_node(m, "Add", "add", "x,ab", "y");
+	mini_output(m, "y");
+	{
+		float in[3] = { 0 };
+
+		r = mini_run(m, in, 1, &y, &os, &err);
+		same = r == 0 && os == 3 && y[0] == 2 && y[1] == 8 &&
+		    y[2] == 14;
+		ok(same, "Einsum of two constants folds%s%s", err ? ": " : "",
+		    err ? err : "");
+	}
+	free(err);
+	err = NULL;
+	free(y);
+	y = NULL;
+	wh_model_free(m);
+	m = mini_new(13, 2, (int64_t[]){ 4, 4 });
+	mini_einsum(m, "x", "y", "bii->bi");
+	mini_output(m, "y");
+	r = mini_run(m, x, 2, &y, &os, &err);
+	ok(r != 0 && err != NULL && strstr(err, "'bii->bi'") != NULL &&
+	    strstr(err, "'es'") != NULL, "another Einsum form is refused in "
+	    "one line: %s", err ? err : "");
+	free(err);
+	free(y);
+	wh_model_free(m);
+	free(x);
+}
+
+/* ArgMax of x: (2, 2, 3, 4) along the channels and the last axis, the
+ * first or last of ties, and folded on a constant */
+static void
+test_argmax(void)
+{
+	size_t xb, os = 0;
+	float *x = fx_npy("tests/fixtures/ref/op-pad-x.npy", &xb), *y = NULL;
+	float ties[8] = { 1, 3, 3, 0, 5, 5, -1, 5 };
+	struct wh_model *m;
+	struct wh_node *n;
+	char *err = NULL;
+	int last, r;
+
+	if (x == NULL)
+		return;
+	m = mini_new(13, 3, (int64_t[]){ 2, 3, 4 });
+	n = mini_node(m, "ArgMax", "am", "x", "y");
+	mini_attr_int(n, "axis", 1);
+	mini_attr_int(n, "keepdims", 0);
+	mini_output(m, "y");
+	same_as("ArgMax along the channels", m, x,
+	    "tests/fixtures/ref/op-argmax-1.npy");
+	wh_model_free(m);
+	m = mini_new(13, 3, (int64_t[]){ 2, 3, 4 });
+	mini_attr_int(mini_node(m, "ArgMax", "am", "x", "y"), "axis", -1);
+	mini_output(m, "y");
+	same_as("ArgMax along the last axis, keepdims", m, x,
+	    "tests/fixtures/ref/op-argmax-3.npy");
+	wh_model_free(m);
+	for (last = 0; last < 2; last++) {
+		m = mini_new(13, 1, (int64_t[]){ 4 });
+		n = mini_node(m, "ArgMax", "am", "x", "y");
+		mini_attr_int(n, "axis", 1);
+		mini_attr_int(n, "select_last_index", last);
+		mini_output(m, "y");
+		r = mini_run(m, ties, 2, &y, &os, &err);
+		ok(r == 0 && os == 1 && y[0] == (last ? 2 : 1) &&
+		    y[1] == (last ? 3 : 0), "ArgMax picks the %s of tied "
+		    "maxima%s%s", last ? "last" : "first", err ? ": " : "",
+		    err ? err : "");
+		free(err);
+		err = NULL;
+		free(y);
+		y = NULL;
+		wh_model_free(m);
+	}
+	/* folded: x + Cast(ArgMax(c, axis 1)), c: (2, 3) */
+	m = mini_new(13, 1, (int64_t[]){ 2 });
+	mini_init(m, "c", 2, (int64_t[]){ 2, 3 }, 0);
+	m->inits[0].f[1] = 4;		/* [0 4 0; 0 0 7] */
+	m->inits[0].f[5] = 7;
+	n = mini_node(m, "ArgMax", "am", "c", "i");
+	mini_attr_int(n, "axis", 1);
+	mini_attr_int(n, "keepdims", 0);
+	mini_attr_int(mini_node(m, "Cast", "cast", "i", "f"), "to", 1);
+	mini_node(m, "Add", "add", "x,f", "y");
+	mini_output(m, "y");
+	{
+		float in[2] = { 0.5f, 0.25f };
+
+		r = mini_run(m, in, 1, &y, &os, &err);
+		ok(r == 0 && os == 2 && y[0] == 1.5f && y[1] == 2.25f,
+		    "ArgMax of a constant folds to int64 indices%s%s",
+		    err ? ": " : "", err ? err : "");
+	}
+	free(err);
+	err = NULL;
+	free(y);
+	y = NULL;
+	wh_model_free(m);
+	m = mini_new(13, 1, (int64_t[]){ 4 });
+	mini_node(m, "ArgMax", "am", "x", "y");
+	mini_output(m, "y");
+	r = mini_run(m, ties, 2, &y, &os, &err);
+	ok(r != 0 && err != NULL && strstr(err, "batch") != NULL,
+	    "ArgMax over the batch (axis 0, the default) is refused: %s",
+	    err ? err : "");
+	free(err);
+	free(y);
+	wh_model_free(m);
+	free(x);
+}
+
+/* Concat of six activations along the last axis (chained ops), and of a
+ * constant class token with x along an inner axis, as ViT writes it */
+static void
+test_concat(void)
+{
+	size_t xb, os = 0, k;
+	float *x = fx_npy("tests/fixtures/ref/op-pad-x.npy", &xb), *y = NULL;
+	struct wh_model *m;
+	char *err = NULL;
+	int r, same, first;
+
+	if (x == NULL)
+		return;
+	m = mini_new(13, 3, (int64_t[]){ 2, 3, 4 });
+	mini_attr_int(mini_node(m, "Concat", "cat", "x,x,x,x,x,x", "y"), "axis",
+	    -1);
+	mini_output(m, "y");
+	r = mini_run(m, x, 2, &y, &os, &err);
+	same = r == 0 && os == 144;
+	for (k = 0; same && k < 2 * 144; k++)
+		same = y[k] == x[k / 24 * 4 + k % 4];
+	ok(same, "Concat of six activations along the last axis equals "
+	    "numpy's concatenate%s%s", err ? ": " : "", err ? err : "");
+	free(err);
+	err = NULL;
+	free(y);
+	y = NULL;
+	wh_model_free(m);
+	/* Concat([token, x], axis=2), token: (1 or 3, 2, 1, 4) = 10 + i */
+	for (first = 1; first <= 3; first += 2) {
+		m = mini_new(13, 3, (int64_t[]){ 2, 3, 4 });
+		mini_init(m, "tok", 4, (int64_t[]){ first, 2, 1, 4 }, 0);
+		for (k = 0; k < (size_t)first * 8; k++)
+			m->inits[0].f[k] = 10 + (float)(k % 8);
+		mini_attr_int(mini_node(m, "Concat", "cat", "tok,x", "y"),
+		    "axis", 2);
+		mini_output(m, "y");
+		r = mini_run(m, x, 2, &y, &os, &err);
+		same = r == 0 && os == 32;
+		for (k = 0; same && k < 2 * 32; k++) {
+			size_t s = k / 32, ch = k / 16 % 2, h = k / 4 % 4;
+
+			same = y[k] == (h == 0 ? 10 + (float)(ch * 4 + k % 4) :
+			    x[s * 24 + ch * 12 + (h - 1) * 4 + k % 4]);
+		}
+		ok(same, "Concat of a constant of first dim %d before x along "
+		    "axis 2%s%s", first, err ? ": " : "", err ? err : "");
+		free(err);
+		err = NULL;
+		free(y);
+		y = NULL;
+		wh_model_free(m);
+	}
+	m = mini_new(13, 3, (int64_t[]){ 2, 3, 4 });
+	mini_init(m, "tok", 4, (int64_t[]){ 3, 2, 1, 4 }, 0);
+	m->inits[0].f[20] = 1;
+	mini_attr_int(mini_node(m, "Concat", "cat", "x,tok", "y"), "axis", 2);
+	mini_output(m, "y");
+	r = mini_run(m, x, 2, &y, &os, &err);
+	ok(r != 0 && err != NULL && strstr(err, "sample to sample") != NULL,
+	    "a constant that differs per sample is refused: %s",
+	    err ? err : "");
+	free(err);
+	free(y);
+	wh_model_free(m);
+	free(x);
+}
+
+/* Transpose folded on a constant, Unsqueeze with axes as the input (13)
+ * and a repeated axis refused */
+static void
+test_transpose_unsqueeze(void)
+{
+	size_t os = 0, k;
+	float *y = NULL, in[6] = { 0 };
+	struct wh_model *m;
+	char *err = NULL;
+	int r, same;
+
+	/* x + Transpose(c, perm [1, 2, 0]), c: (3, 1, 2) = i -> (1, 2, 3) */
+	m = mini_new(13, 2, (int64_t[]){ 2, 3 });
+	mini_init(m, "c", 3, (int64_t[]){ 3, 1, 2 }, 0);
+	for (k = 0; k < 6; k++)
+		m->inits[0].f[k] = (float)k;
+	mini_attr_ints(mini_node(m, "Transpose", "tr", "c", "ct"), "perm", 3,
+	    0);
+	memcpy(m->nodes[0].attrs[0].ints, (int64_t[]){ 1, 2, 0 },
+	    3 * sizeof(int64_t));
+	mini_node(m, "Add", "add", "x,ct", "y");
+	mini_output(m, "y");
+	r = mini_run(m, in, 1, &y, &os, &err);
+	same = r == 0 && os == 6;
+	for (k = 0; same && k < 6; k++)	/* ct[0, j, i] = c[i, 0, j] */
+		same = y[k] == (float)(k % 3 * 2 + k / 3);
+	ok(same, "Transpose of a constant folds to numpy's transpose%s%s",
+	    err ? ": " : "", err ? err : "");
+	free(err);
+	err = NULL;
+	free(y);
+	y = NULL;
+	wh_model_free(m);
+	m = mini_new(13, 2, (int64_t[]){ 2, 3 });
+	mini_init_ints(m, "ax", 2, (int64_t[]){ 1, -1 });
+	mini_node(m, "Unsqueeze", "us", "x,ax", "u");
+	mini_init_ints(m, "sh", 2, (int64_t[]){ 0, -1 });
+	mini_node(m, "Reshape", "rs", "u,sh", "y");
+	mini_output(m, "y");
+	r = mini_run(m, in, 1, &y, &os, &err);
+	ok(r == 0 && os == 6, "Unsqueeze with axes [1, -1] as the input%s%s",
+	    err ? ": " : "", err ? err : "");
+	free(err);
+	err = NULL;
+	free(y);
+	y = NULL;
+	wh_model_free(m);
+	m = mini_new(13, 2, (int64_t[]){ 2, 3 });
+	mini_init_ints(m, "ax", 2, (int64_t[]){ 1, 1 });
+	mini_node(m, "Unsqueeze", "us", "x,ax", "y");
+	mini_output(m, "y");
+	r = mini_run(m, in, 1, &y, &os, &err);
+	ok(r != 0 && err != NULL && strstr(err, "repeated") != NULL,
+	    "Unsqueeze with a repeated axis is refused: %s", err ? err : "");
+	free(err);
+	free(y);
+	wh_model_free(m);
+}
+
+/* Softmax and LogSoftmax along an inner axis (opset 13), and Softmax in
+ * the coerced-to-2-D form before 13, on x: (2, 2, 3, 4) */
+static void
+test_softmax(void)
+{
+	static const struct {
+		const char *op, *what, *rel;
+		int opset;
+	} cases[] = {
+		{ "Softmax", "Softmax along axis 2 at opset 13",
+		    "tests/fixtures/ref/op-softmax-13.npy", 13 },
+		{ "LogSoftmax", "LogSoftmax along axis 2 at opset 13",
+		    "tests/fixtures/ref/op-logsoftmax-13.npy", 13 },
+		{ "Softmax", "Softmax from axis 2, flattened, at opset 11",
+		    "tests/fixtures/ref/op-softmax-11.npy", 11 },
+	};
+	size_t xb, i;
+	float *x = fx_npy("tests/fixtures/ref/op-pad-x.npy", &xb);
+
+	if (x == NULL)
+		return;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct wh_model *m = mini_new(cases[i].opset, 3,
+		    (int64_t[]){ 2, 3, 4 });
+
+		mini_attr_int(mini_node(m, cases[i].op, "sm", "x", "y"), "axis",
+		    2);
+		mini_output(m, "y");
+		near_as(cases[i].what, m, x, cases[i].rel, 1e-6);
+		wh_model_free(m);
+	}
+	free(x);
+}
+
 /* LayerNormalization (opset 17) over the last axis and over the last
  * two, against numpy's in double */
 static void
@@ -633,6 +1508,16 @@ main(void)
 	test_pad();
 	test_elementwise();
 	test_reduce_mean();
+	test_reduce_kinds();
+	test_matmul();
+	test_split_tile();
+	test_gmp_range();
+	test_instance_group_norm();
+	test_einsum();
+	test_argmax();
+	test_concat();
+	test_transpose_unsqueeze();
+	test_softmax();
 	test_layernorm();
 	test_slice_gather();
 	test_slice_to_end();
