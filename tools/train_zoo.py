@@ -91,21 +91,21 @@ def small_densenet():
 
 MODELS = {
     # committed to tests/fixtures/models/zoo/
-    "squeezenet1_1": (lambda: tvm.squeezenet1_1(num_classes=10), True, 500, 1e-3, 10000),
+    "squeezenet1_1": (lambda: tvm.squeezenet1_1(num_classes=10), True, 300, 3e-4, 10000),
     "shufflenet_v2_x0_5": (lambda: tvm.shufflenet_v2_x0_5(num_classes=10), True, 300, 2e-3, 10000),
     "mobilenet_v3_small_w0_5": (lambda: tvm.mobilenet_v3_small(num_classes=10, width_mult=0.5),
                                 True, 300, 2e-3, 10000),
-    "mnasnet0_35": (lambda: tvm.MNASNet(0.35, num_classes=10), True, 300, 2e-3, 10000),
+    "mnasnet0_35": (lambda: tvm.MNASNet(0.35, num_classes=10), True, 300, 3e-3, 10000),
     "densenet_small": (small_densenet, True, 300, 2e-3, 10000),
     "convnext_small": (small_convnext, True, 300, 1e-3, 10000),
     "vit_4x128": (small_vit, True, 300, 5e-4, 10000),
     # built by 'make zoo' into the build folder
-    "resnet18": (lambda: tvm.resnet18(num_classes=10), False, 200, 1e-3, 2000),
-    "mobilenet_v2": (lambda: tvm.mobilenet_v2(num_classes=10), False, 200, 2e-3, 2000),
-    "efficientnet_b0": (lambda: tvm.efficientnet_b0(num_classes=10), False, 200, 2e-3, 2000),
-    "regnet_x_400mf": (lambda: tvm.regnet_x_400mf(num_classes=10), False, 200, 2e-3, 2000),
+    "resnet18": (lambda: tvm.resnet18(num_classes=10), False, 100, 1e-3, 2000),
+    "mobilenet_v2": (lambda: tvm.mobilenet_v2(num_classes=10), False, 100, 2e-3, 2000),
+    "efficientnet_b0": (lambda: tvm.efficientnet_b0(num_classes=10), False, 100, 2e-3, 2000),
+    "regnet_x_400mf": (lambda: tvm.regnet_x_400mf(num_classes=10), False, 100, 2e-3, 2000),
     "googlenet": (lambda: tvm.googlenet(num_classes=10, aux_logits=False, init_weights=True),
-                  False, 200, 1e-3, 2000),
+                  False, 100, 1e-3, 2000),
 }
 
 

@@ -77,10 +77,21 @@ ref_sha256() {
 		"$REF/$1.json"
 }
 
-# todo_ops ERRFILE: the operators named in whittle's message, as "A, B"
+# ref_ops NAME FILE: the operators of FILE, one per line, as the
+# references list them
+ref_ops() {
+	awk -v f="\"$2\"" 'index($0, f) { on = 1 }
+		on && /"ops"/ { ops = 1; next }
+		ops && /\]/ { exit }
+		ops { gsub(/[", ]/, ""); print }' "$REF/$1.json"
+}
+
+# todo_ops NAME FILE ERRFILE: the operators of FILE that whittle's message
+# names, as "A, B"
 todo_ops() {
-	sed -n 's/.*(\([A-Za-z][A-Za-z0-9]*\)).*/\1/p' "$1" | sort -u |
-		paste -sd, - | sed 's/,/, /g'
+	for op in $(ref_ops "$1" "$2"); do
+		grep -qw "$op" "$3" && echo "$op"
+	done | paste -sd, - | sed 's/,/, /g'
 }
 
 for json in "$REF"/*.json; do
@@ -108,7 +119,7 @@ for json in "$REF"/*.json; do
 		st=$?
 		if [ "$st" -eq 3 ] && grep -Eq 'unsupported operator|cannot fold|of activations takes|symbolic dim|not supported' "$p.err"; then
 			# not yet: the missing operators, from whittle's message
-			echo "not ok $((n + 1)) - $m: whittle loads it # TODO needs $(todo_ops "$p.err"): $(sed 's/^[^ ]* [^ ]*: //' "$p.err" | head -1)"
+			echo "not ok $((n + 1)) - $m: whittle loads it # TODO needs $(todo_ops "$name" "$m.onnx" "$p.err"): $(sed 's/^whittle: [^ ]*: //' "$p.err" | head -n 1)"
 			n=$((n + 1))
 			continue
 		fi
