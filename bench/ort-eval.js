@@ -14,9 +14,11 @@
 // this script, then ./node_modules of the working directory, then the usual
 // Node module path.  ORT_PREDICTIONS=FILE writes the predicted class of every
 // sample, one per line; ORT_MARGINS=FILE the gap between each sample's two
-// largest outputs (how close it came to a tie).  ORT_OPT_LEVEL=disabled, basic,
-// extended or all sets the session's graphOptimizationLevel; unset, the
-// runtime's default applies (all).
+// largest outputs (how close it came to a tie); ORT_LOGITS=FILE the outputs
+// of the first ORT_LOGITS_ROWS samples (default 8), one sample per line.
+// ORT_LIMIT=N evaluates only the first N samples.  ORT_OPT_LEVEL=disabled,
+// basic, extended or all sets the session's graphOptimizationLevel; unset,
+// the runtime's default applies (all).
 'use strict';
 const fs = require('fs');
 const zlib = require('zlib');
@@ -64,13 +66,16 @@ async function main() {
   const [model, images, labels, threads, batch, repeats, scale, mean, std] = args;
   const ort = requireOrt();
   const img = readIdx(images), lab = readIdx(labels);
-  const n = img.dims[0], ss = img.data.length / n;
-  if (lab.dims[0] !== n) throw new Error('image/label count mismatch');
+  const total = img.dims[0], ss = img.data.length / total;
+  if (lab.dims[0] !== total) throw new Error('image/label count mismatch');
+  const limit = process.env.ORT_LIMIT ? Number(process.env.ORT_LIMIT) : total;
+  if (!(limit > 0)) throw new Error('ORT_LIMIT must be a positive number');
+  const n = Math.min(total, limit);
   // (N, H, W) images -> (batch, 1, H, W); (N, C, H, W) stays as it is
   const sampleDims = img.dims.length === 3 ? [1].concat(img.dims.slice(1)) : img.dims.slice(1);
   const sc = scale ? Number(scale) : 1 / 255;
   const mu = mean ? Number(mean) : 0, sd = std ? Number(std) : 1;
-  const x = new Float32Array(n * ss);
+  const x = new Float32Array(n * ss);  // the first n samples only
   const f32 = Math.fround;
   for (let i = 0; i < x.length; i++)
     x[i] = f32(f32(f32(img.data[i] * f32(sc)) - f32(mu)) / f32(sd));
@@ -83,6 +88,7 @@ async function main() {
   let correct = -1;
   const preds = new Int32Array(n);
   const margins = new Float64Array(n);
+  const logitRows = Number(process.env.ORT_LOGITS_ROWS || 8), logits = [];
   for (let r = 0; r < R; r++) {
     let c = 0;
     const t0 = process.hrtime.bigint();
@@ -91,6 +97,9 @@ async function main() {
       const t = new ort.Tensor('float32', x.subarray(s * ss, (s + m) * ss), [m].concat(sampleDims));
       const out = (await sess.run({ [inName]: t }))[outName];
       const k = out.dims[1];
+      if (r === 0)
+        for (let i = 0; i < m && s + i < logitRows; i++)
+          logits.push(Array.from(out.data.subarray(i * k, (i + 1) * k), (v) => v.toPrecision(9)).join(' '));
       for (let i = 0; i < m; i++) {
         let best = 0;
         for (let j = 1; j < k; j++)
@@ -110,6 +119,8 @@ async function main() {
   const med = median(times);
   if (process.env.ORT_PREDICTIONS)
     fs.writeFileSync(process.env.ORT_PREDICTIONS, Array.from(preds).join('\n') + '\n');
+  if (process.env.ORT_LOGITS)
+    fs.writeFileSync(process.env.ORT_LOGITS, logits.join('\n') + '\n');
   if (process.env.ORT_MARGINS)
     fs.writeFileSync(process.env.ORT_MARGINS, Array.from(margins).join('\n') + '\n');
   console.log(JSON.stringify({ runtime: 'onnxruntime-node',

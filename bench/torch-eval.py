@@ -1,7 +1,9 @@
 #!/usr/bin/python3
-"""Time PyTorch on the demo CNN, with the weights of an ONNX export of it.
+"""Time PyTorch on the demo CNN, with the weights of an ONNX export of it,
+or on a model of tools/train_zoo.py with its state_dict.
 
   /usr/bin/python3 torch-eval.py MODEL IMAGES LABELS THREADS BATCH REPEATS [SCALE MEAN STD]
+  /usr/bin/python3 torch-eval.py --arch NAME STATE.pt IMAGES LABELS THREADS BATCH REPEATS [...]
 
 Same arguments and the same JSON output line as ort-eval.js.  The network is
 rebuilt from its definition in tools/train_demo.py (make_cnn()); its weights
@@ -11,7 +13,10 @@ Images are preprocessed in float32 as ((u8 * SCALE) - MEAN) / STD (defaults:
 torch.set_num_threads(THREADS).  REPEATS timed passes over the whole set are
 run in one process; "seconds" is their median (model construction and data
 loading excluded).  TORCH_PREDICTIONS=FILE writes the predicted class of every
-sample, one per line.
+sample, one per line; TORCH_LIMIT=N evaluates only the first N samples.
+
+With --arch, the network is torchvision's model NAME as tools/train_zoo.py
+builds it, with the weights of STATE.pt (written by that script).
 """
 
 import json
@@ -48,7 +53,19 @@ def load_model(path):
     return model.float().eval()
 
 
+def load_zoo_model(name, path):
+    import train_zoo
+    if name not in train_zoo.MODELS:
+        raise RuntimeError("unknown zoo model '%s'" % name)
+    model = train_zoo.build(name)
+    model.load_state_dict(torch.load(path), strict=True)
+    return model.float().eval()
+
+
 def main(argv):
+    arch = None
+    if argv[:1] == ["--arch"] and len(argv) > 1:
+        arch, argv = argv[1], argv[2:]
     if len(argv) < 6:
         print(__doc__.strip().splitlines()[2].strip(), file=sys.stderr)
         return 2
@@ -66,12 +83,15 @@ def main(argv):
     n = u8.shape[0]
     if y.shape[0] != n:
         raise RuntimeError("image/label count mismatch")
+    if os.environ.get("TORCH_LIMIT"):
+        n = min(n, int(os.environ["TORCH_LIMIT"]))
+        u8, y = u8[:n], y[:n]
     x = (u8.astype(np.float32) * np.float32(scale) - np.float32(mean)) / np.float32(std)
     assert x.dtype == np.float32
     x = torch.from_numpy(np.ascontiguousarray(x.reshape(n, 1, *u8.shape[1:]) if u8.ndim == 3 else x))
     y = torch.from_numpy(y)
 
-    model = load_model(model_path)
+    model = load_zoo_model(arch, model_path) if arch else load_model(model_path)
     times = []
     correct = -1
     preds = torch.empty(n, dtype=torch.int64)
