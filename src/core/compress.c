@@ -53,7 +53,7 @@ wh_layer_cfg_check(const struct wh_layer_cfg *c, const struct wh_layer *l,
 
 #define BAD(...) do {							\
 	char *msg_ = xasprintf(__VA_ARGS__);				\
-	wh_error(err, "layer '%s': %s", name, msg_);			\
+	wh_error(err, "layer %s: %s", WH_QNAME(name), msg_);			\
 	free(msg_);							\
 	return -1;							\
 } while (0)
@@ -584,8 +584,8 @@ view_svals(struct wh_lcache *c, int spatial, char **err)
 	if (v->sv != NULL)
 		return 0;
 	if (wh_lowrank_max_rank(c->l, spatial) <= 0 || v->k <= 0)
-		return wh_error(err, "layer '%s': low-rank is not possible here%s",
-		    c->l->name, spatial ? " (spatial)" : "");
+		return wh_error(err, "layer %s: low-rank is not possible here%s",
+		    WH_QNAME(c->l->name), spatial ? " (spatial)" : "");
 	v->sv = xmalloc((size_t)v->k * sizeof *v->sv);
 	if (wh_svals(view_matrix(c, spatial), v->m, v->n, v->sv, err) == -1) {
 		free(v->sv);

@@ -175,7 +175,7 @@ add_class(const char *cdir, int label, struct strv *files, int32_t **labels,
 			    !has_ext(names.v[j], ".jpeg")) {
 				wh_error(err, "%s: not a PNG or JPEG image "
 				    "(.png, .jpg or .jpeg) in class folder "
-				    "'%s'", p, cdir);
+				    "%s", p, WH_QNAME(cdir));
 				free(p);
 				strv_free(&sub);
 				strv_free(&names);
@@ -457,13 +457,13 @@ wh_image_pre_from_model(const struct wh_model *m, struct wh_image_pre *ip,
 	if ((v = wh_model_meta(m, "whittle.input.resize")) != NULL) {
 		if (meta_int(v, &ip->resize) != 0)
 			return wh_error(err, "%s: metadata 'whittle.input.resize' "
-			    "is '%s', expected a length in pixels (1 to 65536)",
-			    m->path, v);
+			    "is %s, expected a length in pixels (1 to 65536)",
+			    m->path, WH_QNAME(v));
 	}
 	if ((v = wh_model_meta(m, "whittle.input.crop")) != NULL) {
 		if (wh_image_parse_size(v, &h, &w) != 0)
 			return wh_error(err, "%s: metadata 'whittle.input.crop' "
-			    "is '%s', expected H or HxW in pixels", m->path, v);
+			    "is %s, expected H or HxW in pixels", m->path, WH_QNAME(v));
 		ip->crop_h = h;
 		ip->crop_w = w;
 	}
@@ -474,8 +474,8 @@ wh_image_pre_from_model(const struct wh_model *m, struct wh_image_pre *ip,
 			ip->channels = 3;
 		else
 			return wh_error(err, "%s: metadata "
-			    "'whittle.input.channels' is '%s', expected 1 (gray) "
-			    "or 3 (RGB)", m->path, v);
+			    "'whittle.input.channels' is %s, expected 1 (gray) "
+			    "or 3 (RGB)", m->path, WH_QNAME(v));
 	}
 	return 0;
 }

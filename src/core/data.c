@@ -414,11 +414,11 @@ npy_header(const char *path, const char *s, size_t n, char *descr,
 		else if (strcmp(key, "shape") == 0)
 			seen = &have_shape;
 		else {
-			snprintf(msg, sizeof msg, "unknown key '%s'", key);
+			snprintf(msg, sizeof msg, "unknown key %s", WH_QNAME(key));
 			return npy_fail(&ps, msg);
 		}
 		if (*seen) {
-			snprintf(msg, sizeof msg, "key '%s' given twice", key);
+			snprintf(msg, sizeof msg, "key %s given twice", WH_QNAME(key));
 			return npy_fail(&ps, msg);
 		}
 		*seen = 1;
@@ -522,8 +522,8 @@ parse_npy(const char *path, enum role role, const unsigned char *buf,
 		goto unsupported;
 	a->esize = elem_size(a->type);
 	if (a->esize > 1 && descr[0] == '>')
-		return wh_error(err, "%s: big-endian data ('%s') is not "
-		    "supported", path, descr);
+		return wh_error(err, "%s: big-endian data (%s) is not "
+		    "supported", path, WH_QNAME(descr));
 	if (a->esize > 1 && descr[0] != '<')
 		goto unsupported;
 	if (role == IMAGES && a->type != E_U8 && a->type != E_F32)
@@ -539,10 +539,10 @@ parse_npy(const char *path, enum role role, const unsigned char *buf,
 
 unsupported:
 	if (role == IMAGES)
-		return wh_error(err, "%s: dtype '%s' is not supported for "
-		    "images (use uint8 '|u1' or float32 '<f4')", path, descr);
-	return wh_error(err, "%s: dtype '%s' is not supported for labels (use "
-	    "'<i8', '<i4', '|u1' or '|i1')", path, descr);
+		return wh_error(err, "%s: dtype %s is not supported for "
+		    "images (use uint8 '|u1' or float32 '<f4')", path, WH_QNAME(descr));
+	return wh_error(err, "%s: dtype %s is not supported for labels (use "
+	    "'<i8', '<i4', '|u1' or '|i1')", path, WH_QNAME(descr));
 }
 
 /* Parses a header by its magic: the array's dims and where values start. */
@@ -1007,8 +1007,8 @@ wh_data_find_default(const char *name, char **images, char **labels,
 	*images = *labels = NULL;
 	if (name == NULL || *name == '\0' || *name == '.' ||
 	    strchr(name, '/') != NULL)
-		return wh_error(err, "dataset name '%s' is not valid",
-		    name != NULL ? name : "");
+		return wh_error(err, "dataset name %s is not valid",
+		    WH_QNAME(name != NULL ? name : ""));
 
 	env = getenv("WHITTLE_DATA_DIR");
 	if (env != NULL && *env != '\0')
@@ -1041,9 +1041,9 @@ wh_data_find_default(const char *name, char **images, char **labels,
 	for (i = 0; i < sizeof packages / sizeof packages[0]; i++)
 		if (strcmp(name, packages[i][0]) == 0)
 			pkg = packages[i][1];
-	wh_error(err, "dataset '%s' not found: no t10k-images-idx3-ubyte[.gz] "
+	wh_error(err, "dataset %s not found: no t10k-images-idx3-ubyte[.gz] "
 	    "with t10k-labels-idx1-ubyte[.gz], nor test-images.npy with "
-	    "test-labels.npy, in %s%s%s", name, tried,
+	    "test-labels.npy, in %s%s%s", WH_QNAME(name), tried,
 	    pkg != NULL ? "; install Debian's " : "", pkg != NULL ? pkg : "");
 	free(tried);
 	return -1;
@@ -1096,8 +1096,8 @@ wh_data_check_shape(const struct wh_dataset *d, const struct wh_value *in,
 	model_dims_str(want, sizeof want, in);
 
 	if (in->ndim < 2 || in->ndim > WH_MAX_DIMS)
-		return wh_error(err, "model input '%s' %s has %d dimension%s, "
-		    "expected (N, C, H, W) or (N, F)", name, want, in->ndim,
+		return wh_error(err, "model input %s %s has %d dimension%s, "
+		    "expected (N, C, H, W) or (N, F)", WH_QNAME(name), want, in->ndim,
 		    in->ndim == 1 ? "" : "s");
 
 	sdims[0] = (size_t)d->c;
@@ -1121,7 +1121,7 @@ wh_data_check_shape(const struct wh_dataset *d, const struct wh_value *in,
 		bad = unknown ? ss % known != 0 : ss != known;
 	if (bad)
 		return wh_error(err, "sample shape does not fit the model: %s "
-		    "holds samples of %s (%zu values), input '%s' expects %s",
-		    d->images_path, have, ss, name, want);
+		    "holds samples of %s (%zu values), input %s expects %s",
+		    d->images_path, have, ss, WH_QNAME(name), want);
 	return 0;
 }

@@ -1257,8 +1257,8 @@ check_result(const struct exporter *ex, int li, char **err)
 	}
 	return 0;
 bad:
-	return wh_error(err, "%s: layer '%s': the compressed weights do not "
-	    "fit the layer", ex->m->path, l->name);
+	return wh_error(err, "%s: layer %s: the compressed weights do not "
+	    "fit the layer", ex->m->path, WH_QNAME(l->name));
 }
 
 /*
@@ -1345,16 +1345,16 @@ plan_opset(struct exporter *ex, int64_t *target, char **err)
 	*target = m->opset;
 	if (need > m->opset) {
 		if (m->opset < 13)
-			return wh_error(err, "%s: layer '%s': %s needs opset "
+			return wh_error(err, "%s: layer %s: %s needs opset "
 			    "%lld, the model has opset %lld; raising an opset "
 			    "below 13 would change what Softmax, Squeeze and "
 			    "Unsqueeze mean, so export the model at opset 13 or "
-			    "later", m->path, who, why, (long long)need,
+			    "later", m->path, WH_QNAME(who), why, (long long)need,
 			    (long long)m->opset);
 		if ((bad = unraisable(m)) != NULL)
-			return wh_error(err, "%s: layer '%s': %s needs opset "
+			return wh_error(err, "%s: layer %s: %s needs opset "
 			    "%lld, but node %s (%s) is not known to keep its "
-			    "meaning from opset %lld", m->path, who, why,
+			    "meaning from opset %lld", m->path, WH_QNAME(who), why,
 			    (long long)need, WH_QNAME(bad->name), bad->op,
 			    (long long)m->opset);
 		*target = need;

@@ -296,8 +296,8 @@ step_name(struct wh_compiler *c, int node, int k)
 	char *name = xasprintf("%s#%d", wh_out_name(c, node), k);
 
 	if (wh_readers(c, name) > 0) {
-		wh_fail(c, node, "the model reads a tensor called '%s', which "
-		    "whittle names a step of this node", name);
+		wh_fail(c, node, "the model reads a tensor called %s, which "
+		    "whittle names a step of this node", WH_QNAME(name));
 		free(name);
 		return NULL;
 	}

@@ -348,9 +348,9 @@ einsum_form(struct wh_compiler *c, int node, int *transb)
 			goto refused;
 	return 0;
 refused:
-	return wh_fail(c, node, "Einsum '%s' is not a batched matrix product; "
+	return wh_fail(c, node, "Einsum %s is not a batched matrix product; "
 	    "whittle runs the forms \"bhid,bhjd->bhij\", \"bhij,bhjd->bhid\" "
-	    "and \"bid,jd->bij\"", eq->s);
+	    "and \"bid,jd->bij\"", WH_QNAME(eq->s));
 }
 
 static struct wh_tensor *

@@ -149,8 +149,9 @@ reduce(int kind, int nd, const int64_t *dims, const int *red, int64_t count,
 /*
  * The axes of a node over a tensor of nd dims (first the batch, for an
  * activation) into red; *noop when there are none and
- * noop_with_empty_axes asks for the input itself.  No axes: all of them
- * (first an activation: all but the batch).  0, or -1 with the message.
+ * noop_with_empty_axes asks for the input itself.  No axes: all of them,
+ * refused for an activation (its first dim is the batch).  0, or -1 with
+ * the message.
  */
 static int
 reduce_axes(struct wh_compiler *c, int node, int nd, int act, int *red,
@@ -188,7 +189,12 @@ reduce_axes(struct wh_compiler *c, int node, int nd, int act, int *red,
 			*noop = 1;
 			return 0;
 		}
-		for (i = act ? 1 : 0; i < nd; i++)
+		/* every axis: for an activation that is the batch too,
+		 * which a per-sample reduction cannot give */
+		if (act)
+			return wh_fail(c, node, "no axes reduces over every axis, "
+			    "the batch included, which is not supported%s", "");
+		for (i = 0; i < nd; i++)
 			red[i] = 1;
 	}
 	for (i = 0; i < naxes; i++) {
@@ -252,8 +258,9 @@ fold_reduce(struct wh_compiler *c, int node)
 
 /*
  * x: (n, d1, ..., dk) -> the reduction over the axes, which keep a dim of
- * 1 (keepdims, the default) or are dropped; no axes: all of them but the
- * batch (or, with noop_with_empty_axes, the input itself).  ArgMax gives
+ * 1 (keepdims, the default) or are dropped; no axes is refused (it would
+ * take in the batch) unless noop_with_empty_axes asks for the input
+ * itself.  ArgMax gives
  * the indices along its axis as floats.
  */
 static int

@@ -802,8 +802,8 @@ compile_pad(struct wh_compiler *c, int node, int x)
 		else if (strcmp(a->s, "edge") == 0)
 			mode = 2;
 		else if (strcmp(a->s, "constant") != 0)
-			return wh_fail(c, node, "mode '%s' is not supported",
-			    a->s);
+			return wh_fail(c, node, "mode %s is not supported",
+			    WH_QNAME(a->s));
 	}
 	for (i = 1; i < nd && mode != 0; i++)
 		if (in[i] == 0 && out[i] > 0)

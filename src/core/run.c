@@ -293,8 +293,8 @@ wh_graph_run(const struct wh_graph *g, const float *in, size_t n,
 
 		nd = wh_graph_tensor(g, m->outputs[j].name, &isc, &cv, dims);
 		if (nd < 0) {
-			wh_error(err, "%s: the graph output '%s' is not computed",
-			    m->path, m->outputs[j].name);
+			wh_error(err, "%s: the graph output %s is not computed",
+			    m->path, WH_QNAME(m->outputs[j].name));
 			goto done;
 		}
 		if (isc) {

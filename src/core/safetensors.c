@@ -507,9 +507,9 @@ add_layer(struct st_file *f, const struct wh_model *m,
 		}
 	}
 	if (r != 0)
-		return wh_error(err, "%s: layer '%s': the names of its "
-		    "compressed weight '%s' are taken (is the weight shared "
-		    "with another layer?)", m->path, l->name, W);
+		return wh_error(err, "%s: layer %s: the names of its "
+		    "compressed weight %s are taken (is the weight shared "
+		    "with another layer?)", m->path, WH_QNAME(l->name), WH_QNAME(W));
 	meta_int(f, W, ".rank", c->rank);
 	meta_int(f, W, ".bits", factor_bits(&c->f[0]));
 	return 0;

@@ -350,7 +350,7 @@ main(int argc, char **argv)
 	s.gemm.op_type = (char *)"FancyGemm";
 	model_put(&s, "m-unsupported-ops.onnx");
 	printf("model\tm-unsupported-ops.onnx\t2 unsupported operators: "
-	    "FancyFlatten at opset 13 (node 'flatten'), FancyGemm at opset 13 "
+	    "'FancyFlatten' at opset 13 (node 'flatten'), 'FancyGemm' at opset 13 "
 	    "(node 'fc')\n");
 	s.flat.op_type = (char *)"Flatten";
 	s.gemm.op_type = (char *)"Gemm";

@@ -18,7 +18,7 @@
 : "${srcdir:=.}"
 : "${top_builddir:=.}"
 : "${FUZZ_SECONDS:=60}"
-: "${FUZZ_HARNESSES:=plan idx npy onnx}"
+: "${FUZZ_HARNESSES:=plan idx npy image onnx}"
 : "${CLANG:=clang}"
 srcdir=$(cd "$srcdir" && pwd)
 top_builddir=$(cd "$top_builddir" && pwd)
@@ -126,6 +126,7 @@ for h in $FUZZ_HARNESSES; do
 	    set -- "$@" "$srcdir/tests/fuzz/regress/$h"
 	case $h in
 	plan) set -- "$@" "$srcdir/share/plans"; dict=plan ;;
+	image) set -- "$@" "$srcdir/tests/fuzz/seeds/image"; dict=image ;;
 	*) dict=$h ;;
 	esac
 	log=$B/log/fuzz-$h.log

@@ -17,7 +17,7 @@ if ! "$fz/mkseeds" "$TMPD/seeds" >"$TMPD/mkseeds.log" 2>&1; then
 	done_testing
 fi
 
-for h in onnx idx npy plan; do
+for h in onnx idx npy plan image; do
 	set -- "$TMPD/seeds/$h"
 	reg=$srcdir/tests/fuzz/regress/$h
 	[ -d "$reg" ] && set -- "$reg" "$@"
@@ -25,6 +25,7 @@ for h in onnx idx npy plan; do
 	onnx) set -- "$@" "$srcdir"/share/models/*.onnx \
 	    "$srcdir"/tests/fixtures/models/*.onnx ;;
 	plan) set -- "$@" "$srcdir"/share/plans/*.json ;;
+	image) set -- "$@" "$srcdir"/tests/fuzz/seeds/image/*.bin ;;
 	esac
 	"$fz/replay-$h" "$@" >"$TMPD/$h.out" 2>"$TMPD/$h.err"
 	st=$?
