@@ -61,7 +61,7 @@ cmd_tui(int argc, char **argv)
 	struct tui_opts to = { 0 };
 	struct wh_layer_cfg *cfg = NULL;
 	const char *model = NULL, *plan = NULL, *settings = NULL;
-	char *warn = NULL;
+	char *warn = NULL, *serr = NULL;
 	struct cli_plan_inputs pi = { 0 };
 	long cache_mb = 1024;
 	int ascii = 0, ch, r;
@@ -97,13 +97,6 @@ cmd_tui(int argc, char **argv)
 	}
 	if ((r = cli_model_arg(NULL, argc, argv, &model)) != 0)
 		return r;
-	if ((r = wh_sens_settings(settings, &to.settings, &warn)) < 0) {
-		r = cli_usage_error(NULL, "--settings: %s", warn);
-		free(warn);
-		return r;
-	}
-	to.nsettings = r;
-	warn = NULL;
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		cli_error("the workbench needs a terminal; use 'whittle eval' "
 		    "for scripts");
@@ -127,6 +120,16 @@ cmd_tui(int argc, char **argv)
 			return r;
 		}
 	}
+	if ((r = wh_sens_settings(settings, &to.settings, &serr)) < 0) {
+		r = cli_usage_error(NULL, "--settings: %s", serr);
+		free(serr);
+		free(warn);
+		free(cfg);
+		cli_session_release(&s);
+		cli_plan_inputs_release(&pi);
+		return r;
+	}
+	to.nsettings = r;
 	to.model = s.model;
 	to.graph = s.graph;
 	to.data = s.data;

@@ -120,7 +120,7 @@ UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 export OPENBLAS_NUM_THREADS ASAN_OPTIONS UBSAN_OPTIONS
 
 for h in $FUZZ_HARNESSES; do
-	mkdir -p "$fz/corpus/$h" "$fz/crashes/$h"
+	mkdir -p "$fz/corpus/$h" "$fz/crashes/$h" "$B/seeds/$h"
 	set -- "$fz/corpus/$h" "$B/seeds/$h"
 	[ -d "$srcdir/tests/fuzz/regress/$h" ] &&
 	    set -- "$@" "$srcdir/tests/fuzz/regress/$h"

@@ -18,7 +18,8 @@ if ! "$fz/mkseeds" "$TMPD/seeds" >"$TMPD/mkseeds.log" 2>&1; then
 fi
 
 for h in onnx idx npy plan image; do
-	set -- "$TMPD/seeds/$h"
+	set --
+	[ -d "$TMPD/seeds/$h" ] && set -- "$TMPD/seeds/$h"
 	reg=$srcdir/tests/fuzz/regress/$h
 	[ -d "$reg" ] && set -- "$reg" "$@"
 	case $h in

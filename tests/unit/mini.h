@@ -92,7 +92,8 @@ mini_init(struct wh_model *m, const char *name, int ndim, const int64_t *dims,
 	t->dtype = WH_FLOAT;
 	t->elem_type = 1;
 	t->ndim = ndim;
-	memcpy(t->dims, dims, ndim * sizeof *dims);
+	if (ndim > 0)
+		memcpy(t->dims, dims, ndim * sizeof *dims);
 	wh_tensor_count(dims, ndim, &t->count);
 	t->f = xcalloc(t->count, sizeof *t->f);
 	for (k = 0; k < t->count; k++)
