@@ -180,7 +180,8 @@ reduce_axes(struct wh_compiler *c, int node, int nd, int act, int *red,
 			if (a->n > WH_MAX_DIMS)
 				return wh_fail(c, node, "too many axes%s", "");
 			naxes = (int)a->n;
-			memcpy(axes, a->ints, a->n * sizeof *axes);
+			if (a->n > 0)
+				memcpy(axes, a->ints, a->n * sizeof *axes);
 		}
 	}
 	if (naxes <= 0) {

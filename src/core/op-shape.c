@@ -261,7 +261,8 @@ fold_squeeze(struct wh_compiler *c, int node)
 		naxes = (int)aa->n;
 		if (aa->n > WH_MAX_DIMS)
 			return wh_fold_fail(c, node, "too many axes%s", "");
-		memcpy(axes, aa->ints, aa->n * sizeof *axes);
+		if (aa->n > 0)
+			memcpy(axes, aa->ints, aa->n * sizeof *axes);
 	} else if (b != NULL) {
 		if ((naxes = wh_ints_of(b, axes, WH_MAX_DIMS)) < 0)
 			return wh_fold_fail(c, node, "too many axes%s", "");
@@ -513,7 +514,8 @@ compile_reshape(struct wh_compiler *c, int node, int x)
 
 		if (aa != NULL && aa->n <= WH_MAX_DIMS) {
 			naxes = (int)aa->n;
-			memcpy(axes, aa->ints, naxes * sizeof *axes);
+			if (aa->n > 0)
+				memcpy(axes, aa->ints, naxes * sizeof *axes);
 		} else if (at != NULL)
 			naxes = wh_ints_of(at, axes, WH_MAX_DIMS);
 		if (naxes < 0)
@@ -761,7 +763,8 @@ compile_pad(struct wh_compiler *c, int node, int x)
 	} else if ((a = wh_node_attr(n, "pads")) != NULL &&
 	    a->n <= 2 * WH_MAX_DIMS) {
 		np = (int)a->n;
-		memcpy(pads, a->ints, a->n * sizeof *pads);
+		if (a->n > 0)
+			memcpy(pads, a->ints, a->n * sizeof *pads);
 	} else
 		np = -1;
 	naxes = nd;
@@ -1133,7 +1136,8 @@ split_sizes(struct wh_compiler *c, int node, int64_t d, int nout,
 		if (a->n != (size_t)nout)
 			return wh_fail(c, node, "split lists a size per output%s",
 			    "");
-		memcpy(sizes, a->ints, nout * sizeof *sizes);
+		if (a->n > 0)
+			memcpy(sizes, a->ints, nout * sizeof *sizes);
 		cnt = nout;
 	} else if (c->def->arg != 0 && wh_in_id(c, node, 1) >= 0) {
 		const struct wh_tensor *t = wh_in_const(c, node, 1);
