@@ -346,8 +346,9 @@ wh_cset(struct wh_tensor *t, size_t i, double v)
 {
 	if (t->dtype == WH_FLOAT)
 		t->f[i] = (float)v;
-	else
-		t->i[i] = (int64_t)v;
+	else	/* saturated, as wh_cget_int reads floats */
+		t->i[i] = v >= 9.2e18 ? INT64_MAX : v <= -9.2e18 ? INT64_MIN :
+		    v != v ? 0 : (int64_t)v;
 }
 
 int
