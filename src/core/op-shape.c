@@ -412,8 +412,9 @@ fold_reshape(struct wh_compiler *c, int node)
 			else if (dims[i] < 0)
 				return wh_fold_fail(c, node, "bad Reshape "
 				    "shape%s", "");
-			else
-				known *= dims[i];
+			else if (wh_mul_i64(known, dims[i], &known) != 0)
+				return wh_fold_fail(c, node, "the Reshape shape "
+				    "is too large%s", "");
 		}
 		if (neg >= 0)
 			dims[neg] = known ? (int64_t)a->count / known : 0;
@@ -500,8 +501,9 @@ compile_reshape(struct wh_compiler *c, int node, int x)
 				neg = i;
 			} else if (out[i] <= 0)
 				return wh_fail(c, node, "bad target shape%s", "");
-			else
-				known *= out[i];
+			else if (wh_mul_i64(known, out[i], &known) != 0)
+				return wh_fail(c, node, "the target shape is too "
+				    "large%s", "");
 		}
 		if (neg >= 0)
 			out[neg] = known ? (int64_t)total / known : 0;
