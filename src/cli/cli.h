@@ -115,6 +115,10 @@ void cli_session_release(struct cli_session *s);
  * Returns an exit code. */
 int cli_model_arg(const char *cmd, int argc, char **argv, const char **model);
 
+/* Whether name matches one of the comma separated glob patterns (all
+ * names match NULL): --layers and --lock. */
+int cli_name_matches(const char *globs, const char *name);
+
 /* Parses a non-negative integer option value; -1 on a bad value. */
 long cli_parse_count(const char *s);
 

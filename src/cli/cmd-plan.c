@@ -1,5 +1,4 @@
 /* cmd-plan.c - whittle plan: a plan from command-line settings, measured */
-#include <fnmatch.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,22 +68,6 @@ parse_float(const char *cmd, const char *opt, const char *arg, float lo,
 		    "to %g", opt, arg, lo, hi);
 	*out = v;
 	return 0;
-}
-
-static int
-matches(const char *globs, const char *name)
-{
-	char *copy, *tok, *save = NULL;
-	int hit = 0;
-
-	if (globs == NULL)
-		return 1;
-	copy = xstrdup(globs);
-	for (tok = strtok_r(copy, ",", &save); tok && !hit;
-	    tok = strtok_r(NULL, ",", &save))
-		hit = fnmatch(tok, name, 0) == 0;
-	free(copy);
-	return hit;
 }
 
 int
@@ -287,7 +270,7 @@ cmd_plan(int argc, char **argv)
 		for (i = 0; i < n; i++) {
 			const struct wh_layer *l = wh_graph_layer(s.graph, i);
 
-			if (!matches(globs, l->name))
+			if (!cli_name_matches(globs, l->name))
 				continue;
 			ws[k] = l->w;
 			ns[k++] = (size_t)(l->out * l->in);
@@ -302,7 +285,7 @@ cmd_plan(int argc, char **argv)
 		const struct wh_layer *l = wh_graph_layer(s.graph, i);
 		struct wh_layer_cfg c = cfg;
 
-		if (!matches(globs, l->name))
+		if (!cli_name_matches(globs, l->name))
 			continue;
 		chosen++;
 		if (c.lr_mode != WH_LR_NONE && (l->max_rank == 0 ||

@@ -1,6 +1,5 @@
 /* cmd-search.c - whittle search: the smallest verified plan within an
  * accuracy budget */
-#include <fnmatch.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,20 +48,6 @@ usage(FILE *f)
 	    "and the data options of 'whittle eval': --data, --labels, --input-scale,\n"
 	    "--input-mean, --input-std, --threads, --batch, --quiet.\n"
 	    "  -h, --help            show this help\n");
-}
-
-static int
-matches(const char *globs, const char *name)
-{
-	char *copy, *tok, *save = NULL;
-	int hit = 0;
-
-	copy = xstrdup(globs);
-	for (tok = strtok_r(copy, ",", &save); tok && !hit;
-	    tok = strtok_r(NULL, ",", &save))
-		hit = fnmatch(tok, name, 0) == 0;
-	free(copy);
-	return hit;
 }
 
 static int progress_on;
@@ -297,7 +282,7 @@ cmd_search(int argc, char **argv)
 		}
 		locked = xcalloc(k ? k : 1, 1);
 		for (i = 0; i < k; i++)
-			if (matches(lock, wh_graph_layer(s.graph, i)->name))
+			if (cli_name_matches(lock, wh_graph_layer(s.graph, i)->name))
 				locked[i] = any = 1;
 		if (!any) {
 			cli_error("--lock '%s' matches no layer of %s", lock,

@@ -1,6 +1,5 @@
 /* cmd-sensitivity.c - whittle sensitivity: every layer against every
  * candidate setting, measured, cached, shardable */
-#include <fnmatch.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,22 +49,6 @@ usage(FILE *f)
 	    "and the data options of 'whittle eval': --data, --labels, --input-scale,\n"
 	    "--input-mean, --input-std, --threads, --batch, --quiet.\n"
 	    "  -h, --help            show this help\n");
-}
-
-static int
-matches(const char *globs, const char *name)
-{
-	char *copy, *tok, *save = NULL;
-	int hit = 0;
-
-	if (globs == NULL)
-		return 1;
-	copy = xstrdup(globs);
-	for (tok = strtok_r(copy, ",", &save); tok && !hit;
-	    tok = strtok_r(NULL, ",", &save))
-		hit = fnmatch(tok, name, 0) == 0;
-	free(copy);
-	return hit;
 }
 
 struct progress {
@@ -362,7 +345,7 @@ cmd_sensitivity(int argc, char **argv)
 
 			mask = xcalloc((size_t)t.nlayers * t.nsettings + 1, 1);
 			for (i = 0; i < t.nlayers; i++)
-				if (matches(globs, t.layers[i]))
+				if (cli_name_matches(globs, t.layers[i]))
 					for (any = 1, k = 0; k < t.nsettings; k++)
 						mask[(size_t)i * t.nsettings + k] = 1;
 			if (!any) {

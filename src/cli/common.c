@@ -2,6 +2,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fnmatch.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -697,3 +698,19 @@ cli_progress_done(void)
 }
 
 
+
+int
+cli_name_matches(const char *globs, const char *name)
+{
+	char *copy, *tok, *save = NULL;
+	int hit = 0;
+
+	if (globs == NULL)
+		return 1;
+	copy = xstrdup(globs);
+	for (tok = strtok_r(copy, ",", &save); tok && !hit;
+	    tok = strtok_r(NULL, ",", &save))
+		hit = fnmatch(tok, name, 0) == 0;
+	free(copy);
+	return hit;
+}
