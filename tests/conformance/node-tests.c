@@ -439,6 +439,13 @@ main(int argc, char **argv)
 		for (i = 0; i < nnotes; i++)
 			fprintf(f, "%s%s\n", pre, notes[i]);
 	}
+	for (i = 0; i < nnames; i++)
+		free(names[i]);
+	free(names);
+	for (i = 0; i < nnotes; i++)
+		free(notes[i]);
+	free(notes);
+	free(rows);
 	if (tf != NULL && fclose(tf) != 0)
 		return 1;
 	return failed;
