@@ -337,8 +337,7 @@ wh_cget_int(const struct wh_tensor *t, size_t i)
 		return t->i[i];
 	/* a float holding an index: saturate rather than overflow */
 	v = t->f[i];
-	return v >= 9.2e18 ? INT64_MAX : v <= -9.2e18 ? INT64_MIN : v != v ? 0 :
-	    (int64_t)v;
+	return wh_sat_i64(v);
 }
 
 void
@@ -347,8 +346,14 @@ wh_cset(struct wh_tensor *t, size_t i, double v)
 	if (t->dtype == WH_FLOAT)
 		t->f[i] = (float)v;
 	else	/* saturated, as wh_cget_int reads floats */
-		t->i[i] = v >= 9.2e18 ? INT64_MAX : v <= -9.2e18 ? INT64_MIN :
-		    v != v ? 0 : (int64_t)v;
+		t->i[i] = wh_sat_i64(v);
+}
+
+int64_t
+wh_sat_i64(double v)
+{
+	return v >= 9.2e18 ? INT64_MAX : v <= -9.2e18 ? INT64_MIN : v != v ? 0 :
+	    (int64_t)v;
 }
 
 int

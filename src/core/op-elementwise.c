@@ -64,7 +64,7 @@ ibinop(enum wh_binary op, int64_t a, int64_t b)
 	case B_MUL: return (int64_t)((uint64_t)a * (uint64_t)b);
 	case B_DIV:
 		return b == 0 || (a == INT64_MIN && b == -1) ? 0 : a / b;
-	case B_POW: return (int64_t)pow((double)a, (double)b);
+	case B_POW: return wh_sat_i64(pow((double)a, (double)b));
 	case B_AND: return a != 0 && b != 0;
 	case B_EQUAL: return a == b;
 	case B_GREATER: return a > b;
@@ -193,7 +193,8 @@ wh_unary_apply(enum wh_unary u, float x, float alpha, float beta)
 		return q < lo ? lo : q > hi ? hi : q;
 	}
 	case U_DEQUANT:
-		return (float)((int)x - (int)beta) * alpha;
+		/* x and beta hold 8-bit codes, so the float difference is exact */
+		return (x - beta) * alpha;
 	}
 	return x;
 }
@@ -841,8 +842,8 @@ unary_int(enum wh_unary u, int64_t x, float alpha, float beta, int64_t *y)
 	case U_NOT: *y = x == 0; return 0;
 	case U_CEIL: case U_FLOOR: case U_ROUND: *y = x; return 0;
 	case U_CLIP:
-		*y = (double)x < alpha ? (int64_t)alpha : x;
-		*y = (double)*y > beta ? (int64_t)beta : *y;
+		*y = (double)x < alpha ? wh_sat_i64(alpha) : x;
+		*y = (double)*y > beta ? wh_sat_i64(beta) : *y;
 		return 0;
 	default:
 		return -1;

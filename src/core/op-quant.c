@@ -20,7 +20,7 @@ wh_fake_quant(const float *x, float *y, size_t n, float scale, int zero)
 		float q = nearbyintf(x[i] / scale) + (float)zero;
 
 		q = q < 0 ? 0 : q > 255 ? 255 : q;
-		y[i] = (float)((int)q - zero) * scale;
+		y[i] = (q - (float)zero) * scale;	/* exact; NaN stays NaN */
 	}
 }
 

@@ -147,6 +147,11 @@ double wh_cget(const struct wh_tensor *t, size_t i);
 /* An int64 value exactly (a float one saturated), for shapes and indices. */
 int64_t wh_cget_int(const struct wh_tensor *t, size_t i);
 void wh_cset(struct wh_tensor *t, size_t i, double v);
+/*
+ * v truncated to int64, saturated at the ends and 0 for NaN: C leaves the
+ * plain conversion of an out-of-range float undefined.
+ */
+int64_t wh_sat_i64(double v);
 /* Reads a constant int64 list; its length, -1 past max. */
 int wh_ints_of(const struct wh_tensor *t, int64_t *out, int max);
 /* axis + ndim when negative; -1 outside [0, ndim). */

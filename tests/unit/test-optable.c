@@ -1,5 +1,7 @@
 /* test-optable.c - the operator table: one sorted list, sane opset ranges
  * and counts, something to run for every row, and lookups by opset */
+#include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "op.h"
@@ -96,10 +98,39 @@ test_find(void)
 	ok(d != NULL && d->max_in == WH_ANY, "Concat is variadic");
 }
 
+/*
+ * Non-finite and out-of-range floats reach the integer conversions from any
+ * model (0/0 upstream of DequantizeLinear, Clip's infinite default bounds
+ * on an int64 shape): each gives a defined value, which UBSan checks in
+ * 'make check-asan'.
+ */
+static void
+test_nonfinite(void)
+{
+	float y[3];
+	const float x[3] = { NAN, INFINITY, -INFINITY };
+
+	ok(wh_sat_i64(NAN) == 0, "NaN saturates to 0");
+	ok(wh_sat_i64(INFINITY) == INT64_MAX && wh_sat_i64(1e30) == INT64_MAX,
+	    "+inf and 1e30 saturate to INT64_MAX");
+	ok(wh_sat_i64(-INFINITY) == INT64_MIN, "-inf saturates to INT64_MIN");
+	ok(wh_sat_i64(-2.75) == -2 && wh_sat_i64(3.5) == 3,
+	    "in range, the conversion truncates");
+	ok(isnan(wh_unary_apply(U_DEQUANT, NAN, 0.5f, 3)),
+	    "DequantizeLinear of NaN is NaN");
+	ok(wh_unary_apply(U_DEQUANT, 7, 0.5f, 3) == 2.0f,
+	    "DequantizeLinear of code 7, zero 3, scale 0.5 is 2");
+	wh_fake_quant(x, y, 3, 0.1f, 128);
+	ok(isnan(y[0]) && y[1] == (255 - 128) * 0.1f && y[2] == -128 * 0.1f,
+	    "fake quantization keeps NaN and saturates the infinities "
+	    "(%g %g %g)", y[0], y[1], y[2]);
+}
+
 int
 main(void)
 {
 	test_rows();
 	test_find();
+	test_nonfinite();
 	return tap_done();
 }
