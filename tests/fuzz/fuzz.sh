@@ -2,6 +2,8 @@
 # fuzz.sh - builds the libFuzzer harnesses and runs each for a while
 #
 # Run by 'make fuzz' (FUZZ_SECONDS=N, default 60, 0 to build only;
+# FUZZ_RUNS=N for N inputs per harness instead of a time, which with
+# FUZZ_FLAGS=-seed=K repeats the same inputs on every machine;
 # FUZZ_HARNESSES="onnx plan" for some of them; FUZZ_FLAGS for more
 # libFuzzer options).  libwhittle's sources are compiled again with
 # clang, ASan, UBSan and libFuzzer's coverage into tests/fuzz/build, so
@@ -18,6 +20,7 @@
 : "${srcdir:=.}"
 : "${top_builddir:=.}"
 : "${FUZZ_SECONDS:=60}"
+: "${FUZZ_RUNS:=}"
 : "${FUZZ_HARNESSES:=plan idx npy image onnx}"
 : "${CLANG:=clang}"
 srcdir=$(cd "$srcdir" && pwd)
@@ -29,6 +32,11 @@ say() {
 	echo "make fuzz: $*"
 }
 
+case $FUZZ_RUNS in
+*[!0-9]*)
+	say "FUZZ_RUNS is '$FUZZ_RUNS', expected a whole number of inputs"
+	exit 2 ;;
+esac
 case $FUZZ_SECONDS in
 ''|*[!0-9]*)
 	say "FUZZ_SECONDS is '$FUZZ_SECONDS', expected a whole number of seconds"
@@ -130,9 +138,16 @@ for h in $FUZZ_HARNESSES; do
 	*) dict=$h ;;
 	esac
 	log=$B/log/fuzz-$h.log
-	say "fuzz-$h for $FUZZ_SECONDS s (log: $log)"
+	if [ -n "$FUZZ_RUNS" ]; then
+		limit="-runs=$FUZZ_RUNS"
+		say "fuzz-$h for $FUZZ_RUNS inputs (log: $log)"
+	else
+		limit="-max_total_time=$FUZZ_SECONDS"
+		say "fuzz-$h for $FUZZ_SECONDS s (log: $log)"
+	fi
+	t0=$(date +%s)
 	# shellcheck disable=SC2086
-	"$B/fuzz-$h" -max_total_time="$FUZZ_SECONDS" -timeout=10 \
+	"$B/fuzz-$h" "$limit" -timeout=10 \
 	    -rss_limit_mb=2048 -max_len=16384 -print_final_stats=1 \
 	    -dict="$srcdir/tests/fuzz/$dict.dict" \
 	    -artifact_prefix="$fz/crashes/$h/" $FUZZ_FLAGS "$@" >"$log" 2>&1
@@ -156,6 +171,6 @@ for h in $FUZZ_HARNESSES; do
 		fi
 		exit 1
 	fi
-	say "fuzz-$h: $runs executions in $FUZZ_SECONDS s, no crash;" \
+	say "fuzz-$h: $runs executions in $(($(date +%s) - t0)) s, no crash;" \
 	    "corpus $(ls "$fz/corpus/$h" | wc -l) inputs"
 done
