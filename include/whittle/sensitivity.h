@@ -179,6 +179,20 @@ int wh_sens_merge(struct wh_sens_table *dst, const struct wh_sens_table *src,
  */
 char *wh_sens_cache_path(const char *model_sha256, const char *data_sha256);
 
+/*
+ * What the sensitivity commands and the workbench do first: keys t by the
+ * model file and the validation set, then copies in what the cache holds
+ * of them (with two_part, the cache's two-part columns are added to t
+ * first, so a search reuses what an earlier search measured).  *cache gets
+ * the cache's path, or NULL when there is no cache directory or nocache.
+ * A damaged cache is not trusted: the table is measured again and *warn
+ * says why (free it).  Returns the cells read from the cache, -1 and a
+ * message when the model or data cannot be read to key them.
+ */
+int wh_sens_cache_read(struct wh_sens_table *t, const char *model_path,
+    const struct wh_dataset *d, int two_part, int nocache, char **cache,
+    char **warn, char **err);
+
 /* The data key: SHA-256 over the two files' hex hashes. */
 void wh_sens_data_key(const char *images_sha256, const char *labels_sha256,
     char out[65]);

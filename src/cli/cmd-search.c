@@ -163,7 +163,7 @@ cmd_search(int argc, char **argv)
 	struct wh_eval_opts eo = { 0 };
 	struct wh_search_opts so;
 	struct wh_search_result res = { 0 };
-	struct wh_sens_table t, part;
+	struct wh_sens_table t;
 	struct wh_sens_setting *set = NULL;
 	struct wh_layer_cfg *lcfg = NULL;
 	struct wh_state *st = NULL;
@@ -171,7 +171,7 @@ cmd_search(int argc, char **argv)
 	const char *model = NULL, *out = NULL, *lock = NULL, *planpath = NULL,
 	    *list = NULL, *methods = "quant,prune,lowrank";
 	unsigned char *locked = NULL;
-	char *err = NULL, *cache = NULL;
+	char *err = NULL, *cache = NULL, *warn = NULL;
 	int json = 0, nocache = 0, nofront = 0, ch, r, i, k, nset, have_t = 0,
 	    have_base = 0, drop_set = 0;
 	float v;
@@ -304,26 +304,17 @@ cmd_search(int argc, char **argv)
 	}
 	wh_sens_table_init(&t, s.graph, set, nset);
 	have_t = 1;
-	if (wh_sha256_file(s.model_path, t.model_sha256, &err) != 0 ||
-	    wh_sens_dataset_key(s.data, t.data_sha256, &err) != 0) {
+	/* the cache's two-part columns serve this search too */
+	if (wh_sens_cache_read(&t, s.model_path, s.data, 1, nocache, &cache,
+	    &warn, &err) < 0) {
 		cli_error("%s", err);
 		r = WH_EXIT_INPUT;
 		goto out;
 	}
-	cache = nocache ? NULL : wh_sens_cache_path(t.model_sha256,
-	    t.data_sha256);
-	if (cache != NULL && access(cache, F_OK) == 0 &&
-	    wh_sens_load(&part, cache, &err) == 0) {
-		/* the cache's two-part columns serve this search too */
-		for (i = 0; i < part.nsettings; i++)
-			if (strchr(part.settings[i].name, '+') != NULL)
-				wh_sens_add_setting(&t, part.settings[i].name,
-				    NULL);
-		wh_sens_merge(&t, &part, NULL);
-		wh_sens_table_release(&part);
+	if (warn != NULL) {
+		fprintf(stderr, "whittle: %s\n", warn);
+		free(warn);
 	}
-	free(err);
-	err = NULL;
 	if (wh_state_run(st, 0, NULL, NULL, &base, NULL, &err) != 0) {
 		cli_error("%s", err ? err : "evaluation failed");
 		r = WH_EXIT_INTERNAL;

@@ -148,21 +148,6 @@ parse_shard(const char *arg, int *k, int *n)
 	    *n <= 100000 && *k >= 1 && *k <= *n ? 0 : -1;
 }
 
-/* The keys of the model and the data, for the table and the cache. */
-static int
-keys(const struct cli_session *s, struct wh_sens_table *t)
-{
-	char *err = NULL;
-
-	if (wh_sha256_file(s->model_path, t->model_sha256, &err) != 0 ||
-	    wh_sens_dataset_key(s->data, t->data_sha256, &err) != 0) {
-		cli_error("%s", err);
-		free(err);
-		return WH_EXIT_INPUT;
-	}
-	return 0;
-}
-
 int
 cmd_sensitivity(int argc, char **argv)
 {
@@ -190,7 +175,7 @@ cmd_sensitivity(int argc, char **argv)
 	struct wh_state *st = NULL;
 	struct progress pr = { 0 };
 	const char *model = NULL, *out = NULL, *globs = NULL, *list = NULL;
-	char *err = NULL, *cache = NULL, *txt;
+	char *err = NULL, *cache = NULL, *warn = NULL, *txt;
 	unsigned char *mask = NULL;
 	int json = 0, merge = 0, nocache = 0, ch, r, i, k, nset, shard = 0,
 	    nshards = 0, have_table = 0, from_cache = 0;
@@ -293,23 +278,16 @@ cmd_sensitivity(int argc, char **argv)
 		goto out;
 	wh_sens_table_init(&t, s.graph, set, nset);
 	have_table = 1;
-	if ((r = keys(&s, &t)) != 0)
+	if (wh_sens_cache_read(&t, s.model_path, s.data, 0, nocache, &cache,
+	    &warn, &err) < 0) {
+		cli_error("%s", err);
+		r = WH_EXIT_INPUT;
 		goto out;
-	cache = nocache ? NULL : wh_sens_cache_path(t.model_sha256,
-	    t.data_sha256);
-	if (cache != NULL && access(cache, F_OK) == 0) {
-		if (wh_sens_load(&part, cache, &err) == 0) {
-			if (wh_sens_merge(&t, &part, &err) < 0) {
-				free(err);
-				err = NULL;
-			}
-			wh_sens_table_release(&part);
-		} else {
-			/* a damaged cache is measured again, not trusted */
-			fprintf(stderr, "whittle: ignoring the cache: %s\n", err);
-			free(err);
-			err = NULL;
-		}
+	}
+	if (warn != NULL) {
+		/* a damaged cache is measured again, not trusted */
+		fprintf(stderr, "whittle: %s\n", warn);
+		free(warn);
 	}
 	for (i = 0; i < t.nlayers * t.nsettings; i++)
 		from_cache += t.cells[i].status != WH_SENS_TODO;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -421,6 +422,44 @@ wh_sens_cache_path(const char *model_sha256, const char *data_sha256)
 		return xasprintf("%s/.cache/whittle/sensitivity/%.64s-%.64s.json",
 		    h, model_sha256, data_sha256);
 	return NULL;
+}
+
+int
+wh_sens_cache_read(struct wh_sens_table *t, const char *model_path,
+    const struct wh_dataset *d, int two_part, int nocache, char **cache,
+    char **warn, char **err)
+{
+	struct wh_sens_table part;
+	char *why = NULL;
+	int i, n;
+
+	*cache = NULL;
+	*warn = NULL;
+	if (wh_sha256_file(model_path, t->model_sha256, err) != 0 ||
+	    wh_sens_dataset_key(d, t->data_sha256, err) != 0)
+		return -1;
+	if (nocache || (*cache = wh_sens_cache_path(t->model_sha256,
+	    t->data_sha256)) == NULL || access(*cache, F_OK) != 0)
+		return 0;
+	if (wh_sens_load(&part, *cache, &why) != 0) {
+		*warn = xasprintf("ignoring the sensitivity cache: %s", why);
+		free(why);
+		return 0;
+	}
+	if (two_part)
+		for (i = 0; i < part.nsettings; i++)
+			if (strchr(part.settings[i].name, '+') != NULL)
+				wh_sens_add_setting(t, part.settings[i].name,
+				    NULL);
+	/* the keys match by construction: only damage makes this fail */
+	n = wh_sens_merge(t, &part, &why);
+	wh_sens_table_release(&part);
+	if (n < 0) {
+		*warn = xasprintf("ignoring the sensitivity cache: %s", why);
+		free(why);
+		return 0;
+	}
+	return n;
 }
 
 void

@@ -301,26 +301,16 @@ todo(const struct wh_sens_table *t)
 static void
 read_cache(struct tui_sens *s)
 {
-	struct wh_sens_table part;
-	char *err = NULL;
+	char *err = NULL, *warn = NULL;
 
-	if (wh_sha256_file(s->model_path, s->t.model_sha256, &err) != 0 ||
-	    wh_sens_dataset_key(s->d, s->t.data_sha256, &err) != 0) {
+	if (wh_sens_cache_read(&s->t, s->model_path, s->d, 0, 0, &s->cache,
+	    &warn, &err) < 0) {
 		free(err);
 		return;		/* no cache, the table is measured anew */
 	}
-	s->cache = wh_sens_cache_path(s->t.model_sha256, s->t.data_sha256);
-	if (s->cache == NULL || access(s->cache, F_OK) != 0)
-		return;
-	if (wh_sens_load(&part, s->cache, &err) == 0) {
-		wh_sens_merge(&s->t, &part, NULL);
-		wh_sens_table_release(&part);
-	} else {
-		char *txt = xasprintf("ignoring the sensitivity cache: %s", err);
-
-		post_text(s, TUI_S_ERROR, txt);
-		free(txt);
-		free(err);
+	if (warn != NULL) {
+		post_text(s, TUI_S_ERROR, warn);
+		free(warn);
 	}
 	cell_posted(s, 0, 0, NULL, NULL);
 }

@@ -67,7 +67,7 @@ for f in "$XDG_CACHE_HOME"/whittle/sensitivity/*.json; do
 done
 $WHITTLE sensitivity "$MODEL" --settings "$SET" >/dev/null 2>"$TMPD/t6.err"
 st=$?
-grep -q "ignoring the cache" "$TMPD/t6.err" && [ $st -eq 0 ]
+grep -q "ignoring the sensitivity cache" "$TMPD/t6.err" && [ $st -eq 0 ]
 ok $? "a damaged cache is reported and ignored"
 
 # three shards through GNU parallel equal the single process

@@ -1,8 +1,11 @@
-/* test-sens-table.c - the sensitivity table's JSON, merging and cache path */
+/* test-sens-table.c - the sensitivity table's JSON, merging and cache */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tap.h"
+#include "whittle/data.h"
 #include "whittle/sensitivity.h"
 #include "whittle/util.h"
 
@@ -32,6 +35,125 @@ fill(struct wh_sens_table *t, int nl, const char *list)
 	strcpy(t->data_sha256, D);
 	t->samples = 1000;
 	t->base_correct = 900;
+}
+
+static void
+put(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f != NULL) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+/*
+ * wh_sens_cache_read, what every caller of the cache does first: keys from
+ * the files, a miss, a hit, two-part columns on request, a damaged cache
+ * and an unreadable model.
+ */
+static void
+test_cache_read(void)
+{
+	char dir[] = "/tmp/whittle-sens-XXXXXX", model[64], img[64], lbl[64];
+	char key[65], *cache = NULL, *warn = NULL, *err = NULL;
+	struct wh_sens_table t, saved;
+	struct wh_dataset d;
+	int n;
+
+	if (mkdtemp(dir) == NULL) {
+		ok(0, "a temporary folder");
+		return;
+	}
+	snprintf(model, sizeof model, "%s/m.onnx", dir);
+	snprintf(img, sizeof img, "%s/images", dir);
+	snprintf(lbl, sizeof lbl, "%s/labels", dir);
+	put(model, "model bytes");
+	put(img, "image bytes");
+	put(lbl, "label bytes");
+	memset(&d, 0, sizeof d);
+	d.images_path = img;
+	d.labels_path = lbl;
+	setenv("XDG_CACHE_HOME", dir, 1);
+
+	fill(&t, 3, "int4,sp50");
+	n = wh_sens_cache_read(&t, model, &d, 0, 0, &cache, &warn, &err);
+	ok(n == 0 && cache != NULL && warn == NULL && strncmp(cache, dir,
+	    strlen(dir)) == 0, "no cache yet: nothing read, the path given");
+	ok(wh_sha256_file(model, key, NULL) == 0 &&
+	    strcmp(t.model_sha256, key) == 0, "the table is keyed by the "
+	    "model file's hash");
+
+	/* what an earlier run left: one measured cell and a two-part column */
+	fill(&saved, 3, "int4,sp50,sp50+int4");
+	strcpy(saved.model_sha256, t.model_sha256);
+	strcpy(saved.data_sha256, t.data_sha256);
+	wh_sens_cell(&saved, 2, 0)->status = WH_SENS_DONE;
+	wh_sens_cell(&saved, 2, 0)->samples = 1000;
+	wh_sens_cell(&saved, 2, 0)->correct = 870;
+	wh_sens_cell(&saved, 2, 0)->base_correct = 900;
+	wh_sens_cell(&saved, 1, 2)->status = WH_SENS_DONE;
+	wh_sens_cell(&saved, 1, 2)->samples = 1000;
+	wh_sens_cell(&saved, 1, 2)->correct = 850;
+	wh_sens_cell(&saved, 1, 2)->base_correct = 900;
+	ok(wh_sens_save(&saved, cache, NULL) == 0, "a cache is saved");
+	wh_sens_table_release(&t);
+	free(cache);
+
+	fill(&t, 3, "int4,sp50");
+	n = wh_sens_cache_read(&t, model, &d, 0, 0, &cache, &warn, &err);
+	ok(n == 1 && t.nsettings == 2 && wh_sens_cell(&t, 2, 0)->correct ==
+	    870, "a hit copies the cells of the table's own columns (%d)", n);
+	wh_sens_table_release(&t);
+	free(cache);
+
+	fill(&t, 3, "int4,sp50");
+	n = wh_sens_cache_read(&t, model, &d, 1, 0, &cache, &warn, &err);
+	ok(n == 2 && t.nsettings == 3 && wh_sens_cell(&t, 1, 2)->correct ==
+	    850, "with two_part the cache's two-part columns come too (%d)", n);
+	wh_sens_table_release(&t);
+	free(cache);
+
+	fill(&t, 3, "int4,sp50");
+	n = wh_sens_cache_read(&t, model, &d, 0, 1, &cache, &warn, &err);
+	ok(n == 0 && cache == NULL && wh_sens_cell(&t, 2, 0)->status ==
+	    WH_SENS_TODO, "nocache: keyed, nothing read, no path");
+	wh_sens_table_release(&t);
+
+	fill(&t, 3, "int4,sp50");
+	ok(wh_sens_cache_read(&t, model, &d, 0, 0, &cache, &warn, &err) == 1 &&
+	    warn == NULL, "read again");
+	put(cache, "{ damaged");
+	wh_sens_table_release(&t);
+	free(cache);
+	fill(&t, 3, "int4,sp50");
+	n = wh_sens_cache_read(&t, model, &d, 0, 0, &cache, &warn, &err);
+	ok(n == 0 && warn != NULL && strstr(warn, "ignoring the sensitivity "
+	    "cache") != NULL && strchr(warn, '\n') == NULL, "a damaged cache "
+	    "is ignored with one line: %s", warn ? warn : "(none)");
+	free(warn);
+	warn = NULL;
+	unlink(cache);
+	free(cache);
+	wh_sens_table_release(&t);
+
+	fill(&t, 3, "int4,sp50");
+	unlink(model);
+	n = wh_sens_cache_read(&t, model, &d, 0, 0, &cache, &warn, &err);
+	ok(n == -1 && err != NULL && strstr(err, "m.onnx") != NULL,
+	    "an unreadable model is an error: %s", err ? err : "(none)");
+	free(err);
+	wh_sens_table_release(&t);
+	wh_sens_table_release(&saved);
+	unlink(img);
+	unlink(lbl);
+	snprintf(model, sizeof model, "%s/whittle/sensitivity", dir);
+	rmdir(model);
+	snprintf(model, sizeof model, "%s/whittle", dir);
+	rmdir(model);
+	rmdir(dir);
+	unsetenv("XDG_CACHE_HOME");
 }
 
 int
@@ -152,5 +274,6 @@ main(void)
 	}
 	free(j1);
 	wh_sens_table_release(&a);
+	test_cache_read();
 	return tap_done();
 }
