@@ -35,6 +35,20 @@ struct wh_layer {
 	const float *bias;	/* (out) or NULL; the model's data */
 	uint64_t macs;		/* multiply-accumulates per sample, dense */
 	int max_rank;		/* min(out, in); 0 when low-rank is not possible */
+	/*
+	 * A layer the model stores factored, as two nodes (whittle apply
+	 * writes X/lowrank_a then X/lowrank_b): rank > 0, node is the
+	 * second's and node_a the first's (else -1), weight_name the
+	 * second's weight.  u: (out, rank), vt: (rank, in), or with
+	 * spatial u: (out * kh, rank), vt: (rank, cin * kw); w is their
+	 * product and runs only when an override asks for a dense weight.
+	 * macs_stored counts the two factors' work.
+	 */
+	int rank, spatial;
+	int node_a;
+	const float *u, *vt;
+	const char *weight_a_name;	/* the first node's weight */
+	uint64_t macs_stored;	/* as the model runs it */
 };
 
 struct wh_graph;

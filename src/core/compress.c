@@ -427,6 +427,21 @@ wh_cost_layer_orig(const struct wh_layer *l, struct wh_cost *out)
 	struct wh_enc e;
 
 	memset(out, 0, sizeof *out);
+	if (l->rank > 0) {
+		/* stored as two float32 factors, u then vt */
+		int64_t m = l->spatial ? l->out * l->kh : l->out;
+		int64_t k = l->spatial ? l->cin * l->kw : l->in;
+		uint64_t nu = (uint64_t)m * (uint64_t)l->rank;
+		uint64_t nv = (uint64_t)l->rank * (uint64_t)k;
+
+		out->nparts = 2;
+		wh_enc_choose(nu, nu, 32, layer_ndim(l), 0, 0, &e);
+		cost_part(&out->part[0], m, l->rank, 0, 32, 0, uses, &e);
+		wh_enc_choose(nv, nv, 32, layer_ndim(l), 0, 0, &e);
+		cost_part(&out->part[1], l->rank, k, 0, 32, 0, uses, &e);
+		cost_total(l, out);
+		return;
+	}
 	out->nparts = 1;
 	/* the model's own float32 initializer, dense */
 	wh_enc_choose(n, n, 32, layer_ndim(l), 0, 0, &e);

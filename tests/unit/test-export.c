@@ -956,7 +956,6 @@ test_plan(struct setup *s, int p)
 
 		if (c == NULL)
 			continue;
-		want_layers += c->rank > 0;
 		nact += c->lw.act_bits != 0;
 		for (int f = 0; f < c->nfactors; f++) {
 			nint += c->f[f].qtype == WH_Q_INT;
@@ -975,8 +974,30 @@ test_plan(struct setup *s, int p)
 			    (size_t)(l->out * l->in) * sizeof *t->f) == 0;
 		}
 	}
-	ok(nl2 == want_layers, "%s: %d layers after export (%d before, low "
-	    "rank ones split in two)", what, nl2, nl);
+	ok(nl2 == want_layers, "%s: %d layers after export, as before (%d), "
+	    "low-rank ones too", what, nl2, nl);
+	{
+		/* each layer under its name, low-rank ones at their rank */
+		struct wh_graph *g2 = wh_graph_new(m2, &err);
+		int same = g2 != NULL && wh_graph_nlayers(g2) == nl;
+
+		for (i = 0; same && i < nl; i++) {
+			const struct wh_layer *a = wh_graph_layer(s->g, i);
+			const struct wh_layer *b = wh_graph_layer(g2, i);
+			const struct wh_compressed *c = res[i];
+			int r = c != NULL ? c->rank : 0;
+
+			same = strcmp(a->name, b->name) == 0 &&
+			    b->rank == r && a->out == b->out &&
+			    a->in == b->in && a->kh == b->kh &&
+			    (r == 0 || b->spatial == c->spatial);
+		}
+		ok(same, "%s: the export's layers are the model's, under their "
+		    "names, low-rank ones at their rank", what);
+		wh_graph_free(g2);
+		free(err);
+		err = NULL;
+	}
 	ok(gone, "%s: replaced float weights are gone from the file", what);
 	ok(count_op(m2, "QuantizeLinear") == 0 &&
 	    count_op(m2, "DequantizeLinear") == 0, "%s: no QuantizeLinear or "
