@@ -109,7 +109,8 @@ size_t wh_graph_output_size(const struct wh_graph *g);
 int wh_graph_input_dims(const struct wh_graph *g, int64_t *dims);
 
 /* Totals over the model: float parameters in use, their float32 bytes,
- * multiply-accumulates per sample (all layers, dense). */
+ * multiply-accumulates per sample (all layers, dense; a layer stored
+ * factored as its two factors run). */
 uint64_t wh_graph_params(const struct wh_graph *g);
 uint64_t wh_graph_bytes(const struct wh_graph *g);
 uint64_t wh_graph_macs(const struct wh_graph *g);
