@@ -48,6 +48,9 @@ struct wh_layer {
 	int node_a;
 	const float *u, *vt;
 	const char *weight_a_name;	/* the first node's weight */
+	/* what its compressed weights are named after: weight_name, or P
+	 * for a factored layer's weights P.u and P.vt */
+	const char *weight_base;
 	uint64_t macs_stored;	/* as the model runs it */
 };
 

@@ -793,6 +793,24 @@ wh_compress_layer(struct wh_lcache *c, const struct wh_layer_cfg *cfg,
 		out->f[1].w = xmalloc((size_t)r * (size_t)v->n * sizeof(float));
 		wh_lowrank_split(v->u, v->s, v->vt, v->m, v->n, v->k, r,
 		    out->f[0].w, out->f[1].w);
+	} else if (l->rank > 0) {
+		/* stored factored and no rank asked for: the layer's own
+		 * factors, pruned and quantized as a low-rank layer's */
+		int64_t m = l->spatial ? l->out * l->kh : l->out;
+		int64_t n = l->spatial ? l->cin * l->kw : l->in;
+		int r = l->rank;
+
+		out->rank = r;
+		out->spatial = l->spatial;
+		out->nfactors = 2;
+		out->f[0].rows = m;
+		out->f[0].cols = r;
+		out->f[1].rows = r;
+		out->f[1].cols = n;
+		out->f[0].w = xmalloc((size_t)m * (size_t)r * sizeof(float));
+		out->f[1].w = xmalloc((size_t)r * (size_t)n * sizeof(float));
+		memcpy(out->f[0].w, l->u, (size_t)m * (size_t)r * sizeof(float));
+		memcpy(out->f[1].w, l->vt, (size_t)r * (size_t)n * sizeof(float));
 	} else {
 		size_t n = (size_t)l->out * (size_t)l->in;
 

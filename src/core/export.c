@@ -963,7 +963,7 @@ emit_layer(struct exporter *ex, int li, const Onnx__NodeProto *np)
 	const struct wh_layer *l = wh_graph_layer(ex->g, li);
 	const struct wh_compressed *c = ex->res[li];
 	const struct wh_op *op = &ex->g->ops[l->op];
-	const char *x = np->input[0], *node = np->name, *W = l->weight_name;
+	const char *x = np->input[0], *node = np->name, *W = l->weight_base;
 	const char *in[3], *wn, *un, *vn, *t;
 	const Onnx__AttributeProto *beta;
 	Onnx__AttributeProto *at[4];

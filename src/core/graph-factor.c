@@ -24,6 +24,19 @@ folded_name(const char *a, const char *b)
 	return xstrdup(b);
 }
 
+/* P for the weights P.u and P.vt (as whittle apply names them), else
+ * the second's name. */
+static char *
+base_name(const char *a, const char *b)
+{
+	size_t na = strlen(a), nb = strlen(b);
+
+	if (na > 3 && nb > 2 && na == nb + 1 && strcmp(a + na - 3, ".vt") == 0 &&
+	    strcmp(b + nb - 2, ".u") == 0 && strncmp(a, b, nb - 2) == 0)
+		return xstrndup(b, nb - 2);
+	return xstrdup(b);
+}
+
 /*
  * Whether ops a then b of the same kind are the factors of one layer:
  * a: in -> r with nothing after it, b: r -> out, b a 1x1 stride 1 conv
@@ -148,6 +161,7 @@ wh_fold_factored(struct wh_compiler *c)
 	la->node = lb->node;
 	la->weight_a_name = la->weight_name;
 	la->weight_name = lb->weight_name;
+	la->weight_base = base_name(la->weight_a_name, la->weight_name);
 	la->bias_name = lb->bias_name;
 	la->bias = lb->bias;
 	la->wndim = la->kind == WH_LAYER_CONV ? 4 : 2;

@@ -954,8 +954,10 @@ compile(const struct wh_model *m, const struct wh_graph_opts *opts,
 		if ((k = tensor_find(&c, m->outputs[j].name)) >= 0)
 			g->t[root(g, k)].last = g->nops;
 	for (i = 0; i < g->nlayers; i++) {
-		if (g->layers[i].rank == 0)
+		if (g->layers[i].rank == 0) {
 			g->layers[i].macs_stored = g->layers[i].macs;
+			g->layers[i].weight_base = g->layers[i].weight_name;
+		}
 		if (__builtin_add_overflow(g->macs, g->layers[i].macs_stored,
 		    &g->macs)) {
 			wh_error(err, "%s: the multiply-accumulates per sample "
@@ -1006,6 +1008,8 @@ wh_graph_free(struct wh_graph *g)
 		free((void *)g->layers[i].bias);
 		free((void *)g->layers[i].u);
 		free((void *)g->layers[i].vt);
+		if (g->layers[i].rank > 0)
+			free((void *)g->layers[i].weight_base);
 	}
 	free(g->t);
 	free(g->ops);

@@ -463,7 +463,7 @@ add_layer(struct st_file *f, const struct wh_model *m,
     const struct wh_layer *l, const struct wh_compressed *c, int float_copy,
     char **err)
 {
-	const char *W = l->weight_name;
+	const char *W = l->weight_base;
 	int64_t shape[4];
 	size_t *perm;
 	char *name;
@@ -473,7 +473,8 @@ add_layer(struct st_file *f, const struct wh_model *m,
 	if (c == NULL && l->rank > 0) {
 		/* stored factored: both initializers as they are, or the
 		 * factors as a low-rank layer's when computed */
-		if (add_init(f, m, W) + add_init(f, m, l->weight_a_name) == 2)
+		if (add_init(f, m, l->weight_name) +
+		    add_init(f, m, l->weight_a_name) == 2)
 			return 0;
 		for (k = 0; k < 2; k++) {
 			int64_t rows = l->spatial ? l->out * l->kh : l->out;

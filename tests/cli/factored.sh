@@ -3,7 +3,8 @@
 # reads back as the model it came from: inspect and eval list its layers
 # under their names, count the factors' parameters, and the export
 # predicts as `whittle eval --plan' says; a plan for the original layer
-# names applies to the export
+# names applies to the export, and 8-bit weights on it quantize the stored
+# factors
 . "$srcdir/tests/cli/lib.sh"
 
 DEMO="$srcdir/share/models/fashion-cnn.onnx"
@@ -77,6 +78,26 @@ while IFS="|" read -r name model layer rank popts; do
 		echo 0 || echo 1) \
 		"$name: the plan for $layer applies to the export ($c right, status $st)"
 	[ -s "$p.err" ] && diag "$(cat "$p.err")"
+
+	# 8-bit weights on the export quantize the stored factors: the
+	# layer keeps its rank, the file shrinks, and it predicts as the
+	# plan says
+	$WHITTLE plan "$p.onnx" --bits 8 --layers "$layer" --limit 500 \
+		--quiet -o "$p.q.json" >/dev/null 2>"$p.err" &&
+		$WHITTLE apply "$p.onnx" --plan "$p.q.json" --quiet \
+		-o "$p.q.onnx" >/dev/null 2>>"$p.err" &&
+		$WHITTLE inspect "$p.q.onnx" >"$p.q.txt" 2>>"$p.err"
+	ok $? "$name: 8-bit weights on the export apply"
+	a=$(wc -c <"$p.onnx") b=$(wc -c <"$p.q.onnx")
+	grep -q "^$layer  *[A-Za-z]*  *(.*) r$rank" "$p.q.txt" &&
+		[ "$b" -lt "$a" ]
+	ok $? "$name: $layer stays at rank $rank, quantized ($b < $a bytes)"
+	$WHITTLE eval "$p.onnx" --plan "$p.q.json" --limit $N --quiet --json \
+		>"$p.qp" 2>/dev/null
+	$WHITTLE eval "$p.q.onnx" --limit $N --quiet --json >"$p.qe" 2>&1
+	a=$(json_num correct "$p.qp") b=$(json_num correct "$p.qe")
+	ok $([ -n "$a" ] && [ "$a" = "$b" ] && echo 0 || echo 1) \
+		"$name: the quantized export predicts $b right, as its plan ($a)"
 done <<'CASES'
 gemm|demo|/7/Gemm|16|
 conv|demo|/3/Conv|8|

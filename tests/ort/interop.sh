@@ -159,8 +159,8 @@ for ex in "$srcdir"/share/plans/*.json; do
 done
 
 # Low-rank layers read back as the one layer they are: the spatial form,
-# and an export compressed again, its factored layers replaced by a lower
-# rank or by a dense int8 weight, as ONNX Runtime runs them
+# and an export compressed again, its factored layer at a lower rank or
+# its stored factors quantized to int8, as ONNX Runtime runs them
 check_plan "$model" lowrank-spatial --rank 6 --spatial --layers '/3/Conv'
 check_plan "$model" lowrank-fc --rank 16 --layers '*Gemm'
 again="$TMPD/fashion-cnn-lowrank-fc.onnx"

@@ -1198,7 +1198,7 @@ test_reexport(struct setup *s, const char *base)
 	int32_t *pa = calloc(NCMP, sizeof *pa), *pb = calloc(NCMP, sizeof *pb);
 	char p1[512], p2[512], what[128], name[512], *err = NULL;
 	size_t k, diff = 0;
-	int i, nl3 = 0, named = 1;
+	int i, nl3 = 0, named = 1, nf = 0;
 
 	snprintf(what, sizeof what, "%s %s exported again as fp16", s->name,
 	    base);
@@ -1229,24 +1229,37 @@ test_reexport(struct setup *s, const char *base)
 			diff += pa[k] != pb[k];
 		ok(diff == 0, "%s: predicts as its state (%zu differ)", what,
 		    diff);
-		/* the activations' Div, Clip, Add, Sub, Mul stay */
+		/* the activations' Div, Clip, Add, Sub, Mul stay; a
+		 * low-rank layer of the first export keeps its two factors,
+		 * now fp16 */
 		int nact = count_op(s2.m, "Div") - count_op(s->m, "Div");
+
+		for (i = 0; i < wh_graph_nlayers(s2.g); i++)
+			nf += 1 + (wh_graph_layer(s2.g, i)->rank > 0);
 
 		ok(count_op(m3, "Mul") == count_op(s->m, "Mul") + nact &&
 		    count_op(m3, "Sub") == count_op(s->m, "Sub") + nact &&
-		    count_op(m3, "Cast") == count_op(s->m, "Cast") + nl3 &&
+		    count_op(m3, "Cast") == count_op(s->m, "Cast") + nf &&
 		    count_init_type(m3, ONNX__TENSOR_PROTO__DATA_TYPE__INT8) +
 		    count_init_type(m3, ONNX__TENSOR_PROTO__DATA_TYPE__INT4) +
 		    count_init_type(m3, ONNX__TENSOR_PROTO__DATA_TYPE__UINT4) == 0,
 		    "%s: the earlier codes, their nodes and float weights are "
 		    "gone", what);
 		for (i = 0; i < wh_graph_nlayers(s2.g); i++) {
-			snprintf(name, sizeof name, "%.500s.fp16",
-			    wh_graph_layer(s2.g, i)->weight_name);
-			named &= wh_model_init(m3, name) != NULL ||
-			    expanded(m3, name);
+			const struct wh_layer *l = wh_graph_layer(s2.g, i);
+			static const char *const sfx[] = { "", ".u", ".vt" };
+			int k;
+
+			for (k = l->rank > 0; k < (l->rank > 0 ? 3 : 1); k++) {
+				snprintf(name, sizeof name, "%.480s%s.fp16",
+				    l->weight_base, sfx[k]);
+				named &= wh_model_init(m3, name) != NULL ||
+				    expanded(m3, name);
+			}
 		}
-		ok(named, "%s: each weight W is stored as W.fp16", what);
+		ok(nl3 == wh_graph_nlayers(s2.g) && named, "%s: each weight W "
+		    "is stored as W.fp16, a low-rank one's as W.u.fp16 and "
+		    "W.vt.fp16", what);
 	}
 	snprintf(p2, sizeof p2, "%s/%s-%s-again.safetensors", tmpdir, s->name,
 	    base);
@@ -1260,7 +1273,8 @@ test_reexport(struct setup *s, const char *base)
 		/* the metadata, weights, biases and the activations' scale,
 		 * bounds and rounding constant */
 		for (i = 0; i < wh_graph_nlayers(s2.g); i++)
-			want += 1 + (wh_graph_layer(s2.g, i)->bias_name != NULL);
+			want += 1 + (wh_graph_layer(s2.g, i)->rank > 0) +
+			    (wh_graph_layer(s2.g, i)->bias_name != NULL);
 		if (st_load(&f, p2) == 0) {
 			cJSON_ArrayForEach(t, f.h) {
 				size_t len = strlen(t->string);

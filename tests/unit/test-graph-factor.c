@@ -426,6 +426,63 @@ out:
 	wh_model_free(m);
 }
 
+/* Settings without a rank keep a factored layer's factors (pruned and
+ * quantized as a low-rank layer's); a rank factors the product anew. */
+static void
+test_compress(void)
+{
+	struct wh_model *m = gemm_pair("fc/lowrank_a", "fc/lowrank_b", 3, 0);
+	struct wh_graph *g = compile(m);
+	struct wh_lcache *lc = NULL;
+	struct wh_layer_cfg cfg;
+	struct wh_compressed c;
+	const struct wh_layer *l;
+	char *err = NULL;
+
+	if (g == NULL)
+		goto out;
+	l = wh_graph_layer(g, 0);
+	lc = wh_lcache_new(l);
+	wh_layer_cfg_init(&cfg);
+	cfg.act_bits = 8;
+	if (ok(wh_compress_layer(lc, &cfg, &c, &err) == 0, "compress: "
+	    "activation bits only")) {
+		ok(c.rank == 3 && c.nfactors == 2 && c.f[0].rows == 7 &&
+		    c.f[1].cols == 12 && memcmp(c.f[0].w, l->u, 21 *
+		    sizeof(float)) == 0 && memcmp(c.f[1].w, l->vt, 36 *
+		    sizeof(float)) == 0 && c.lw.rank == 3, "compress: the "
+		    "stored factors, unchanged");
+		ok(c.cost.params == 3 * (12 + 7), "compress: their %llu "
+		    "parameters", (unsigned long long)c.cost.params);
+		wh_compressed_release(&c);
+	}
+	wh_layer_cfg_init(&cfg);
+	cfg.qtype = WH_Q_INT;
+	cfg.bits = 8;
+	cfg.symmetric = 1;
+	cfg.per_channel = 1;
+	if (ok(wh_compress_layer(lc, &cfg, &c, &err) == 0, "compress: int8")) {
+		ok(c.rank == 3 && c.f[0].qtype == WH_Q_INT &&
+		    c.f[1].qtype == WH_Q_INT, "compress: int8 quantizes the "
+		    "two factors");
+		wh_compressed_release(&c);
+	}
+	wh_layer_cfg_init(&cfg);
+	cfg.lr_mode = WH_LR_RANK;
+	cfg.rank = 2;
+	if (ok(wh_compress_layer(lc, &cfg, &c, &err) == 0, "compress: rank "
+	    "2")) {
+		ok(c.rank == 2 && c.f[0].cols == 2 && c.f[1].rows == 2,
+		    "compress: rank 2 factors the product anew");
+		wh_compressed_release(&c);
+	}
+out:
+	free(err);
+	wh_lcache_free(lc);
+	wh_graph_free(g);
+	wh_model_free(m);
+}
+
 int
 main(void)
 {
@@ -435,5 +492,6 @@ main(void)
 	test_conv(0);
 	test_conv(1);
 	test_override();
+	test_compress();
 	return tap_done();
 }
