@@ -35,6 +35,23 @@ struct wh_layer {
 	const float *bias;	/* (out) or NULL; the model's data */
 	uint64_t macs;		/* multiply-accumulates per sample, dense */
 	int max_rank;		/* min(out, in); 0 when low-rank is not possible */
+	/*
+	 * A layer the model stores factored, as two nodes (whittle apply
+	 * writes X/lowrank_a then X/lowrank_b): rank > 0, node is the
+	 * second's and node_a the first's (else -1), weight_name the
+	 * second's weight.  u: (out, rank), vt: (rank, in), or with
+	 * spatial u: (out * kh, rank), vt: (rank, cin * kw); w is their
+	 * product and runs only when an override asks for a dense weight.
+	 * macs_stored counts the two factors' work.
+	 */
+	int rank, spatial;
+	int node_a;
+	const float *u, *vt;
+	const char *weight_a_name;	/* the first node's weight */
+	/* what its compressed weights are named after: weight_name, or P
+	 * for a factored layer's weights P.u and P.vt */
+	const char *weight_base;
+	uint64_t macs_stored;	/* as the model runs it */
 };
 
 struct wh_graph;
@@ -95,7 +112,8 @@ size_t wh_graph_output_size(const struct wh_graph *g);
 int wh_graph_input_dims(const struct wh_graph *g, int64_t *dims);
 
 /* Totals over the model: float parameters in use, their float32 bytes,
- * multiply-accumulates per sample (all layers, dense). */
+ * multiply-accumulates per sample (all layers, dense; a layer stored
+ * factored as its two factors run). */
 uint64_t wh_graph_params(const struct wh_graph *g);
 uint64_t wh_graph_bytes(const struct wh_graph *g);
 uint64_t wh_graph_macs(const struct wh_graph *g);

@@ -21,7 +21,10 @@ usage(FILE *f)
 	    "Lists every layer with weights (Gemm, MatMul, Conv): name, op, weight\n"
 	    "shape, parameters, min, max, mean, std, the fraction of exact zeros,\n"
 	    "the largest singular values and the effective rank, with the weight\n"
-	    "viewed as out x (in * kh * kw).  MODEL defaults to the bundled demo.\n"
+	    "viewed as out x (in * kh * kw).  A layer stored as two low-rank\n"
+	    "factors is one layer: its shape is followed by rR (rRs when\n"
+	    "spatial), its parameters are the factors'.  MODEL defaults to the\n"
+	    "bundled demo.\n"
 	    "\n"
 	    "  --json      print one JSON object\n"
 	    "  -h, --help  show this help\n");
@@ -42,6 +45,7 @@ struct layer_info {
 	struct wh_powerlaw pl;
 	int has_alpha;
 	char shape[64];
+	size_t params;		/* as stored: a factored layer's factors' */
 };
 
 /* A float as the shortest decimal that reads back as it: 0.286, not
@@ -146,6 +150,17 @@ cmd_inspect(int argc, char **argv)
 
 		wh_wstats_compute(l->w, (size_t)(l->out * l->in), &li->st);
 		wh_dims_str(l->wdims, l->wndim, li->shape, sizeof li->shape);
+		li->params = li->st.n;
+		if (l->rank > 0) {
+			/* stored as two factors: say so, and count theirs */
+			size_t len = strlen(li->shape);
+			int64_t m = l->spatial ? l->out * l->kh : l->out;
+			int64_t k = l->spatial ? l->cin * l->kw : l->in;
+
+			snprintf(li->shape + len, sizeof li->shape - len,
+			    " r%d%s", l->rank, l->spatial ? "s" : "");
+			li->params = (size_t)l->rank * (size_t)(m + k);
+		}
 		li->k = (int)(l->out < l->in ? l->out : l->in);
 		li->sv = xcalloc(li->k ? li->k : 1, sizeof *li->sv);
 		if (wh_svals(l->w, l->out, l->in, li->sv, &err) != 0) {
@@ -183,7 +198,10 @@ cmd_inspect(int argc, char **argv)
 				    (double)l->wdims[j]));
 			cJSON_AddNumberToObject(lo, "rows", (double)l->out);
 			cJSON_AddNumberToObject(lo, "cols", (double)l->in);
-			cJSON_AddNumberToObject(lo, "params", (double)li->st.n);
+			cJSON_AddNumberToObject(lo, "params",
+			    (double)li->params);
+			cJSON_AddNumberToObject(lo, "rank", l->rank);
+			cJSON_AddBoolToObject(lo, "spatial", l->spatial);
 			cJSON_AddNumberToObject(lo, "min", li->st.min);
 			cJSON_AddNumberToObject(lo, "max", li->st.max);
 			cJSON_AddNumberToObject(lo, "mean", li->st.mean);
@@ -219,16 +237,16 @@ cmd_inspect(int argc, char **argv)
 		    wh_fmt_count((double)wh_graph_params(s.graph), b1, sizeof b1),
 		    wh_fmt_bytes((double)wh_graph_bytes(s.graph), b2, sizeof b2),
 		    wh_fmt_count((double)wh_graph_macs(s.graph), b3, sizeof b3));
-		printf("%-18s %-6s %-16s %8s %9s %9s %9s %9s %6s %7s %6s %6s  %s\n",
+		printf("%-18s %-6s %-20s %8s %9s %9s %9s %9s %6s %7s %6s %6s  %s\n",
 		    "layer", "op", "shape", "params", "min", "max", "mean", "std",
 		    "zeros", "erank", "srank", "alpha", "top singular values");
 		for (i = 0; i < n; i++) {
 			const struct wh_layer *l = wh_graph_layer(s.graph, i);
 			struct layer_info *li = &info[i];
 
-			printf("%-18s %-6s %-16s %8zu %9.4f %9.4f %9.4f %9.4f "
+			printf("%-18s %-6s %-20s %8zu %9.4f %9.4f %9.4f %9.4f "
 			    "%5.1f%% %7.1f ", l->name, op_name(l), li->shape,
-			    li->st.n, li->st.min, li->st.max, li->st.mean,
+			    li->params, li->st.min, li->st.max, li->st.mean,
 			    li->st.std, 100 * li->st.zero_frac, li->erank);
 			printf("%6.1f ", li->srank);
 			if (li->has_alpha)

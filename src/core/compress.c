@@ -427,6 +427,21 @@ wh_cost_layer_orig(const struct wh_layer *l, struct wh_cost *out)
 	struct wh_enc e;
 
 	memset(out, 0, sizeof *out);
+	if (l->rank > 0) {
+		/* stored as two float32 factors, u then vt */
+		int64_t m = l->spatial ? l->out * l->kh : l->out;
+		int64_t k = l->spatial ? l->cin * l->kw : l->in;
+		uint64_t nu = (uint64_t)m * (uint64_t)l->rank;
+		uint64_t nv = (uint64_t)l->rank * (uint64_t)k;
+
+		out->nparts = 2;
+		wh_enc_choose(nu, nu, 32, layer_ndim(l), 0, 0, &e);
+		cost_part(&out->part[0], m, l->rank, 0, 32, 0, uses, &e);
+		wh_enc_choose(nv, nv, 32, layer_ndim(l), 0, 0, &e);
+		cost_part(&out->part[1], l->rank, k, 0, 32, 0, uses, &e);
+		cost_total(l, out);
+		return;
+	}
 	out->nparts = 1;
 	/* the model's own float32 initializer, dense */
 	wh_enc_choose(n, n, 32, layer_ndim(l), 0, 0, &e);
@@ -778,6 +793,24 @@ wh_compress_layer(struct wh_lcache *c, const struct wh_layer_cfg *cfg,
 		out->f[1].w = xmalloc((size_t)r * (size_t)v->n * sizeof(float));
 		wh_lowrank_split(v->u, v->s, v->vt, v->m, v->n, v->k, r,
 		    out->f[0].w, out->f[1].w);
+	} else if (l->rank > 0) {
+		/* stored factored and no rank asked for: the layer's own
+		 * factors, pruned and quantized as a low-rank layer's */
+		int64_t m = l->spatial ? l->out * l->kh : l->out;
+		int64_t n = l->spatial ? l->cin * l->kw : l->in;
+		int r = l->rank;
+
+		out->rank = r;
+		out->spatial = l->spatial;
+		out->nfactors = 2;
+		out->f[0].rows = m;
+		out->f[0].cols = r;
+		out->f[1].rows = r;
+		out->f[1].cols = n;
+		out->f[0].w = xmalloc((size_t)m * (size_t)r * sizeof(float));
+		out->f[1].w = xmalloc((size_t)r * (size_t)n * sizeof(float));
+		memcpy(out->f[0].w, l->u, (size_t)m * (size_t)r * sizeof(float));
+		memcpy(out->f[1].w, l->vt, (size_t)r * (size_t)n * sizeof(float));
 	} else {
 		size_t n = (size_t)l->out * (size_t)l->in;
 

@@ -1073,6 +1073,11 @@ inst_get(struct wh_dnnl *d, int q, const struct wh_layer_weights *lw,
 		in = xcalloc(1, sizeof *in);
 		in->n = n;
 		in->orig = lw == NULL;
+		/* the layer's own weights: its factors when stored so */
+		if (lw == NULL && o->dflt.rank > 0) {
+			lw = &o->dflt;
+			aux = o->dflt_aux;
+		}
 		for (try = 0; try < 2; try++) {
 			if (p->mode == M_CONV)
 				r = build_conv(d, p, in, o, lw, aux, s);

@@ -928,7 +928,7 @@ weight_unchanged(const struct exporter *ex, const struct wh_layer *l,
 {
 	const Onnx__AttributeProto *a;
 
-	if (c->rank != 0 || c->f[0].qtype != WH_Q_NONE ||
+	if (c->rank != 0 || l->rank != 0 || c->f[0].qtype != WH_Q_NONE ||
 	    !is_initializer(ex->src, l->weight_name) ||
 	    memcmp(c->f[0].w, l->w, (size_t)(l->out * l->in) * sizeof(float)))
 		return 0;
@@ -941,14 +941,29 @@ weight_unchanged(const struct exporter *ex, const struct wh_layer *l,
 	return a != NULL && a->i == 1;
 }
 
-/* Replaces the node of layer li by its compressed form. */
+/* A Conv's geometry as attributes, from its compiled op. */
+static void
+conv_attrs(struct exporter *ex, const struct wh_op *op,
+    Onnx__AttributeProto **at)
+{
+	at[0] = attr_ints(ex, "kernel_shape", op->kh, op->kw, 0, 0, 2);
+	at[1] = attr_ints(ex, "strides", op->sh, op->sw, 0, 0, 2);
+	at[2] = attr_ints(ex, "dilations", op->dh, op->dw, 0, 0, 2);
+	at[3] = attr_ints(ex, "pads", op->pt, op->pl, op->pb, op->pr, 4);
+}
+
+/*
+ * Replaces the node of layer li by its compressed form.  A layer the model
+ * stores factored replaces both its nodes: np is the second, and what is
+ * written reads the first's input under the layer's name.
+ */
 static void
 emit_layer(struct exporter *ex, int li, const Onnx__NodeProto *np)
 {
 	const struct wh_layer *l = wh_graph_layer(ex->g, li);
 	const struct wh_compressed *c = ex->res[li];
 	const struct wh_op *op = &ex->g->ops[l->op];
-	const char *x = np->input[0], *node = np->name, *W = l->weight_name;
+	const char *x = np->input[0], *node = np->name, *W = l->weight_base;
 	const char *in[3], *wn, *un, *vn, *t;
 	const Onnx__AttributeProto *beta;
 	Onnx__AttributeProto *at[4];
@@ -956,8 +971,10 @@ emit_layer(struct exporter *ex, int li, const Onnx__NodeProto *np)
 	int64_t d[4], r = c->rank;
 	int has_bias = np->n_input > 2 && np->input[2][0] != '\0';
 
-	if (node == NULL || *node == '\0')
+	if (node == NULL || *node == '\0' || l->rank > 0)
 		node = l->name;
+	if (l->rank > 0)
+		x = ex->src->node[l->node_a]->input[0];
 	if (c->lw.act_bits)
 		x = emit_act_quant(ex, node, x, c->lw.act_scale, c->lw.act_zero,
 		    ex->opset);
@@ -993,8 +1010,17 @@ emit_layer(struct exporter *ex, int li, const Onnx__NodeProto *np)
 			    attr_float(ex, "alpha", 1);
 			n->attribute[n->n_attribute++] =
 			    attr_int(ex, "transB", 1);
+		} else if (l->kind == WH_LAYER_CONV && l->rank > 0) {
+			/* the second factor's attributes are a 1x1's */
+			n = node_copy(ex, np, NULL, NULL, 0);
+			n->attribute = palloc(&ex->pool, 4,
+			    sizeof *n->attribute);
+			conv_attrs(ex, op, n->attribute);
+			n->n_attribute = 4;
 		} else
 			n = node_copy(ex, np, NULL, NULL, 0);
+		if (l->rank > 0)
+			n->name = (char *)uniq(ex, &ex->node_names, node);
 		n->input[0] = (char *)x;
 		n->input[1] = (char *)wn;
 		add_node(ex, n);
@@ -1083,8 +1109,16 @@ emit_layer(struct exporter *ex, int li, const Onnx__NodeProto *np)
 			emit_factor(ex, &c->f[0], LAY_ROWS, d, 4, un, 1);
 			n = node_new(ex, "Conv", pasprintf(&ex->pool,
 			    "%s/lowrank_a", node), in, 2, t, NULL, 0);
-			n->n_attribute = np->n_attribute;
-			n->attribute = np->attribute;
+			if (l->rank > 0) {
+				/* np is a 1x1: the layer's geometry */
+				n->attribute = palloc(&ex->pool, 4,
+				    sizeof *n->attribute);
+				conv_attrs(ex, op, n->attribute);
+				n->n_attribute = 4;
+			} else {
+				n->n_attribute = np->n_attribute;
+				n->attribute = np->attribute;
+			}
 			at[0] = attr_ints(ex, "kernel_shape", 1, 1, 0, 0, 2);
 		}
 		in[0] = t;
@@ -1456,8 +1490,8 @@ find_dead(const struct exporter *ex, const int *layer_of, const char *replace,
 /* Every name the loaded graph keeps, so that new ones differ; the names of
  * what goes (dead nodes, gone initializers, replaced weights) are free. */
 static void
-collect_names(struct exporter *ex, const char *dead, const char *replace,
-    const struct nameset *gone)
+collect_names(struct exporter *ex, const int *layer_of, const char *dead,
+    const char *replace, const struct nameset *gone)
 {
 	const Onnx__GraphProto *g = ex->src;
 	size_t i, k;
@@ -1477,14 +1511,24 @@ collect_names(struct exporter *ex, const char *dead, const char *replace,
 	for (i = 0; i < g->n_output; i++)
 		nameset_add(&ex->names, g->output[i]->name);
 	for (i = 0; i < g->n_node; i++) {
+		const struct wh_layer *l = layer_of[i] >= 0 ?
+		    wh_graph_layer(ex->g, layer_of[i]) : NULL;
+		int folded = l != NULL && l->rank > 0 && replace[i];
+
 		if (dead[i])
+			continue;
+		/* a factored layer written anew: its first node goes, the
+		 * names of both are free */
+		if (folded && (int)i == l->node_a)
 			continue;
 		for (k = 0; k < g->node[i]->n_input; k++)
 			if (!nameset_has(gone, g->node[i]->input[k]) &&
-			    (k != 1 || !replace[i]))
+			    (k != 1 || !replace[i]) && (k != 0 || !folded))
 				nameset_add(&ex->names, g->node[i]->input[k]);
 		for (k = 0; k < g->node[i]->n_output; k++)
 			nameset_add(&ex->names, g->node[i]->output[k]);
+		if (folded)
+			continue;
 		nameset_add(&ex->node_names, g->node[i]->name);
 		/* the loader names unnamed nodes "<op>_<index>" */
 		nameset_add(&ex->node_names, ex->m->nodes[i].name);
@@ -1590,9 +1634,15 @@ wh_export_onnx_opts(const struct wh_model *m, const struct wh_graph *g,
 				replace[l->node] = 1;
 				nameset_add(&weights, l->weight_name);
 			}
+			if (l->node_a >= 0) {
+				/* stored factored: both nodes go */
+				layer_of[l->node_a] = i;
+				replace[l->node_a] = 1;
+				nameset_add(&weights, l->weight_a_name);
+			}
 		}
 	find_dead(&ex, layer_of, replace, dead, &gone);
-	collect_names(&ex, dead, replace, &gone);
+	collect_names(&ex, layer_of, dead, replace, &gone);
 
 	/* the loaded initializers first, then the nodes in file order */
 	for (k = 0; k < ex.src->n_initializer; k++)
@@ -1605,6 +1655,9 @@ wh_export_onnx_opts(const struct wh_model *m, const struct wh_graph *g,
 			PUSH(ex.sparse, ex.nsparse, ex.caps,
 			    ex.src->sparse_initializer[k]);
 	for (k = 0; k < ex.src->n_node; k++) {
+		if (layer_of[k] >= 0 && (int)k ==
+		    wh_graph_layer(g, layer_of[k])->node_a)
+			continue;	/* written with the second */
 		if (layer_of[k] >= 0)
 			emit_layer(&ex, layer_of[k], ex.src->node[k]);
 		else if (!dead[k])

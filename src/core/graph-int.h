@@ -97,6 +97,11 @@ struct wh_op {
 	int nin;
 	int out;
 	int layer;		/* OP_LINEAR / OP_CONV: the layer, else -1 */
+	/* a layer stored factored (wh_layer rank > 0): what runs without an
+	 * override, the layer's own factors, and for spatial the second
+	 * conv's weight (oc, r * kh), owned */
+	struct wh_layer_weights dflt;
+	float *dflt_aux;
 
 	/* OP_LINEAR: rows per sample, in, out.  OP_CONV and pools: geometry. */
 	int64_t rows;

@@ -317,6 +317,7 @@ wh_layer_add(struct wh_compiler *c, int node, enum wh_layer_kind kind)
 	l->group = 1;
 	l->out_h = l->out_w = 1;
 	l->rows = 1;
+	l->node_a = -1;
 	return l;
 }
 
@@ -957,13 +958,18 @@ compile(const struct wh_model *m, const struct wh_graph_opts *opts,
 	for (j = 1; j < m->noutputs; j++)
 		if ((k = tensor_find(&c, m->outputs[j].name)) >= 0)
 			g->t[root(g, k)].last = g->nops;
-	for (i = 0; i < g->nlayers; i++)
-		if (__builtin_add_overflow(g->macs, g->layers[i].macs,
+	for (i = 0; i < g->nlayers; i++) {
+		if (g->layers[i].rank == 0) {
+			g->layers[i].macs_stored = g->layers[i].macs;
+			g->layers[i].weight_base = g->layers[i].weight_name;
+		}
+		if (__builtin_add_overflow(g->macs, g->layers[i].macs_stored,
 		    &g->macs)) {
 			wh_error(err, "%s: the multiply-accumulates per sample "
 			    "overflow", m->path);
 			goto fail;
 		}
+	}
 	if (wh_backends_bind(g, err) != 0)
 		goto fail;
 	free(order);
@@ -997,6 +1003,7 @@ wh_graph_free(struct wh_graph *g)
 		free(g->ops[i].ep_shift);
 		free(g->ops[i].aff_scale);
 		free(g->ops[i].aff_shift);
+		free(g->ops[i].dflt_aux);
 		if (g->ops[i].priv_free != NULL)
 			g->ops[i].priv_free(g->ops[i].priv);
 	}
@@ -1004,6 +1011,10 @@ wh_graph_free(struct wh_graph *g)
 		free(g->layers[i].name);
 		free((void *)g->layers[i].w);
 		free((void *)g->layers[i].bias);
+		free((void *)g->layers[i].u);
+		free((void *)g->layers[i].vt);
+		if (g->layers[i].rank > 0)
+			free((void *)g->layers[i].weight_base);
 	}
 	free(g->t);
 	free(g->ops);

@@ -391,7 +391,7 @@ compile_conv(struct wh_compiler *c, int node, int x)
 	l->bias = bias;
 	l->macs = (uint64_t)macs;
 	l->max_rank = group == 1 ? (int)(l->out < l->in ? l->out : l->in) : 0;
-	return 0;
+	return wh_fold_factored(c);
 }
 
 /* the kernel: the convolution, and a 2 x 2 max pool after it on the fast

@@ -484,7 +484,7 @@ compile_linear(struct wh_compiler *c, int node, int x)
 	l->bias = bias;
 	l->macs = (uint64_t)macs;
 	l->max_rank = (int)(N < K ? N : K);
-	return 0;
+	return wh_fold_factored(c);
 }
 
 static size_t

@@ -290,11 +290,25 @@ wh_backends_bind(struct wh_graph *g, char **err)
 	return 0;
 }
 
+/* Without an override, a layer stored factored runs its own factors. */
+static const struct wh_layer_weights *
+own(const struct wh_op *o, const struct wh_layer_weights *lw,
+    const float **aux)
+{
+	if (lw != NULL || o->dflt.rank == 0)
+		return lw;
+	if (aux != NULL)
+		*aux = o->dflt_aux;
+	return &o->dflt;
+}
+
 size_t
 wh_op_scratch(const struct wh_graph *g, const struct wh_op *o,
     const struct wh_layer_weights *lw, size_t n)
 {
 	size_t need = 0;
+
+	lw = own(o, lw, NULL);
 
 	if (lw != NULL && lw->act_bits)
 		need += n * g->t[o->in[0]].ss;
@@ -308,6 +322,7 @@ wh_op_run(const struct wh_graph *g, const struct wh_op *o,
     const struct wh_layer_weights *lw, const float *lwaux, float **buf,
     size_t n, float *scratch)
 {
+	lw = own(o, lw, &lwaux);
 	o->kern->run(g, o, lw, lwaux, buf, n, scratch);
 }
 
@@ -315,5 +330,6 @@ int
 wh_op_fused(const struct wh_graph *g, const struct wh_op *o,
     const struct wh_layer_weights *lw)
 {
+	lw = own(o, lw, NULL);
 	return o->kern->fused != NULL ? o->kern->fused(g, o, lw) : 0;
 }

@@ -139,6 +139,12 @@ int wh_readers(struct wh_compiler *c, const char *name);
 int wh_try_fuse(struct wh_compiler *c, int node, int x, const float *scale,
     const float *shift, int relu);
 
+/* graph-factor.c: after a layer's op and layer were added, folds them
+ * with the layer before when the two are the factors of one (what `whittle
+ * apply' writes for a low-rank layer): one layer, run at its rank.  0, or
+ * -1 with the message set. */
+int wh_fold_factored(struct wh_compiler *c);
+
 /* Tensors: new zeroed (NULL with a message past the limit), freed. */
 struct wh_tensor *wh_ctensor_new(struct wh_compiler *c, int node,
     enum wh_dtype dtype, int ndim, const int64_t *dims);

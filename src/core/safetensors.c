@@ -17,7 +17,9 @@
  * [begin, end)} relative to the data, and "__metadata__" to strings.
  *
  * Per layer with weight initializer NAME (whittle-plan(5)):
- *   uncompressed:   NAME as stored in the model, F32;
+ *   uncompressed:   NAME as stored in the model, F32 (a layer stored as
+ *                   two factors: both nodes' weights, or when computed
+ *                   NAME.u and NAME.vt as for low rank);
  *   rank 0:         NAME, the final weight in the node's ONNX layout
  *                   (Conv (out, cin, kh, kw), Gemm (out, in), MatMul
  *                   (in, out)), F32, or F16 / BF16 for 16-bit weights;
@@ -461,13 +463,34 @@ add_layer(struct st_file *f, const struct wh_model *m,
     const struct wh_layer *l, const struct wh_compressed *c, int float_copy,
     char **err)
 {
-	const char *W = l->weight_name;
+	const char *W = l->weight_base;
 	int64_t shape[4];
 	size_t *perm;
 	char *name;
 	int ndim, k, r = 0;
 	int pruned;
 
+	if (c == NULL && l->rank > 0) {
+		/* stored factored: both initializers as they are, or the
+		 * factors as a low-rank layer's when computed */
+		if (add_init(f, m, l->weight_name) +
+		    add_init(f, m, l->weight_a_name) == 2)
+			return 0;
+		for (k = 0; k < 2; k++) {
+			int64_t rows = l->spatial ? l->out * l->kh : l->out;
+			int64_t cols = l->spatial ? l->cin * l->kw : l->in;
+
+			name = xasprintf("%s.%s", W, k ? "vt" : "u");
+			shape[0] = k ? l->rank : rows;
+			shape[1] = k ? cols : l->rank;
+			if (!st_has(f, name))
+				add_f32(f, name, k ? l->vt : l->u,
+				    (size_t)(shape[0] * shape[1]), NULL, shape,
+				    2);
+			free(name);
+		}
+		return 0;
+	}
 	if (c == NULL) {
 		if (add_init(f, m, W) || st_has(f, W))
 			return 0;
@@ -538,11 +561,16 @@ weight_nodes(const struct wh_model *m, const struct wh_graph *g, char *wnode)
 	int li, k, again = 1;
 
 	for (li = 0; li < wh_graph_nlayers(g); li++) {
-		if (n == cap) {
+		const struct wh_layer *l = wh_graph_layer(g, li);
+
+		if (n + 2 > cap) {
 			cap = cap ? 2 * cap : 16;
 			names = xreallocarray(names, cap, sizeof *names);
 		}
-		names[n++] = (char *)wh_graph_layer(g, li)->weight_name;
+		names[n++] = (char *)l->weight_name;
+		/* a factored layer's first factor is its weight too */
+		if (l->weight_a_name != NULL)
+			names[n++] = (char *)l->weight_a_name;
 	}
 	while (again) {
 		again = 0;
@@ -576,9 +604,14 @@ is_weight(const struct wh_graph *g, const char *name)
 {
 	int li;
 
-	for (li = 0; li < wh_graph_nlayers(g); li++)
-		if (strcmp(wh_graph_layer(g, li)->weight_name, name) == 0)
+	for (li = 0; li < wh_graph_nlayers(g); li++) {
+		const struct wh_layer *l = wh_graph_layer(g, li);
+
+		if (strcmp(l->weight_name, name) == 0 ||
+		    (l->weight_a_name != NULL &&
+		    strcmp(l->weight_a_name, name) == 0))
 			return 1;
+	}
 	return 0;
 }
 

@@ -67,7 +67,8 @@ cell(struct tui *t, int i, int c, char *buf, size_t size)
 	case C_SHAPE:
 		return L->shape;
 	case C_PARAMS:
-		return wh_fmt_count((double)(L->l->out * L->l->in), buf, size);
+		/* the model's: a factored layer's are its factors' */
+		return wh_fmt_count((double)L->orig.params, buf, size);
 	case C_SIZE:
 		if (pending)
 			return crt_sym(CRT_S_ELLIPSIS);

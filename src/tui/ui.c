@@ -153,6 +153,13 @@ tui_init_state(struct tui *t, const struct tui_opts *o)
 		tui_prefs_init(&L->prefs);
 		wh_cost_layer_orig(l, &L->orig);
 		wh_dims_str(l->wdims, l->wndim, L->shape, sizeof L->shape);
+		if (l->rank > 0) {
+			/* stored as two factors, as inspect shows it */
+			size_t len = strlen(L->shape);
+
+			snprintf(L->shape + len, sizeof L->shape - len,
+			    " r%d%s", l->rank, l->spatial ? "s" : "");
+		}
 		wh_layer_cfg_init(&t->cfg[i]);
 		t->saved[i] = t->cfg[i];
 	}

@@ -158,6 +158,15 @@ for ex in "$srcdir"/share/plans/*.json; do
 	check_export "$model" "sp-$(basename "$ex" .json)" "$ex"
 done
 
+# Low-rank layers read back as the one layer they are: the spatial form,
+# and an export compressed again, its factored layer at a lower rank or
+# its stored factors quantized to int8, as ONNX Runtime runs them
+check_plan "$model" lowrank-spatial --rank 6 --spatial --layers '/3/Conv'
+check_plan "$model" lowrank-fc --rank 16 --layers '*Gemm'
+again="$TMPD/fashion-cnn-lowrank-fc.onnx"
+check_plan "$again" again-rank8 --rank 8 --layers '/7/Gemm'
+check_plan "$again" again-int8 --bits 8 --granularity tensor
+
 # The example plan for the demo: at least 6x smaller than float32 with at
 # most one point of accuracy lost, as ONNX Runtime measures the exported file.
 model="$srcdir/share/models/fashion-cnn.onnx"

@@ -956,7 +956,6 @@ test_plan(struct setup *s, int p)
 
 		if (c == NULL)
 			continue;
-		want_layers += c->rank > 0;
 		nact += c->lw.act_bits != 0;
 		for (int f = 0; f < c->nfactors; f++) {
 			nint += c->f[f].qtype == WH_Q_INT;
@@ -975,8 +974,30 @@ test_plan(struct setup *s, int p)
 			    (size_t)(l->out * l->in) * sizeof *t->f) == 0;
 		}
 	}
-	ok(nl2 == want_layers, "%s: %d layers after export (%d before, low "
-	    "rank ones split in two)", what, nl2, nl);
+	ok(nl2 == want_layers, "%s: %d layers after export, as before (%d), "
+	    "low-rank ones too", what, nl2, nl);
+	{
+		/* each layer under its name, low-rank ones at their rank */
+		struct wh_graph *g2 = wh_graph_new(m2, &err);
+		int same = g2 != NULL && wh_graph_nlayers(g2) == nl;
+
+		for (i = 0; same && i < nl; i++) {
+			const struct wh_layer *a = wh_graph_layer(s->g, i);
+			const struct wh_layer *b = wh_graph_layer(g2, i);
+			const struct wh_compressed *c = res[i];
+			int r = c != NULL ? c->rank : 0;
+
+			same = strcmp(a->name, b->name) == 0 &&
+			    b->rank == r && a->out == b->out &&
+			    a->in == b->in && a->kh == b->kh &&
+			    (r == 0 || b->spatial == c->spatial);
+		}
+		ok(same, "%s: the export's layers are the model's, under their "
+		    "names, low-rank ones at their rank", what);
+		wh_graph_free(g2);
+		free(err);
+		err = NULL;
+	}
 	ok(gone, "%s: replaced float weights are gone from the file", what);
 	ok(count_op(m2, "QuantizeLinear") == 0 &&
 	    count_op(m2, "DequantizeLinear") == 0, "%s: no QuantizeLinear or "
@@ -1177,7 +1198,7 @@ test_reexport(struct setup *s, const char *base)
 	int32_t *pa = calloc(NCMP, sizeof *pa), *pb = calloc(NCMP, sizeof *pb);
 	char p1[512], p2[512], what[128], name[512], *err = NULL;
 	size_t k, diff = 0;
-	int i, nl3 = 0, named = 1;
+	int i, nl3 = 0, named = 1, nf = 0;
 
 	snprintf(what, sizeof what, "%s %s exported again as fp16", s->name,
 	    base);
@@ -1208,24 +1229,37 @@ test_reexport(struct setup *s, const char *base)
 			diff += pa[k] != pb[k];
 		ok(diff == 0, "%s: predicts as its state (%zu differ)", what,
 		    diff);
-		/* the activations' Div, Clip, Add, Sub, Mul stay */
+		/* the activations' Div, Clip, Add, Sub, Mul stay; a
+		 * low-rank layer of the first export keeps its two factors,
+		 * now fp16 */
 		int nact = count_op(s2.m, "Div") - count_op(s->m, "Div");
+
+		for (i = 0; i < wh_graph_nlayers(s2.g); i++)
+			nf += 1 + (wh_graph_layer(s2.g, i)->rank > 0);
 
 		ok(count_op(m3, "Mul") == count_op(s->m, "Mul") + nact &&
 		    count_op(m3, "Sub") == count_op(s->m, "Sub") + nact &&
-		    count_op(m3, "Cast") == count_op(s->m, "Cast") + nl3 &&
+		    count_op(m3, "Cast") == count_op(s->m, "Cast") + nf &&
 		    count_init_type(m3, ONNX__TENSOR_PROTO__DATA_TYPE__INT8) +
 		    count_init_type(m3, ONNX__TENSOR_PROTO__DATA_TYPE__INT4) +
 		    count_init_type(m3, ONNX__TENSOR_PROTO__DATA_TYPE__UINT4) == 0,
 		    "%s: the earlier codes, their nodes and float weights are "
 		    "gone", what);
 		for (i = 0; i < wh_graph_nlayers(s2.g); i++) {
-			snprintf(name, sizeof name, "%.500s.fp16",
-			    wh_graph_layer(s2.g, i)->weight_name);
-			named &= wh_model_init(m3, name) != NULL ||
-			    expanded(m3, name);
+			const struct wh_layer *l = wh_graph_layer(s2.g, i);
+			static const char *const sfx[] = { "", ".u", ".vt" };
+			int k;
+
+			for (k = l->rank > 0; k < (l->rank > 0 ? 3 : 1); k++) {
+				snprintf(name, sizeof name, "%.480s%s.fp16",
+				    l->weight_base, sfx[k]);
+				named &= wh_model_init(m3, name) != NULL ||
+				    expanded(m3, name);
+			}
 		}
-		ok(named, "%s: each weight W is stored as W.fp16", what);
+		ok(nl3 == wh_graph_nlayers(s2.g) && named, "%s: each weight W "
+		    "is stored as W.fp16, a low-rank one's as W.u.fp16 and "
+		    "W.vt.fp16", what);
 	}
 	snprintf(p2, sizeof p2, "%s/%s-%s-again.safetensors", tmpdir, s->name,
 	    base);
@@ -1239,7 +1273,8 @@ test_reexport(struct setup *s, const char *base)
 		/* the metadata, weights, biases and the activations' scale,
 		 * bounds and rounding constant */
 		for (i = 0; i < wh_graph_nlayers(s2.g); i++)
-			want += 1 + (wh_graph_layer(s2.g, i)->bias_name != NULL);
+			want += 1 + (wh_graph_layer(s2.g, i)->rank > 0) +
+			    (wh_graph_layer(s2.g, i)->bias_name != NULL);
 		if (st_load(&f, p2) == 0) {
 			cJSON_ArrayForEach(t, f.h) {
 				size_t len = strlen(t->string);
