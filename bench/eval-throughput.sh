@@ -22,7 +22,7 @@ PYTHON=${PYTHON:-/usr/bin/python3}
 NODE=${NODE:-node}
 NPM=${NPM:-npm}
 MODEL=$ROOT/share/models/fashion-cnn.onnx
-DATA_DIR=${WHITTLE_DATA_DIR:-/usr/share/datasets/fashion-mnist}
+DATA_DIR=${WHITTLE_DATA_DIR:-/usr/share/datasets}/fashion-mnist
 IMAGES=$DATA_DIR/t10k-images-idx3-ubyte.gz
 LABELS=$DATA_DIR/t10k-labels-idx1-ubyte.gz
 # the model's preprocessing (its whittle.input.* metadata)
@@ -64,8 +64,8 @@ seconds, images/s and whittle's throughput relative to each peer.
 
 environment: WHITTLE (binary, default ./whittle in the project root),
 PYTHON (default /usr/bin/python3), NODE, NPM, ORT_NODE_DIR (a node_modules
-directory holding onnxruntime-node), WHITTLE_DATA_DIR (Fashion-MNIST dir),
-WHITTLE_ZOO_DIR (the large zoo models and every model's state_dict for
+directory holding onnxruntime-node), WHITTLE_DATA_DIR (the folder holding
+fashion-mnist/, as for whittle), WHITTLE_ZOO_DIR (the large zoo models and every model's state_dict for
 PyTorch, default tests/zoo; 'make zoo' builds it).
 EOF
 }

@@ -23,7 +23,7 @@ if [ "${1:-}" = -d ]; then
 	shift 2
 fi
 MODEL=${1:-$ROOT/share/models/fashion-cnn.onnx}
-DATA_DIR=${WHITTLE_DATA_DIR:-/usr/share/datasets/fashion-mnist}
+DATA_DIR=${WHITTLE_DATA_DIR:-/usr/share/datasets}/fashion-mnist
 IMAGES=${2:-$DATA_DIR/t10k-images-idx3-ubyte.gz}
 LABELS=${3:-$DATA_DIR/t10k-labels-idx1-ubyte.gz}
 ORT_ARGS=${ORT_ARGS:-0.00392156862745098 0.2860 0.3530}

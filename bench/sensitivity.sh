@@ -6,7 +6,7 @@
 #
 # With no arguments: the demo CNN on the Fashion-MNIST test set, then
 # resnet18 and mobilenet_v2 from the torchvision zoo (tests/zoo, made by
-# 'make zoo') where they have been built.  No cache is read or written.
+# 'make zoo') on its 3x32x32 test images, where they have been built.  No cache is read or written.
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WHITTLE=${WHITTLE:-$ROOT/whittle}
@@ -54,11 +54,14 @@ if [ $# -gt 0 ]; then
 	done
 else
 	row "$ROOT/share/models/fashion-cnn.onnx"
+	# the zoo's test images, 3x32x32, as 'make zoo' writes them
+	zimages=$ROOT/tests/zoo/t10k-images-3x32x32.idx
+	zlabels=${WHITTLE_DATA_DIR:-/usr/share/datasets}/fashion-mnist/t10k-labels-idx1-ubyte.gz
 	for m in resnet18 mobilenet_v2; do
 		f=$(ls "$ROOT"/tests/zoo/"$m"*op17*.onnx "$ROOT"/tests/zoo/"$m"*.onnx \
 			2>/dev/null | head -n 1)
-		if [ -n "$f" ]; then
-			row "$f"
+		if [ -n "$f" ] && [ -f "$zimages" ]; then
+			row "$f" --data "$zimages" --labels "$zlabels"
 		else
 			printf '%-28s not built (make zoo)\n' "$m"
 		fi

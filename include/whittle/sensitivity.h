@@ -94,17 +94,26 @@ struct wh_sens_table {
 	uint64_t measured;	/* cells measured by this process */
 };
 
-/* The sequential rule: when a cell may stop before the full set. */
+/*
+ * The sequential rule: when a cell may stop before the full set.  The
+ * table is a screen: a cell is known once it is clearly negligible,
+ * clearly out of reach, or within the precision; a search measures the
+ * cells it may choose further, to its budget's precision.
+ */
 struct wh_sens_rule {
 	uint64_t min_samples;	/* never decide on fewer (default 512) */
 	double negligible;	/* stop when the Wilson upper bound of the
-				 * flip rate is below this (points, 0.25) */
+				 * flip rate, or the drop's upper bound, is
+				 * below this (points, 0.25) */
 	double hopeless;	/* stop when the drop's lower bound exceeds
 				 * this (points, 5) */
-	double precision;	/* stop when the drop's interval is narrower
-				 * than this (points, 1) */
+	double precision;	/* stop when the drop's 95% interval is
+				 * narrower than this (points, 2) */
 };
 void wh_sens_rule_default(struct wh_sens_rule *r);
+/* Whether the rule stops a cell that flipped, lost and gained these of n. */
+int wh_sens_decided(const struct wh_sens_rule *rule, uint64_t flips,
+    uint64_t loss, uint64_t gain, uint64_t n);
 
 /* Allocates the cells for the graph's layers and the settings (copied). */
 void wh_sens_table_init(struct wh_sens_table *t, const struct wh_graph *g,

@@ -14,7 +14,7 @@
 #include "whittle/util.h"
 
 enum { S_SETTINGS = 2000, S_LAYERS, S_SHARD, S_MERGE, S_NO_CACHE,
-	S_NEGLIGIBLE, S_HOPELESS, S_MIN_SAMPLES };
+	S_NEGLIGIBLE, S_HOPELESS, S_PRECISION, S_MIN_SAMPLES };
 
 static void
 usage(FILE *f)
@@ -40,10 +40,13 @@ usage(FILE *f)
 	    "  --merge FILE...       join partial tables into the cache, then print\n"
 	    "  -o, --output FILE     write the table there (atomically)\n"
 	    "  --no-cache            neither read nor write the cache\n"
-	    "  --negligible P        stop a cell when its flip rate is surely below P\n"
-	    "                        points (default 0.25)\n"
+	    "  --negligible P        stop a cell when its flip rate or its loss is\n"
+	    "                        surely below P points (default 0.25)\n"
 	    "  --hopeless P          stop a cell when it surely loses more than P\n"
 	    "                        points (default 5)\n"
+	    "  --precision P         stop a cell when its 95%% interval is narrower\n"
+	    "                        than P points (default 2; search refines the\n"
+	    "                        cells it may choose to its budget)\n"
 	    "  --min-samples N       decide no cell on fewer samples (default 512)\n"
 	    "  --json                print the table as JSON\n"
 	    "and the data options of 'whittle eval': --data, --labels, --input-scale,\n"
@@ -160,6 +163,7 @@ cmd_sensitivity(int argc, char **argv)
 		{ "no-cache", no_argument, NULL, S_NO_CACHE },
 		{ "negligible", required_argument, NULL, S_NEGLIGIBLE },
 		{ "hopeless", required_argument, NULL, S_HOPELESS },
+		{ "precision", required_argument, NULL, S_PRECISION },
 		{ "min-samples", required_argument, NULL, S_MIN_SAMPLES },
 		{ "output", required_argument, NULL, 'o' },
 		{ "json", no_argument, NULL, OPT_JSON },
@@ -217,14 +221,17 @@ cmd_sensitivity(int argc, char **argv)
 			break;
 		case S_NEGLIGIBLE:
 		case S_HOPELESS:
+		case S_PRECISION:
 			if (wh_parse_floats(optarg, &v, 1) != 1 || !(v >= 0 &&
 			    v <= 100))
 				return cli_usage_error("sensitivity", "%s '%s' "
 				    "must be points from 0 to 100", ch ==
-				    S_HOPELESS ? "--hopeless" : "--negligible",
-				    optarg);
+				    S_HOPELESS ? "--hopeless" : ch == S_PRECISION ?
+				    "--precision" : "--negligible", optarg);
 			if (ch == S_HOPELESS)
 				so.rule.hopeless = v;
+			else if (ch == S_PRECISION)
+				so.rule.precision = v;
 			else
 				so.rule.negligible = v;
 			break;

@@ -138,7 +138,7 @@ wh_sens_rule_default(struct wh_sens_rule *r)
 	r->min_samples = 512;
 	r->negligible = 0.25;
 	r->hopeless = 5;
-	r->precision = 1;
+	r->precision = 2;
 }
 
 /* ---- the table --------------------------------------------------------- */
@@ -393,6 +393,23 @@ work_from(const struct wh_graph *g, int from)
 	return all ? (double)part / all : 1;
 }
 
+int
+wh_sens_decided(const struct wh_sens_rule *rule, uint64_t flips,
+    uint64_t loss, uint64_t gain, uint64_t n)
+{
+	double lo, hi, flo, fhi;
+
+	if (n < rule->min_samples || n == 0)
+		return 0;
+	wilson(flips, n, &flo, &fhi);
+	drop_interval(loss, gain, n, &lo, &hi);
+	/* clearly inside what matters: it changes (or costs) almost nothing */
+	if (100 * fhi < rule->negligible || hi < rule->negligible)
+		return 1;
+	/* clearly outside it, or known as well as the table needs */
+	return lo > rule->hopeless || hi - lo < rule->precision;
+}
+
 /*
  * Runs cell (layer i, cfg) batch by batch until the rule decides or the
  * set is exhausted.
@@ -411,8 +428,7 @@ measure_cell(struct wh_state *st, struct wh_sens_table *t, int i,
 	uint64_t loss = 0, gain = 0;
 	int32_t *preds = xmalloc(step * sizeof *preds);
 	float *out = xmalloc(step * b->k * sizeof *out);
-	double *lq = xmalloc(b->k * sizeof *lq), kl = 0, work, lo, hi, flo,
-	    fhi;
+	double *lq = xmalloc(b->k * sizeof *lq), kl = 0, work;
 	char *why = NULL;
 	struct wh_sens_cell orig = *c;
 	int r = 0;
@@ -468,12 +484,8 @@ measure_cell(struct wh_state *st, struct wh_sens_table *t, int i,
 		}
 		done += n;
 		c->samples = done;
-		if (done >= b->n || done < rule->min_samples)
-			continue;
-		wilson(c->flips, done, &flo, &fhi);
-		drop_interval(loss, gain, done, &lo, &hi);
-		if (100 * fhi < rule->negligible || lo > rule->hopeless ||
-		    hi - lo < rule->precision)
+		if (done < b->n && wh_sens_decided(rule, c->flips, loss, gain,
+		    done))
 			break;
 	}
 	c->status = done >= b->n ? WH_SENS_DONE : WH_SENS_EARLY;

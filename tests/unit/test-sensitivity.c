@@ -97,6 +97,38 @@ full_correct(struct wh_state *st, int i, const struct wh_layer_cfg *cfg)
 	return c;
 }
 
+/* The sequential rule on counts whose intervals are worked out by hand. */
+static void
+rule(void)
+{
+	struct wh_sens_rule r;
+
+	wh_sens_rule_default(&r);
+	ok(!wh_sens_decided(&r, 0, 0, 0, 256), "nothing is decided on fewer "
+	    "than min-samples");
+	ok(wh_sens_decided(&r, 0, 0, 0, 2048), "no flip in 2048: the flip "
+	    "rate is surely below 0.25%%");
+	ok(wh_sens_decided(&r, 0, 0, 0, 512), "no flip in 512: within the "
+	    "2-point precision (0.77 wide)");
+	r.precision = 0.5;
+	ok(!wh_sens_decided(&r, 0, 0, 0, 512), "with a precision of 0.5 "
+	    "points not yet sure (Wilson's bound 0.75%%, the drop's 0.38)");
+	ok(wh_sens_decided(&r, 0, 0, 0, 1024), "none in 1024: the drop is "
+	    "surely below 0.25 points (0.19)");
+	r.precision = 2;
+	ok(wh_sens_decided(&r, 200, 50, 150, 1024), "10%% flips but 9.8 "
+	    "points gained: surely negligible as a loss");
+	ok(wh_sens_decided(&r, 100, 100, 0, 1024), "9.8 points lost: surely "
+	    "beyond the 5-point hopeless bound");
+	ok(!wh_sens_decided(&r, 50, 30, 20, 1024), "30 lost, 20 gained of "
+	    "1024: the interval, 2.7 points wide, decides nothing");
+	ok(wh_sens_decided(&r, 200, 120, 80, 4096), "the same rates on 4096: "
+	    "1.4 points wide, within the precision");
+	r.precision = 1;
+	ok(!wh_sens_decided(&r, 200, 120, 80, 4096), "but not within a "
+	    "precision of 1 point");
+}
+
 static void
 measure(void)
 {
@@ -129,6 +161,8 @@ measure(void)
 	wh_sens_table_init(&t, g, set, n);
 	memset(&so, 0, sizeof so);
 	wh_sens_rule_default(&so.rule);
+	/* finer than the default, so that some cells run to the end */
+	so.rule.precision = 0.5;
 	ok(wh_sens_measure(st, &t, &so, &err) == 0, "the table is measured");
 	ok(t.samples == 10000 && t.base_correct > 9000, "the baseline is "
 	    "%llu of %llu", (unsigned long long)t.base_correct,
@@ -228,6 +262,7 @@ measure(void)
 int
 main(void)
 {
+	rule();
 	names();
 	shards();
 	measure();
