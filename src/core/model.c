@@ -520,6 +520,32 @@ attr_type(const Onnx__AttributeProto *ap)
 }
 
 /*
+ * The attributes the operators read as lists, by name: one of another type
+ * (axes given as floats, say) would leave the reader no list, so it is
+ * refused here, once for every operator.
+ */
+static int
+attr_check_type(struct loader *ld, const struct wh_node *n,
+    const struct wh_attr *a)
+{
+	static const char *const ints[] = { "axes", "dilations",
+	    "kernel_shape", "output_padding", "output_shape", "pads", "perm",
+	    "split", "strides", "value_ints" };
+	size_t i;
+
+	if (strcmp(a->name, "value_floats") == 0 && a->type != WH_ATTR_FLOATS)
+		return wh_error(ld->err, "%s: node %s attribute %s is not a "
+		    "list of floats", ld->path, WH_QNAME(n->name),
+		    WH_QNAME(a->name));
+	for (i = 0; i < sizeof ints / sizeof *ints; i++)
+		if (strcmp(a->name, ints[i]) == 0 && a->type != WH_ATTR_INTS)
+			return wh_error(ld->err, "%s: node %s attribute %s is "
+			    "not a list of integers", ld->path,
+			    WH_QNAME(n->name), WH_QNAME(a->name));
+	return 0;
+}
+
+/*
  * Copies one attribute.  FLOAT, INT, STRING, TENSOR, FLOATS and INTS carry
  * their value.  Any other ONNX type (GRAPH, STRINGS, TENSORS, ...) is kept
  * with its ONNX AttributeType number in a->type and no value, so that the
@@ -582,7 +608,7 @@ attr_from_proto(struct loader *ld, const struct wh_node *n,
 	default:
 		break;
 	}
-	return 0;
+	return attr_check_type(ld, n, a);
 }
 
 static char **

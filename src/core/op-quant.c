@@ -93,9 +93,12 @@ fold_dequantize(struct wh_compiler *c, int node)
 	for (k = 0; k < a->count; k++) {
 		ch = b->count == 1 ? 0 : (int64_t)(k / inner) % a->dims[axis];
 		/* integer subtraction first, then one multiply, as the
-		 * operator defines it */
-		o->f[k] = (float)((int64_t)wh_cget(a, k) -
-		    (zp ? (int64_t)wh_cget(zp, ch) : 0)) * (float)wh_cget(b, ch);
+		 * operator defines it: in double, exact on any code below
+		 * 2^53, with out-of-range floats saturated rather than
+		 * converted undefined */
+		o->f[k] = (float)((double)wh_cget_int(a, k) -
+		    (zp ? (double)wh_cget_int(zp, ch) : 0)) *
+		    (float)wh_cget(b, ch);
 	}
 	return o;
 }
