@@ -2,8 +2,8 @@
 # fuzz.sh - builds the libFuzzer harnesses and runs each for a while
 #
 # Run by 'make fuzz' (FUZZ_SECONDS=N, default 60, 0 to build only;
-# FUZZ_RUNS=N for N inputs per harness instead of a time, which with
-# FUZZ_FLAGS=-seed=K repeats the same inputs on every machine;
+# FUZZ_RUNS=N for N inputs per harness instead of a time, the same
+# amount of fuzzing on a slow machine as on a fast one;
 # FUZZ_HARNESSES="onnx plan" for some of them; FUZZ_FLAGS for more
 # libFuzzer options).  libwhittle's sources are compiled again with
 # clang, ASan, UBSan and libFuzzer's coverage into tests/fuzz/build, so
@@ -139,7 +139,9 @@ for h in $FUZZ_HARNESSES; do
 	esac
 	log=$B/log/fuzz-$h.log
 	if [ -n "$FUZZ_RUNS" ]; then
-		limit="-runs=$FUZZ_RUNS"
+		# no periodic re-reading of the corpus folder: it runs on a
+		# clock, and the run is to depend on the seed alone
+		limit="-runs=$FUZZ_RUNS -reload=0"
 		say "fuzz-$h for $FUZZ_RUNS inputs (log: $log)"
 	else
 		limit="-max_total_time=$FUZZ_SECONDS"
@@ -147,7 +149,8 @@ for h in $FUZZ_HARNESSES; do
 	fi
 	t0=$(date +%s)
 	# shellcheck disable=SC2086
-	"$B/fuzz-$h" "$limit" -timeout=10 \
+	# shellcheck disable=SC2086
+	"$B/fuzz-$h" $limit -timeout=10 \
 	    -rss_limit_mb=2048 -max_len=16384 -print_final_stats=1 \
 	    -dict="$srcdir/tests/fuzz/$dict.dict" \
 	    -artifact_prefix="$fz/crashes/$h/" $FUZZ_FLAGS "$@" >"$log" 2>&1
