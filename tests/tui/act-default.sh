@@ -5,14 +5,7 @@
 . "$srcdir/tests/cli/lib.sh"
 . "$srcdir/tests/tui/lib.sh"
 
-if ! tui_usable; then
-	skip "tmux is not installed (Debian: tmux)"
-	done_testing
-fi
-if ! have_fashion; then
-	skip "the Fashion-MNIST test split is not installed"
-	done_testing
-fi
+tui_require
 
 # entry FILE: the lines of the /3/Conv entry of a plan
 entry() {

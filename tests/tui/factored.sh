@@ -5,14 +5,7 @@
 . "$srcdir/tests/cli/lib.sh"
 . "$srcdir/tests/tui/lib.sh"
 
-if ! tui_usable; then
-	skip "tmux is not installed (Debian: tmux)"
-	done_testing
-fi
-if ! have_fashion; then
-	skip "the Fashion-MNIST test split is not installed"
-	done_testing
-fi
+tui_require
 
 "$WHITTLE" plan --rank 16 --layers /7/Gemm --quiet -o "$TMPD/lr.json" \
 	>/dev/null 2>&1 &&

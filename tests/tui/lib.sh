@@ -20,6 +20,19 @@ tui_usable() {
 	[ -n "$TMUX_BIN" ] && "$TMUX_BIN" -V >/dev/null 2>&1
 }
 
+# tui_require: the whole test is skipped, with the reason, unless tmux
+# can run and the Fashion-MNIST test split the workbench opens is there
+tui_require() {
+	if ! tui_usable; then
+		skip "tmux is not installed (Debian: tmux)"
+		done_testing
+	fi
+	if ! have_fashion; then
+		skip "the Fashion-MNIST test split is not installed"
+		done_testing
+	fi
+}
+
 T() {
 	"$TMUX_BIN" -L "$TSOCK" "$@"
 }

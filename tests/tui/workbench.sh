@@ -4,14 +4,7 @@
 . "$srcdir/tests/cli/lib.sh"
 . "$srcdir/tests/tui/lib.sh"
 
-if ! tui_usable; then
-	skip "tmux is not installed (Debian: tmux)"
-	done_testing
-fi
-if ! have_fashion; then
-	skip "the Fashion-MNIST test split is not installed"
-	done_testing
-fi
+tui_require
 
 # ---- the screen comes up -------------------------------------------------
 tui_start 100 30
