@@ -662,6 +662,40 @@ compile_softmax(struct wh_compiler *c, int node, int x)
 	return 0;
 }
 
+/*
+ * One row of a binary op: y[k] = a[k * sa] op b[k * sb], strides 0 or 1
+ * (a broadcast operand repeats its element).  The common arithmetic gets
+ * loops of its own, which the compiler vectorizes; each element is the
+ * same single operation bapply computes, so results are identical.
+ */
+static void
+binary_row(enum wh_binary op, const float *a, size_t sa, const float *b,
+    size_t sb, float *y, size_t len)
+{
+	size_t k;
+
+#define ROW(expr) do {							\
+	if (sa == 1 && sb == 1)						\
+		for (k = 0; k < len; k++) {				\
+			float x_ = a[k], z_ = b[k];			\
+			y[k] = (expr);					\
+		}							\
+	else								\
+		for (k = 0; k < len; k++) {				\
+			float x_ = a[k * sa], z_ = b[k * sb];		\
+			y[k] = (expr);					\
+		}							\
+} while (0)
+	switch (op) {
+	case B_ADD: ROW(x_ + z_); break;
+	case B_SUB: ROW(x_ - z_); break;
+	case B_MUL: ROW(x_ * z_); break;
+	case B_DIV: ROW(x_ / z_); break;
+	default: ROW(bapply(op, x_, z_)); break;
+	}
+#undef ROW
+}
+
 static void
 run_binary(const struct wh_graph *g, const struct wh_op *o,
     const struct wh_layer_weights *lw, const float *lwaux, float **buf,
@@ -671,49 +705,65 @@ run_binary(const struct wh_graph *g, const struct wh_op *o,
 	size_t ssa = g->t[o->in[0]].ss, sso = g->t[o->out].ss;
 	size_t ssb = o->in[1] >= 0 ? g->t[o->in[1]].ss : 0;
 	float *y = buf[o->out];
-	int64_t idx[WH_MAX_DIMS];
-	int nd = o->bnd, i, same = 1, scalar = 1;
-	size_t s, k;
+	int64_t idx[WH_MAX_DIMS], dims[WH_MAX_DIMS], as[WH_MAX_DIMS],
+	    bs[WH_MAX_DIMS];
+	int nd = 0, i;
+	size_t s, k, len;
 
 	(void)lw;
 	(void)lwaux;
 	(void)scratch;
-	for (i = 0; i < nd; i++) {
-		if (o->bstr[i] != 0)
-			scalar = 0;
-		if (o->bstr[i] != o->astr[i])
-			same = 0;
+	/*
+	 * The sample's axes, with each run of axes that both operands walk
+	 * alike (each contiguous, or each broadcast) joined into one, so that
+	 * the last is a long row: one row for same-shaped operands or a
+	 * scalar, (C, H * W) for a per-channel scale.
+	 */
+	for (i = 0; i < o->bnd; i++) {
+		if (o->bdims[i] == 1)
+			continue;
+		if (nd > 0 && as[nd - 1] == o->astr[i] * o->bdims[i] &&
+		    bs[nd - 1] == o->bstr[i] * o->bdims[i]) {
+			dims[nd - 1] *= o->bdims[i];
+			as[nd - 1] = o->astr[i];
+			bs[nd - 1] = o->bstr[i];
+			continue;
+		}
+		dims[nd] = o->bdims[i];
+		as[nd] = o->astr[i];
+		bs[nd] = o->bstr[i];
+		nd++;
 	}
+	if (nd == 0) {
+		dims[0] = 1;
+		as[0] = bs[0] = 0;
+		nd = 1;
+	}
+	len = (size_t)dims[nd - 1];
 	for (s = 0; s < n; s++) {
-		const float *as = a + s * ssa;
-		const float *bs = o->in[1] >= 0 ?
+		const float *ap = a + s * ssa;
+		const float *bp = o->in[1] >= 0 ?
 		    buf[o->in[1]] + (o->b_batch ? s * ssb : 0) : o->bconst;
 		float *ys = y + s * sso;
 
-		if (same && ssa == sso) {
-			for (k = 0; k < sso; k++)
-				ys[k] = o->swapped ? bapply(o->binary, bs[k], as[k]) :
-				    bapply(o->binary, as[k], bs[k]);
-			continue;
-		}
-		if (scalar && ssa == sso) {
-			for (k = 0; k < sso; k++)
-				ys[k] = o->swapped ? bapply(o->binary, bs[0], as[k]) :
-				    bapply(o->binary, as[k], bs[0]);
-			continue;
-		}
 		memset(idx, 0, sizeof idx);
-		for (k = 0; k < sso; k++) {
+		for (k = 0; k < sso; k += len) {
 			int64_t ai = 0, bi = 0;
 
-			for (i = 0; i < nd; i++) {
-				ai += idx[i] * o->astr[i];
-				bi += idx[i] * o->bstr[i];
+			for (i = 0; i < nd - 1; i++) {
+				ai += idx[i] * as[i];
+				bi += idx[i] * bs[i];
 			}
-			ys[k] = o->swapped ? bapply(o->binary, bs[bi], as[ai]) :
-			    bapply(o->binary, as[ai], bs[bi]);
-			for (i = nd - 1; i >= 0; i--) {
-				if (++idx[i] < o->bdims[i])
+			if (o->swapped)
+				binary_row(o->binary, bp + bi,
+				    (size_t)bs[nd - 1], ap + ai,
+				    (size_t)as[nd - 1], ys + k, len);
+			else
+				binary_row(o->binary, ap + ai,
+				    (size_t)as[nd - 1], bp + bi,
+				    (size_t)bs[nd - 1], ys + k, len);
+			for (i = nd - 2; i >= 0; i--) {
+				if (++idx[i] < dims[i])
 					break;
 				idx[i] = 0;
 			}
