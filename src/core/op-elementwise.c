@@ -679,11 +679,13 @@ binary_row(enum wh_binary op, const float *a, size_t sa, const float *b,
 		for (k = 0; k < len; k++) {				\
 			float x_ = a[k], z_ = b[k];			\
 			y[k] = (expr);					\
+			(void)z_;					\
 		}							\
 	else								\
 		for (k = 0; k < len; k++) {				\
 			float x_ = a[k * sa], z_ = b[k * sb];		\
 			y[k] = (expr);					\
+			(void)z_;					\
 		}							\
 } while (0)
 	switch (op) {
@@ -691,6 +693,14 @@ binary_row(enum wh_binary op, const float *a, size_t sa, const float *b,
 	case B_SUB: ROW(x_ - z_); break;
 	case B_MUL: ROW(x_ * z_); break;
 	case B_DIV: ROW(x_ / z_); break;
+	case B_POW:
+		/* x^2 (a written-out LayerNorm's variance) as x * x, as
+		 * ONNX Runtime and PyTorch compute a square */
+		if (sb == 0 && b[0] == 2.0f)
+			ROW(x_ * x_);
+		else
+			ROW(powf(x_, z_));
+		break;
 	default: ROW(bapply(op, x_, z_)); break;
 	}
 #undef ROW

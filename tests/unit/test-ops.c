@@ -163,6 +163,27 @@ test_elementwise(void)
 		free(ref);
 		wh_model_free(m);
 	}
+	/* a square, as a written-out LayerNorm takes it: x * x exactly, as
+	 * ONNX Runtime and PyTorch compute Pow(x, 2) */
+	{
+		struct wh_model *m = mini_new(14, 3, (int64_t[]){ 2, 3, 4 });
+		int same = 1;
+
+		mini_init(m, "two", 0, NULL, 2);
+		mini_node(m, "Pow", "sq", "x,two", "y");
+		mini_output(m, "y");
+		y = NULL;
+		os = 0;
+		r = mini_run(m, x, 2, &y, &os, &err);
+		for (k = 0; r == 0 && k < 2 * os; k++)
+			same &= y[k] == x[k] * x[k];
+		ok(r == 0 && os == 24 && same, "Pow(x, 2) is x * x, bit for bit%s%s",
+		    err ? ": " : "", err ? err : "");
+		free(err);
+		err = NULL;
+		free(y);
+		wh_model_free(m);
+	}
 	free(x);
 }
 
