@@ -45,6 +45,8 @@ struct wh_search_point {
 	uint64_t bytes, macs;		/* the state's totals */
 	double ratio;			/* original / objective value */
 	int on_front;			/* not dominated by another point */
+	int step;			/* back-off steps from the knapsack's
+					 * choice; -1: another budget's optimum */
 	struct wh_metrics m;		/* the verification's metrics */
 };
 
@@ -64,7 +66,8 @@ void wh_search_result_release(struct wh_search_result *r);
  * two-part settings of the layers' affordable singles), solves the
  * multiple-choice knapsack exactly, verifies the choice by a full
  * evaluation and backs off the choices that cost the most accuracy per
- * byte until a verified plan is within the budget; then verifies the
+ * byte until a verified plan is within the budget (verifying the chain of
+ * back-off steps by galloping and bisection, not step by step); then verifies the
  * optima of a few other budgets for the front.  The state's layers must be
  * off; on return they hold the chosen plan.  Returns 0, 1 when no plan
  * fits (r->chosen -1), 2 when cancelled by yield, -1 and a message.

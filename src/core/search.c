@@ -375,7 +375,67 @@ search_rule(const struct wh_search_opts *o, struct wh_sens_rule *r)
 		r->precision = o->max_drop / 2;
 }
 
-/* Goes on with the cells that stopped early but could be chosen. */
+/* The drop a cell may have: its interval, or the measured drop when the
+ * whole set ran. */
+static void
+cell_bounds(const struct wh_sens_cell *c, double *lo, double *hi)
+{
+	if (c->status == WH_SENS_DONE)
+		*lo = *hi = c->drop;
+	else {
+		*lo = c->drop_lo;
+		*hi = c->drop_hi;
+	}
+}
+
+/* Whether the search may use column s (its methods, not locked at i). */
+static int
+allowed(const struct wh_sens_table *t, const struct wh_search_opts *o,
+    int i, int s)
+{
+	unsigned m = wh_setting_methods(&t->settings[s].cfg);
+
+	return (m & ~o->methods) == 0 && !(o->locked && o->locked[i]);
+}
+
+/*
+ * Whether cell (i, s) can never be chosen: another option of its layer
+ * (off included) costs no more and surely loses no more, whatever more
+ * samples would show.  The knapsack then takes that one instead.
+ */
+static int
+dominated(const struct wh_sens_table *t, const struct wh_search_opts *o,
+    int i, int s)
+{
+	const struct wh_sens_cell *c = &t->cells[(size_t)i * t->nsettings + s];
+	uint64_t cost = objective(o, c->bytes, c->macs);
+	double lo, hi, lo2, hi2;
+	int k;
+
+	cell_bounds(c, &lo, &hi);
+	if (objective(o, t->layer_bytes[i], t->layer_macs[i]) <= cost &&
+	    lo >= 0)
+		return 1;
+	for (k = 0; k < t->nsettings; k++) {
+		const struct wh_sens_cell *d =
+		    &t->cells[(size_t)i * t->nsettings + k];
+
+		if (k == s || !usable(d) || !allowed(t, o, i, k) ||
+		    objective(o, d->bytes, d->macs) > cost)
+			continue;
+		cell_bounds(d, &lo2, &hi2);
+		if (hi2 <= lo && (hi2 < lo || objective(o, d->bytes,
+		    d->macs) < cost || k < s))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Goes on with the cells that stopped early but could be chosen: within
+ * the budget, not yet known to the budget's precision, and not dominated
+ * in their layer.
+ */
 static int
 refine(struct wh_state *st, struct wh_sens_table *t,
     const struct wh_search_opts *o, char **err)
@@ -385,18 +445,18 @@ refine(struct wh_state *st, struct wh_sens_table *t,
 	struct wh_sens_opts so;
 	int any = 0, r = 0;
 
-	for (i = 0; i < n; i++) {
-		const struct wh_sens_cell *c = &t->cells[i];
-		unsigned m = wh_setting_methods(&t->settings[i %
-		    t->nsettings].cfg);
-
-		if (c->status == WH_SENS_EARLY && c->drop_lo < o->max_drop &&
-		    (m & ~o->methods) == 0 && !(o->locked &&
-		    o->locked[i / t->nsettings]))
-			any = mask[i] = 1;
-	}
 	memset(&so, 0, sizeof so);
 	search_rule(o, &so.rule);
+	for (i = 0; i < n; i++) {
+		const struct wh_sens_cell *c = &t->cells[i];
+		int layer = (int)(i / t->nsettings), s = (int)(i % t->nsettings);
+
+		if (c->status == WH_SENS_EARLY && c->drop_lo < o->max_drop &&
+		    allowed(t, o, layer, s) && !wh_sens_decided(&so.rule,
+		    c->flips, c->loss, c->gain, c->samples) &&
+		    !dominated(t, o, layer, s))
+			any = mask[i] = 1;
+	}
 	so.cell_mask = mask;
 	so.refine = 1;
 	so.progress = o->progress;
@@ -406,6 +466,99 @@ refine(struct wh_state *st, struct wh_sens_table *t,
 		r = wh_sens_measure(st, t, &so, err);
 	free(mask);
 	return r;
+}
+
+/* The predicted loss of a choice, in samples. */
+static int64_t
+choice_weight(const struct layer_opts *lo, int n, const int *choice)
+{
+	int64_t w = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		w += lo[i].v[choice[i]].weight;
+	return w;
+}
+
+/*
+ * Verifies the knapsack's choice and, while the measured drop exceeds the
+ * budget, backs off.  back_off reads only the table, so the back-off
+ * steps form a chain fixed in advance: choice 0 is the knapsack's and
+ * choice k is k steps back.  Rather than verify it step by step, this
+ * verifies steps 1, 3, 7, 15, ... until one holds, then bisects between
+ * the last that did not and the first that did: the first step within the
+ * budget where the measured drop falls along the chain, in a number of
+ * verifications logarithmic in the steps.  choice is left at the chosen
+ * step; r->backoffs counts its steps.  0, 2 when cancelled, -1.
+ */
+static int
+verify_chain(struct wh_state *st, const struct wh_sens_table *t,
+    const struct layer_opts *lo, int *choice, const struct wh_search_opts *o,
+    struct wh_search_result *r, struct wh_layer_cfg *cfgs, char **err)
+{
+	int n = t->nlayers, nchain = 1, cap = 16, bad = 0, good = -1, j, step, k;
+	int *chain = xmalloc((size_t)cap * (n ? n : 1) * sizeof *chain);
+	int *at = xmalloc((size_t)(n ? n : 1) * sizeof *at);
+	signed char *held = NULL;
+	int rc = 0;
+
+	memcpy(chain, choice, n * sizeof *chain);
+	memcpy(at, choice, n * sizeof *at);
+	if (o->target_ratio <= 0)
+		while (back_off(lo, n, o, at) == 0) {
+			if (nchain == cap) {
+				cap *= 2;
+				chain = xreallocarray(chain, (size_t)cap *
+				    (n ? n : 1), sizeof *chain);
+			}
+			memcpy(chain + (size_t)nchain * n, at, n * sizeof *at);
+			nchain++;
+		}
+	held = xcalloc(nchain, 1);
+#define TRY(idx) do { \
+		int *c_ = chain + (size_t)(idx) * n; \
+		cfgs_of(t, lo, c_, o, cfgs); \
+		if ((rc = verify(st, t, cfgs, choice_weight(lo, n, c_), o, r, \
+		    err)) != 0) \
+			goto out; \
+		r->points[r->npoints - 1].step = (idx); \
+		held[idx] = r->points[r->npoints - 1].drop <= \
+		    o->max_drop + 1e-9 ? 1 : -1; \
+	} while (0)
+	TRY(0);
+	if (held[0] > 0 || o->target_ratio > 0) {
+		good = 0;
+		goto out;
+	}
+	/* gallop: 1, 3, 7, ... steps back */
+	for (step = 1; good < 0 && bad < nchain - 1; step *= 2) {
+		j = bad + step < nchain - 1 ? bad + step : nchain - 1;
+		TRY(j);
+		if (held[j] > 0)
+			good = j;
+		else
+			bad = j;
+	}
+	/* bisect between the last that did not hold and the first that did */
+	while (good >= 0 && good - bad > 1) {
+		k = bad + (good - bad) / 2;
+		TRY(k);
+		if (held[k] > 0)
+			good = k;
+		else
+			bad = k;
+	}
+#undef TRY
+out:
+	if (rc == 0) {
+		k = good >= 0 ? good : nchain - 1;
+		memcpy(choice, chain + (size_t)k * n, n * sizeof *choice);
+		r->backoffs = (unsigned)k;
+	}
+	free(held);
+	free(at);
+	free(chain);
+	return rc;
 }
 
 /* ---- the two-part settings --------------------------------------------- */
@@ -563,7 +716,7 @@ wh_search_run(struct wh_state *st, struct wh_sens_table *t,
 	struct wh_sens_opts so;
 	struct wh_totals tot;
 	int *choice = NULL, n = t->nlayers, rc = -1, i, f;
-	int64_t cap = budget_samples(t, o->max_drop), weight, wsum;
+	int64_t cap = budget_samples(t, o->max_drop), weight;
 	uint64_t cost, fixed = 0, target = 0;
 	double passes0 = t->passes;
 	char *json;
@@ -615,21 +768,11 @@ wh_search_run(struct wh_state *st, struct wh_sens_table *t,
 		goto out;
 	}
 	/* verify, backing off until the budget holds */
-	for (;;) {
-		for (i = 0, wsum = 0; i < n; i++)
-			wsum += lo[i].v[choice[i]].weight;
-		cfgs_of(t, lo, choice, o, cfgs);
-		if ((i = verify(st, t, cfgs, wsum, o, r, err)) != 0) {
-			rc = i == 2 ? 2 : -1;
-			goto out;
-		}
-		if (r->points[r->npoints - 1].drop <= o->max_drop + 1e-9 ||
-		    o->target_ratio > 0)
-			break;
-		if (back_off(lo, n, o, choice) != 0)
-			break;
-		r->backoffs++;
+	if ((rc = verify_chain(st, t, lo, choice, o, r, cfgs, err)) != 0) {
+		rc = rc == 2 ? 2 : -1;
+		goto out;
 	}
+	rc = -1;
 	if (o->target_ratio > 0)
 		r->chosen = r->npoints - 1;
 	/* the front: the optima of other budgets, verified as they are */
@@ -655,6 +798,7 @@ wh_search_run(struct wh_state *st, struct wh_sens_table *t,
 				rc = k == 2 ? 2 : -1;
 				goto out;
 			}
+			r->points[r->npoints - 1].step = -1;
 		}
 	mark_front(r);
 	/* with a budget: the best verified plan within it, wherever it

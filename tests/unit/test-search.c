@@ -110,6 +110,43 @@ main(void)
 	}
 	wh_search_result_release(&r);
 
+	/* a tight budget: the back-off chain is verified by galloping and
+	 * bisection, and the plan is its first step within the budget */
+	for (i = 0; i < wh_graph_nlayers(g); i++) {
+		struct wh_layer_cfg off;
+
+		wh_layer_cfg_init(&off);
+		wh_state_set(st, i, &off, NULL);
+	}
+	so.max_drop = 0.1;
+	n = wh_search_run(st, &t, &so, &r, &err);
+	{
+		int chain = 0, first = 1, prev = r.backoffs == 0, k, lg = 0;
+
+		for (k = 0; k < r.npoints; k++) {
+			const struct wh_search_point *p = &r.points[k];
+
+			if (p->step < 0)
+				continue;
+			chain++;
+			if (p->step < (int)r.backoffs && p->drop <= 0.1)
+				first = 0;
+			if (p->step == (int)r.backoffs - 1 && p->drop > 0.1)
+				prev = 1;
+		}
+		while ((1u << lg) < r.backoffs + 2)
+			lg++;
+		ok(n == 0 && r.chosen >= 0 && r.backoffs >= 1 &&
+		    r.points[r.chosen].drop <= 0.1, "a plan within 0.1 points "
+		    "after %u back-offs", r.backoffs);
+		ok(first && prev, "every verified step before it exceeds the "
+		    "budget, the one just before included");
+		ok(chain <= 2 * lg + 1, "%d verifications of the chain for %u "
+		    "steps", chain, r.backoffs);
+	}
+	wh_search_result_release(&r);
+	so.max_drop = 0.5;
+
 	/* quantization only: no plan prunes or factors */
 	for (i = 0; i < wh_graph_nlayers(g); i++) {
 		struct wh_layer_cfg off;
