@@ -95,6 +95,9 @@ const char *wh_fmt_bytes(double v, char *buf, size_t size);
 /* Monotonic seconds. */
 double wh_now(void);
 
+/* The process's peak resident set so far, in bytes (0 if unknown). */
+uint64_t wh_peak_rss(void);
+
 /* Parses a comma separated list of floats; returns the count or -1. */
 int wh_parse_floats(const char *s, float *out, int max);
 

@@ -86,6 +86,7 @@ print_json(const struct cli_session *s, const struct wh_metrics *m,
 	cJSON_AddNumberToObject(o, "macs", (double)wh_graph_macs(s->graph));
 	cli_json_metrics(o, m);
 	cJSON_AddNumberToObject(o, "seconds", seconds);
+	cJSON_AddNumberToObject(o, "peak_rss_bytes", (double)wh_peak_rss());
 	txt = cJSON_Print(o);
 	printf("%s\n", txt);
 	free(txt);

@@ -224,6 +224,8 @@ cmd_inspect(int argc, char **argv)
 				cJSON_AddNullToObject(lo, "alpha");
 			cJSON_AddItemToArray(arr, lo);
 		}
+		cJSON_AddNumberToObject(o, "peak_rss_bytes",
+		    (double)wh_peak_rss());
 		txt = cJSON_Print(o);
 		printf("%s\n", txt);
 		free(txt);

@@ -173,6 +173,7 @@ cli_json_compressed(const struct cli_session *s, struct wh_state *st,
 		cJSON_AddItemToArray(a, lo);
 	}
 	cJSON_AddNumberToObject(o, "seconds", seconds);
+	cJSON_AddNumberToObject(o, "peak_rss_bytes", (double)wh_peak_rss());
 	txt = cJSON_Print(o);
 	printf("%s\n", txt);
 	free(txt);

@@ -3,6 +3,7 @@
 #include "config.h"
 #endif
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -889,4 +890,15 @@ wh_fmt_bytes(double v, char *buf, size_t size)
 	else
 		snprintf(buf, size, "%.0f B", v);
 	return buf;
+}
+
+uint64_t
+wh_peak_rss(void)
+{
+	struct rusage ru;
+
+	/* Linux reports ru_maxrss in KiB */
+	if (getrusage(RUSAGE_SELF, &ru) != 0 || ru.ru_maxrss < 0)
+		return 0;
+	return (uint64_t)ru.ru_maxrss * 1024;
 }

@@ -43,7 +43,7 @@ for m in fashion-mlp fashion-cnn resnet-bn mlp-matmul lenet-op17; do
 	ok $? "$m: all 10000 predictions equal PyTorch's"
 done
 for key in accuracy samples correct precision_macro recall_macro f1_macro \
-	params bytes macs; do
+	params bytes macs seconds peak_rss_bytes; do
 	v=$(json_num $key "$TMPD/fashion-cnn.json")
 	ok $([ -n "$v" ] && echo 0 || echo 1) "--json has $key ($v)"
 done
@@ -65,6 +65,10 @@ ok $? "whittle inspect runs on the demo"
 ok $? "inspect lists the 4 layers with weights"
 $WHITTLE inspect --json >"$TMPD/inspect.json"
 ok $? "inspect --json"
+# at least the weights it read: 829,273 bytes in the file
+rss=$(json_num peak_rss_bytes "$TMPD/inspect.json")
+ok $([ -n "$rss" ] && [ "${rss%.*}" -gt 829273 ] && echo 0 || echo 1) \
+	"inspect --json has peak_rss_bytes ($rss)"
 grep -q '"effective_rank"' "$TMPD/inspect.json" &&
 	grep -q '"singular_values"' "$TMPD/inspect.json"
 ok $? "inspect --json has spectra and effective ranks"

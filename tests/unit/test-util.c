@@ -698,6 +698,25 @@ test_quote_name(void)
 	free(big);
 }
 
+/* The peak resident set grows with memory touched, and is never below
+ * what is resident now. */
+static void
+test_peak_rss(void)
+{
+	uint64_t before = wh_peak_rss(), after;
+	/* more than the peak so far, which freed memory may have set */
+	size_t n = (size_t)before + ((size_t)64 << 20);
+	char *p = xmalloc(n);
+
+	memset(p, 1, n);
+	after = wh_peak_rss();
+	ok(before > 0 && after >= before + ((uint64_t)32 << 20), "peak RSS %llu -> %llu "
+	    "bytes after touching 64 MiB past it", (unsigned long long)before,
+	    (unsigned long long)after);
+	free(p);
+	ok(wh_peak_rss() >= after, "and stays at its peak after free");
+}
+
 int
 main(void)
 {
@@ -712,6 +731,7 @@ main(void)
 	test_read_file();
 	test_fatal();
 	test_now();
+	test_peak_rss();
 	remove_tmpdir();
 	return tap_done();
 }
