@@ -967,15 +967,20 @@ compile_slice(struct wh_compiler *c, int node, int x)
 	return 0;
 }
 
-/* x: (n, tdims) -> y: (n, pad_odims), y[j] = x[sl_start + j * sl_step] */
+/*
+ * x: (n, tdims) -> y: (n, pad_odims), y[j] = x[sl_start + j * sl_step].
+ * The trailing dims taken whole, and before them one taken with step 1,
+ * are one contiguous run, copied at once (a channel split copies whole
+ * planes); the dims before it are walked.
+ */
 static void
 run_slice(const struct wh_graph *g, const struct wh_op *o,
     const struct wh_layer_weights *lw, const float *lwaux, float **buf,
     size_t n, float *scratch)
 {
-	size_t iss = g->t[o->in[0]].ss, oss = g->t[o->out].ss, s, k;
-	int64_t idx[WH_MAX_DIMS], istr[WH_MAX_DIMS], st = 1;
-	int nd = o->tnd, i;
+	size_t iss = g->t[o->in[0]].ss, oss = g->t[o->out].ss, s, k, run = 1;
+	int64_t idx[WH_MAX_DIMS], istr[WH_MAX_DIMS], st = 1, base = 0;
+	int nd = o->tnd, i, outer;
 
 	(void)lw;
 	(void)lwaux;
@@ -984,19 +989,33 @@ run_slice(const struct wh_graph *g, const struct wh_op *o,
 		istr[i] = st;
 		st *= o->tdims[i];
 	}
+	for (outer = nd; outer > 0 && o->sl_start[outer - 1] == 0 &&
+	    o->sl_step[outer - 1] == 1 &&
+	    o->pad_odims[outer - 1] == o->tdims[outer - 1]; outer--)
+		run *= (size_t)o->tdims[outer - 1];
+	if (outer > 0 && o->sl_step[outer - 1] == 1) {
+		outer--;
+		run *= (size_t)o->pad_odims[outer];
+		base = o->sl_start[outer] * istr[outer];
+	}
+	if (run == 0)
+		return;
 	for (s = 0; s < n; s++) {
-		const float *xs = buf[o->in[0]] + s * iss;
+		const float *xs = buf[o->in[0]] + s * iss + base;
 		float *ys = buf[o->out] + s * oss;
 
 		memset(idx, 0, sizeof idx);
-		for (k = 0; k < oss; k++) {
+		for (k = 0; k < oss; k += run) {
 			int64_t src = 0;
 
-			for (i = 0; i < nd; i++)
+			for (i = 0; i < outer; i++)
 				src += (o->sl_start[i] + idx[i] * o->sl_step[i]) *
 				    istr[i];
-			ys[k] = xs[src];
-			for (i = nd - 1; i >= 0; i--) {
+			if (run == 1)
+				ys[k] = xs[src];
+			else
+				memcpy(ys + k, xs + src, run * sizeof *ys);
+			for (i = outer - 1; i >= 0; i--) {
 				if (++idx[i] < o->pad_odims[i])
 					break;
 				idx[i] = 0;

@@ -1296,6 +1296,64 @@ test_slice_gather(void)
 	free(x);
 }
 
+/*
+ * Slices whose trailing dims copy as one run (a channel split, a band of
+ * rows, a partial last dim) against the definition, element by element:
+ * x (2, 2, 3, 4), per-sample start and count on each of the three dims.
+ */
+static void
+test_slice_runs(void)
+{
+	static const struct { int64_t st[3], cnt[3]; const char *what; } c[] = {
+		{ { 1, 0, 0 }, { 1, 3, 4 }, "x[:, 1:2]: whole planes" },
+		{ { 0, 1, 0 }, { 2, 2, 4 }, "x[:, :, 1:3]: whole rows" },
+		{ { 1, 0, 1 }, { 1, 2, 2 }, "x[:, 1:, 0:2, 1:3]: part of a row" },
+		{ { 0, 0, 0 }, { 2, 3, 4 }, "x[:, 0:2]: all of it" },
+	};
+	size_t xb, t;
+	float *x = fx_npy("tests/fixtures/ref/op-pad-x.npy", &xb);
+
+	if (x == NULL)
+		return;
+	for (t = 0; t < sizeof c / sizeof *c; t++) {
+		struct wh_model *m = mini_new(13, 3, (int64_t[]){ 2, 3, 4 });
+		int64_t en[3];
+		float *y = NULL;
+		size_t os = 0, k, bad = 0;
+		char *err = NULL;
+		int s, a, b, d;
+
+		for (k = 0; k < 3; k++)
+			en[k] = c[t].st[k] + c[t].cnt[k];
+		mini_init_ints(m, "st", 3, c[t].st);
+		mini_init_ints(m, "en", 3, en);
+		mini_init_ints(m, "ax", 3, (int64_t[]){ 1, 2, 3 });
+		mini_node(m, "Slice", "sl", "x,st,en,ax", "y");
+		mini_output(m, "y");
+		if (mini_run(m, x, 2, &y, &os, &err) != 0 ||
+		    os != (size_t)(c[t].cnt[0] * c[t].cnt[1] * c[t].cnt[2])) {
+			ok(0, "%s runs: %s", c[t].what, err ? err : "size");
+			goto next;
+		}
+		k = 0;
+		for (s = 0; s < 2; s++)
+			for (a = 0; a < c[t].cnt[0]; a++)
+				for (b = 0; b < c[t].cnt[1]; b++)
+					for (d = 0; d < c[t].cnt[2]; d++)
+						bad += y[k++] != x[s * 24 +
+						    (c[t].st[0] + a) * 12 +
+						    (c[t].st[1] + b) * 4 +
+						    c[t].st[2] + d];
+		ok(bad == 0, "%s equals the definition (%zu differ)",
+		    c[t].what, bad);
+next:
+		free(err);
+		free(y);
+		wh_model_free(m);
+	}
+	free(x);
+}
+
 /* A constant sliced to the end with INT64_MAX, as torch writes x[1:]: the
  * end read through a double overflowed and the slice came out empty */
 static void
@@ -1547,6 +1605,7 @@ main(void)
 	test_softmax();
 	test_layernorm();
 	test_slice_gather();
+	test_slice_runs();
 	test_slice_to_end();
 	test_ew_cases();
 	test_ew_bad();
