@@ -11,8 +11,9 @@
 // excluded), images per second at that median, and every pass's time.
 //
 // onnxruntime-node is looked up in $ORT_NODE_DIR, then ./node_modules next to
-// this script, then ./node_modules of the working directory, then the usual
-// Node module path.  ORT_PREDICTIONS=FILE writes the predicted class of every
+// this script, then tests/ort/node_modules (where 'make check' installs it),
+// then ./node_modules of the working directory, then the usual Node module
+// path.  ORT_PREDICTIONS=FILE writes the predicted class of every
 // sample, one per line; ORT_MARGINS=FILE the gap between each sample's two
 // largest outputs (how close it came to a tie); ORT_LOGITS=FILE the outputs
 // of the first ORT_LOGITS_ROWS samples (default 8), one sample per line.
@@ -26,6 +27,7 @@ const path = require('path');
 
 function requireOrt() {
   const dirs = [process.env.ORT_NODE_DIR, path.join(__dirname, 'node_modules'),
+    path.join(__dirname, '..', 'tests', 'ort', 'node_modules'),
     path.join(process.cwd(), 'node_modules')].filter(Boolean);
   for (const d of dirs) {
     try { return require(path.join(d, 'onnxruntime-node')); } catch (e) { /* next */ }

@@ -2,7 +2,7 @@
 # search.sh - whittle search against the best uniform setting within the
 # same accuracy budget, both judged by ONNX Runtime on the exported files.
 #
-#   bench/search.sh [-d POINTS] [MODEL [IMAGES LABELS]]
+#   bench/search.sh [-d POINTS] [-k DIR] [MODEL [IMAGES LABELS]]
 #
 # The uniform grid: every layer at the same integer bits (8, 6, 5, 4, 3,
 # 2; symmetric, per channel, MSE clipping), with the same magnitude
@@ -12,16 +12,21 @@
 # its cost is counted), and both plans exported and run by ONNX Runtime
 # (onnxruntime-node, default optimization level).  ORT_ARGS holds the
 # preprocessing arguments of bench/ort-eval.js (SCALE MEAN STD), the demo's
-# by default.
+# by default.  -k DIR keeps the plans (the search's front included) and
+# the exported files in DIR.
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WHITTLE=${WHITTLE:-$ROOT/whittle}
 NODE=${NODE:-node}
 DROP=0.5
-if [ "${1:-}" = -d ]; then
-	DROP=$2
-	shift 2
-fi
+KEEP=""
+while [ $# -gt 1 ]; do
+	case $1 in
+	-d) DROP=$2; shift 2 ;;
+	-k) KEEP=$2; shift 2 ;;
+	*) break ;;
+	esac
+done
 MODEL=${1:-$ROOT/share/models/fashion-cnn.onnx}
 DATA_DIR=${WHITTLE_DATA_DIR:-/usr/share/datasets}/fashion-mnist
 IMAGES=${2:-$DATA_DIR/t10k-images-idx3-ubyte.gz}
@@ -29,15 +34,28 @@ LABELS=${3:-$DATA_DIR/t10k-labels-idx1-ubyte.gz}
 ORT_ARGS=${ORT_ARGS:-0.00392156862745098 0.2860 0.3530}
 DATA="--data $IMAGES --labels $LABELS"
 TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
+if [ -n "$KEEP" ]; then
+	mkdir -p "$KEEP" || exit 1
+	trap 'cp "$TMP"/*.json "$TMP"/*.onnx "$KEEP"/ 2>/dev/null; rm -rf "$TMP"' EXIT
+else
+	trap 'rm -rf "$TMP"' EXIT
+fi
 export XDG_CACHE_HOME="$TMP/cache"
 
 num() {	# num FILE KEY: a top-level number of a JSON file
 	/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"
 }
 
+ORT_WHY=""
+if ! command -v "$NODE" >/dev/null 2>&1; then
+	ORT_WHY="node is not installed"
+elif ! "$NODE" "$ROOT/bench/ort-eval.js" --check >/dev/null 2>&1; then
+	ORT_WHY="onnxruntime-node cannot be loaded (ORT_NODE_DIR, bench/node_modules, tests/ort/node_modules)"
+fi
+[ -z "$ORT_WHY" ] || echo "ONNX Runtime skipped: $ORT_WHY" >&2
+
 ort_acc() {	# ort_acc MODEL: ONNX Runtime's accuracy, or "-"
-	if ! command -v "$NODE" >/dev/null 2>&1; then
+	if [ -n "$ORT_WHY" ]; then
 		echo -
 		return
 	fi
