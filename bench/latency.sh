@@ -31,7 +31,8 @@ trap 'rm -rf "$tmp"' EXIT
 make -s bench/latency whittle >/dev/null
 OPENBLAS_NUM_THREADS=1 ./bench/latency "$model" "$images" "$labels" "$threads" \
 	"$changes" "$tmp/plan.json" >"$tmp/lat.json"
-./whittle apply "$model" --plan "$tmp/plan.json" -o "$tmp/c.onnx" --quiet
+./whittle apply "$model" --plan "$tmp/plan.json" -o "$tmp/c.onnx" \
+	--data "$images" --labels "$labels" --quiet
 
 ort="" ortf=""
 if command -v node >/dev/null 2>&1; then
