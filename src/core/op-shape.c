@@ -47,6 +47,16 @@ fold_constant(struct wh_compiler *c, int node)
 	return t;
 }
 
+/* Flatten's axis over r dims, in [-r, r]: the dims before it make the
+ * first of the two; -1 outside. */
+static int
+flatten_axis(int64_t axis, int r)
+{
+	if (axis < 0)
+		axis += r;
+	return axis < 0 || axis > r ? -1 : (int)axis;
+}
+
 /* x: any -> its dims [start, end) as int64, of a constant or an activation
  * (with the probe batch) alike */
 static struct wh_tensor *
@@ -391,8 +401,9 @@ fold_reshape(struct wh_compiler *c, int node)
 	size_t k;
 
 	if (c->def->arg == SH_FLATTEN) {
-		int ax = wh_norm_axis(wh_node_attr_int(n, "axis", 1), a->ndim + 1);
+		int ax = flatten_axis(wh_node_attr_int(n, "axis", 1), a->ndim);
 		int64_t p = 1;
+
 		for (i = 0; i < ax; i++)
 			p *= a->dims[i];
 		dims[0] = p;
@@ -470,7 +481,7 @@ compile_reshape(struct wh_compiler *c, int node, int x)
 	wh_full_dims(c, xt, &nin, in);
 	total = xt->ss * (c->nb ? WH_PROBE_N : 1);
 	if (kind == SH_FLATTEN) {
-		int ax = wh_norm_axis(wh_node_attr_int(n, "axis", 1), nin + 1);
+		int ax = flatten_axis(wh_node_attr_int(n, "axis", 1), nin);
 
 		if (ax < 0)
 			return wh_fail(c, node, "bad axis%s", "");
