@@ -18,7 +18,8 @@
  * dims, as torch's attention does) compiles one sample at a time instead
  * (single): with a probe of 1, and its ONNX batch axis kept as a
  * per-sample dim of 1, so that the runtime's samples are an outer axis the
- * ONNX graph never sees.
+ * ONNX graph never sees.  wh_run compiles it for its whole batch instead
+ * (whole: the probe is that batch, run as one sample).
  */
 extern _Thread_local int wh_probe_n;
 #define WH_PROBE_N wh_probe_n

@@ -223,9 +223,12 @@ compile_matmul(struct wh_compiler *c, int node, int transb)
 	} else {
 		bn = tb->ndim;
 		memcpy(bd, tb->dims, bn * sizeof *bd);
+		if (bn < 2 && c->nb > 0)
+			return wh_batch_fail(c, node, "the right operand's rows "
+			    "would be the batch%s", "");
 		if (bn < 2)
-			return (c->nb > 0 ? wh_batch_fail : wh_fail)(c, node,
-			    "the right operand's rows would be the batch%s", "");
+			return wh_fail(c, node, "a 1-D right operand that is "
+			    "an activation is not supported%s", "");
 	}
 	if (c->nb > 0 && ((ta->is_const && an > 2 && an - 2 >= bn - 2 + 1) ||
 	    (tb->is_const && bn > 2 && bn - 2 >= an - 2 + 1)))

@@ -583,8 +583,8 @@ compile_reshape(struct wh_compiler *c, int node, int x)
 }
 
 /*
- * x: (n, ...) -> its dims permuted by perm (reversed without), which keeps
- * the batch first
+ * x: (n, ...) -> its dims permuted by perm (reversed without); compiled
+ * batched, the perm keeps the batch first
  */
 static int
 compile_transpose(struct wh_compiler *c, int node, int x)
