@@ -79,6 +79,9 @@ void wh_graph_free(struct wh_graph *g);
  *   probe:   the batch size shapes are inferred with (0: the default, 3).
  *            A graph that reads the batch size (Shape of the input) is
  *            right only for that batch; run it with exactly that many.
+ *   whole:   a graph that moves the batch axis compiles for a batch of
+ *            exactly probe samples, run as one sample of them all
+ *            (wh_graph_run with n 1), rather than for a batch of one.
  * The graph output may then be a constant (wh_graph_tensor says).
  */
 struct wh_graph_opts {
@@ -88,6 +91,7 @@ struct wh_graph_opts {
 	const struct wh_tensor *consts;
 	size_t nconsts;
 	int probe;
+	int whole;
 };
 struct wh_graph *wh_graph_new_opts(const struct wh_model *m,
     const struct wh_graph_opts *opts, char **err);
@@ -110,6 +114,13 @@ size_t wh_graph_input_size(const struct wh_graph *g);
 size_t wh_graph_output_size(const struct wh_graph *g);
 /* The input's per-sample dims (without the batch dim). */
 int wh_graph_input_dims(const struct wh_graph *g, int64_t *dims);
+/*
+ * 1 when the graph runs one sample at a time: it moves the batch axis
+ * (transposes it or merges it with other dims, as torch's attention does),
+ * so it was compiled for a batch of one and each sample runs as one (or,
+ * with wh_graph_opts whole, for the probe batch, run as one sample).
+ */
+int wh_graph_single(const struct wh_graph *g);
 
 /* Totals over the model: float parameters in use, their float32 bytes,
  * multiply-accumulates per sample (all layers, dense; a layer stored

@@ -30,7 +30,8 @@ int wh_npy_write(const char *path, const struct wh_tensor *t, int elem_type,
  * Runs the compiled graph on n samples of the batched input (in: n x its
  * size per sample; ignored when the graph has none) and fills outs[k]
  * (released by the caller) with model output k, its first dim n for
- * activations.  0, or -1 with a message.
+ * activations (a graph compiled for the whole batch, wh_graph_opts
+ * whole: n 1 and the ONNX dims).  0, or -1 with a message.
  */
 int wh_graph_run(const struct wh_graph *g, const float *in, size_t n,
     struct wh_tensor *outs, char **err);
@@ -43,8 +44,10 @@ int wh_graph_run(const struct wh_graph *g, const float *in, size_t n,
  * others constants; when the graph does not compile that way, or not
  * also with a batch one larger (an operator that works across the first
  * axis, a constant whose first dim lines up with the batch), every input
- * is bound as a constant and the graph folded.  *how (may be NULL) tells which:
- * "batched" or "folded".  0, or -1 with a message.
+ * is bound as a constant and the graph folded.  A graph that moves the
+ * batch axis compiles for that batch exactly and runs it as one sample
+ * (wh_graph_opts whole).  *how (may be NULL) tells which: "batched",
+ * "the batch as one" or "folded".  0, or -1 with a message.
  */
 int wh_run(const struct wh_model *m, const struct wh_tensor *in,
     struct wh_tensor *outs, const char **how, char **err);

@@ -183,6 +183,8 @@ cmd_inspect(int argc, char **argv)
 		cJSON_AddNumberToObject(o, "params", (double)wh_graph_params(s.graph));
 		cJSON_AddNumberToObject(o, "bytes", (double)wh_graph_bytes(s.graph));
 		cJSON_AddNumberToObject(o, "macs", (double)wh_graph_macs(s.graph));
+		cJSON_AddBoolToObject(o, "one_sample_at_a_time",
+		    wh_graph_single(s.graph));
 		json_preproc(o, s.model);
 		arr = cJSON_AddArrayToObject(o, "layers");
 		for (i = 0; i < n; i++) {
@@ -234,11 +236,13 @@ cmd_inspect(int argc, char **argv)
 		char b1[32], b2[32], b3[32];
 
 		printf("%s: opset %lld, %d layers with weights, %s parameters "
-		    "(%s), %s MACs per sample\n\n", s.model_path,
+		    "(%s), %s MACs per sample%s\n\n", s.model_path,
 		    (long long)s.model->opset, n,
 		    wh_fmt_count((double)wh_graph_params(s.graph), b1, sizeof b1),
 		    wh_fmt_bytes((double)wh_graph_bytes(s.graph), b2, sizeof b2),
-		    wh_fmt_count((double)wh_graph_macs(s.graph), b3, sizeof b3));
+		    wh_fmt_count((double)wh_graph_macs(s.graph), b3, sizeof b3),
+		    wh_graph_single(s.graph) ? "; it moves the batch axis, so "
+		    "it runs one sample at a time" : "");
 		printf("%-18s %-6s %-20s %8s %9s %9s %9s %9s %6s %7s %6s %6s  %s\n",
 		    "layer", "op", "shape", "params", "min", "max", "mean", "std",
 		    "zeros", "erank", "srank", "alpha", "top singular values");

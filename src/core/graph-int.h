@@ -13,6 +13,13 @@
  * any batch size.  Everything else is a constant, folded at compile time.
  * The probe is 3 unless the compilation asks for another (struct
  * wh_graph_opts): it holds for the compiling thread while it compiles.
+ *
+ * A graph that moves the batch axis (transposes it, merges it with other
+ * dims, as torch's attention does) compiles one sample at a time instead
+ * (single): with a probe of 1, and its ONNX batch axis kept as a
+ * per-sample dim of 1, so that the runtime's samples are an outer axis the
+ * ONNX graph never sees.  wh_run compiles it for its whole batch instead
+ * (whole: the probe is that batch, run as one sample).
  */
 extern _Thread_local int wh_probe_n;
 #define WH_PROBE_N wh_probe_n
@@ -110,6 +117,10 @@ struct wh_op {
 	int64_t kh, kw, sh, sw, dh, dw, pt, pl, pb, pr;
 	int group;
 	int count_pad;		/* AveragePool count_include_pad */
+	int64_t planes;		/* OP_CONV and pools compiled one sample at
+				 * a time: its ONNX batch dim, each (c, h, w)
+				 * of it run as a sample (1, or 0 in ops
+				 * built by hand, otherwise) */
 
 	/* epilogue after the bias: y = y * ep_scale[c] + ep_shift[c], then relu */
 	float *ep_scale, *ep_shift;
@@ -196,6 +207,10 @@ struct wh_graph {
 	int nlayers;
 	int input;		/* tensor id of the graph input */
 	int output;		/* tensor id of the first graph output */
+	int single;		/* compiled one sample at a time: activations'
+				 * dims are the ONNX ones at batch 1 */
+	int whole;		/* single, for the whole probe batch (their
+				 * dims the ONNX ones at that batch) */
 	uint64_t params, macs;
 };
 

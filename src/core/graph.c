@@ -210,25 +210,27 @@ wh_ctensor_free(struct wh_tensor *t)
 	free(t);
 }
 
-/* An activation with full dims (batch first); -1 past the limits. */
+/* An activation with full dims (c->nb batch axes first); -1 past the
+ * limits. */
 static int
 act_new(struct wh_compiler *c, int node, const char *name, int ndim,
     const int64_t *full, int prod, int count)
 {
 	struct wh_graph *g = c->g;
+	int nb = c->nb;
 	int64_t ss;
 	int id, i;
 
-	if (ndim < 1 || ndim > WH_MAX_DIMS)
+	if (ndim < nb || ndim - nb > WH_MAX_DIMS)
 		return wh_fail(c, node, "a result with bad dims%s", "");
-	if (wh_dims_elems(full + 1, ndim - 1, &ss) != 0 || (count &&
+	if (wh_dims_elems(full + nb, ndim - nb, &ss) != 0 || (count &&
 	    (wh_add_i64(c->sample_elems, ss, &c->sample_elems) != 0 ||
 	    c->sample_elems > WH_MAX_SAMPLE_ELEMS)))
 		return too_large(c, node, node < 0 ? "input" : "output", name);
 	id = tensor_add(c, name);
-	g->t[id].ndim = ndim - 1;
-	for (i = 1; i < ndim; i++)
-		g->t[id].dims[i - 1] = full[i];
+	g->t[id].ndim = ndim - nb;
+	for (i = nb; i < ndim; i++)
+		g->t[id].dims[i - nb] = full[i];
 	g->t[id].ss = (size_t)ss;
 	g->t[id].prod = prod;
 	return id;
@@ -242,7 +244,8 @@ wh_act_add(struct wh_compiler *c, int node, const char *name, int ndim,
 }
 
 void
-wh_full_dims(const struct wh_tinfo *t, int *ndim, int64_t *dims)
+wh_full_dims(const struct wh_compiler *c, const struct wh_tinfo *t,
+    int *ndim, int64_t *dims)
 {
 	int i;
 
@@ -251,10 +254,22 @@ wh_full_dims(const struct wh_tinfo *t, int *ndim, int64_t *dims)
 		memcpy(dims, t->cval->dims, t->cval->ndim * sizeof *dims);
 		return;
 	}
-	*ndim = t->ndim + 1;
+	*ndim = t->ndim + c->nb;
 	dims[0] = WH_PROBE_N;
 	for (i = 0; i < t->ndim; i++)
-		dims[i + 1] = t->dims[i];
+		dims[i + c->nb] = t->dims[i];
+}
+
+const int64_t *
+wh_chan_dims(const struct wh_compiler *c, const struct wh_tinfo *t,
+    int *ndim, int64_t *planes)
+{
+	if (planes != NULL)
+		*planes = c->nb == 0 && t->ndim > 0 ? t->dims[0] : 1;
+	if (c->nb == 0 && (t->ndim < 1 || (planes == NULL && t->dims[0] != 1)))
+		return NULL;
+	*ndim = t->ndim - (1 - c->nb);
+	return t->dims + (1 - c->nb);
 }
 
 static int
@@ -291,6 +306,7 @@ wh_op_add(struct wh_compiler *c, enum wh_opkind kind, int node)
 	o->kern = c->def->kernel;
 	o->node = node;
 	o->layer = -1;
+	o->planes = 1;
 	o->out = -1;
 	o->in[0] = o->in[1] = o->in[2] = o->in[3] = -1;
 	return o;
@@ -427,6 +443,13 @@ wh_fail(struct wh_compiler *c, int node, const char *fmt, const char *a)
 	return r;
 }
 
+int
+wh_batch_fail(struct wh_compiler *c, int node, const char *fmt, const char *a)
+{
+	c->batch_moved = 1;
+	return wh_fail(c, node, fmt, a);
+}
+
 struct wh_tensor *
 wh_fold_fail(struct wh_compiler *c, int node, const char *fmt, const char *a)
 {
@@ -504,7 +527,7 @@ wh_try_fuse(struct wh_compiler *c, int node, int x, const float *scale,
 	/* the op now writes the fused node's output; x is never produced */
 	{
 		int prod = g->t[x].prod;
-		int y = act_new(c, node, wh_out_name(c, node), 1,
+		int y = act_new(c, node, wh_out_name(c, node), c->nb,
 		    (int64_t[]){ WH_PROBE_N }, prod, 0);
 
 		if (y < 0)
@@ -866,25 +889,69 @@ wh_graph_new(const struct wh_model *m, char **err)
 	return wh_graph_new_opts(m, NULL, err);
 }
 
+/* single: 0 batched, 1 one sample at a time, 2 the whole probe batch as
+ * one sample */
 static struct wh_graph *compile(const struct wh_model *m,
-    const struct wh_graph_opts *opts, char **err);
+    const struct wh_graph_opts *opts, int single, int *moved, char **err);
 
+/*
+ * Compiles batched, and when a node would move the batch axis, again one
+ * sample at a time; a failure then reports that compilation's message.
+ */
 struct wh_graph *
 wh_graph_new_opts(const struct wh_model *m, const struct wh_graph_opts *opts,
     char **err)
 {
 	struct wh_graph *g;
+	char *err1 = NULL;
+	int moved = 0;
 
 	wh_probe_n = opts != NULL && opts->probe > 0 ? opts->probe :
 	    WH_PROBE_DEFAULT;
-	g = compile(m, opts, err);
+	g = compile(m, opts, 0, &moved, &err1);
+	if (g == NULL && moved) {
+		free(err1);
+		err1 = NULL;
+		if (opts == NULL || !opts->whole)
+			wh_probe_n = 1;
+		g = compile(m, opts, opts != NULL && opts->whole ? 2 : 1, &moved,
+		    &err1);
+	}
 	wh_probe_n = WH_PROBE_DEFAULT;
+	if (g == NULL && err != NULL)
+		*err = err1;
+	else
+		free(err1);
 	return g;
+}
+
+/* Each activation graph output keeps the batch first: one sample's is
+ * (1, ...).  0, or -1 with the message. */
+static int
+check_single_outputs(struct wh_compiler *c)
+{
+	const struct wh_model *m = c->m;
+	size_t j;
+	int k;
+
+	for (j = 0; j < m->noutputs; j++) {
+		const struct wh_tinfo *t;
+
+		if ((k = tensor_find(c, m->outputs[j].name)) < 0)
+			continue;
+		t = &c->g->t[k];
+		if (!t->is_const && (t->ndim < 1 || t->dims[0] != 1))
+			return wh_error(c->err, "%s: output %s does not keep "
+			    "the batch first, which whittle needs of a graph "
+			    "that moves the batch axis", m->path,
+			    WH_QNAME(t->name));
+	}
+	return 0;
 }
 
 static struct wh_graph *
 compile(const struct wh_model *m, const struct wh_graph_opts *opts,
-    char **err)
+    int single, int *moved, char **err)
 {
 	struct wh_compiler c = { 0 };
 	struct wh_graph *g = xcalloc(1, sizeof *g);
@@ -897,7 +964,10 @@ compile(const struct wh_model *m, const struct wh_graph_opts *opts,
 	c.m = m;
 	c.g = g;
 	c.err = err;
+	c.nb = single ? 0 : 1;
 	g->model = m;
+	g->single = single != 0;
+	g->whole = single == 2;
 	g->input = g->output = -1;
 	for (j = 0; j < m->nnodes; j++)
 		edges += (size_t)m->nodes[j].ninputs;
@@ -937,8 +1007,10 @@ compile(const struct wh_model *m, const struct wh_graph_opts *opts,
 	if ((order = topo_sort(&c)) == NULL)
 		goto fail;
 	for (j = 0; j < m->nnodes; j++)
-		if (compile_node(&c, order[j], defs[order[j]]) != 0)
+		if (compile_node(&c, order[j], defs[order[j]]) != 0) {
+			*moved = c.batch_moved;
 			goto fail;
+		}
 	if (m->noutputs < 1 ||
 	    (g->output = tensor_find(&c, m->outputs[0].name)) < 0 ||
 	    (g->t[g->output].is_const && opts == NULL)) {
@@ -946,6 +1018,8 @@ compile(const struct wh_model *m, const struct wh_graph_opts *opts,
 		    m->path);
 		goto fail;
 	}
+	if (single == 1 && check_single_outputs(&c) != 0)
+		goto fail;
 	/* liveness on buffer roots */
 	for (k = 0; k < g->nops; k++) {
 		const struct wh_op *o = &g->ops[k];
@@ -970,7 +1044,9 @@ compile(const struct wh_model *m, const struct wh_graph_opts *opts,
 			goto fail;
 		}
 	}
-	if (wh_backends_bind(g, err) != 0)
+	/* the backends lay out (n, c, h, w) samples; one sample at a time
+	 * the reference kernels run */
+	if (!single && wh_backends_bind(g, err) != 0)
 		goto fail;
 	free(order);
 	free(defs);
@@ -1057,6 +1133,18 @@ wh_graph_output_size(const struct wh_graph *g)
 	return g->t[g->output].ss;
 }
 
+/* An activation's dims after the batch: one sample at a time, without
+ * the leading 1 of its ONNX dims; for the whole batch, all of them. */
+static int
+act_dims(const struct wh_graph *g, int id, int64_t *dims)
+{
+	const struct wh_tinfo *t = &g->t[id];
+	int skip = g->single && !g->whole && t->ndim > 0 ? 1 : 0;
+
+	memcpy(dims, t->dims + skip, (t->ndim - skip) * sizeof *dims);
+	return t->ndim - skip;
+}
+
 int
 wh_graph_tensor(const struct wh_graph *g, const char *name, int *is_const,
     const struct wh_tensor **cval, int64_t *dims)
@@ -1069,8 +1157,7 @@ wh_graph_tensor(const struct wh_graph *g, const char *name, int *is_const,
 			*cval = g->t[i].cval;
 			if (g->t[i].is_const)
 				return 0;
-			memcpy(dims, g->t[i].dims, g->t[i].ndim * sizeof *dims);
-			return g->t[i].ndim;
+			return act_dims(g, i, dims);
 		}
 	return -1;
 }
@@ -1078,8 +1165,13 @@ wh_graph_tensor(const struct wh_graph *g, const char *name, int *is_const,
 int
 wh_graph_input_dims(const struct wh_graph *g, int64_t *dims)
 {
-	memcpy(dims, g->t[g->input].dims, g->t[g->input].ndim * sizeof *dims);
-	return g->t[g->input].ndim;
+	return act_dims(g, g->input, dims);
+}
+
+int
+wh_graph_single(const struct wh_graph *g)
+{
+	return g->single;
 }
 
 uint64_t

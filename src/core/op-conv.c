@@ -321,18 +321,19 @@ compile_conv(struct wh_compiler *c, int node, int x)
 	const struct wh_tinfo *xt = &c->g->t[x];
 	struct wh_layer *l;
 	struct wh_op *o;
-	int64_t full[4], cols, macs;
+	int64_t full[4], cols, macs, planes;
 	float *w, *bias = NULL;
-	int group = (int)wh_node_attr_int(n, "group", 1);
+	int group = (int)wh_node_attr_int(n, "group", 1), nd;
+	const int64_t *xd = wh_chan_dims(c, xt, &nd, &planes);
 
-	if (xt->ndim != 3)
+	if (xd == NULL || nd != 3)
 		return wh_fail(c, node, "only 2-D convolution (N, C, H, W) is "
 		    "supported%s", "");
 	if (W == NULL || W->dtype != WH_FLOAT || W->ndim != 4)
 		return wh_fail(c, node, "the weight must be a 4-D float "
 		    "initializer%s", "");
-	if (group < 1 || xt->dims[0] % group || W->dims[0] % group ||
-	    W->dims[1] * group != xt->dims[0])
+	if (group < 1 || xd[0] % group || W->dims[0] % group ||
+	    W->dims[1] * group != xd[0])
 		return wh_fail(c, node, "weight channels do not match the input "
 		    "and group%s", "");
 	if (B != NULL && (B->dtype != WH_FLOAT || B->count != (size_t)W->dims[0]))
@@ -341,24 +342,26 @@ compile_conv(struct wh_compiler *c, int node, int x)
 	o = wh_op_add(c, OP_CONV, node);
 	o->in[0] = x;
 	o->nin = 1;
-	o->c = xt->dims[0];
-	o->h = xt->dims[1];
-	o->w = xt->dims[2];
+	o->c = xd[0];
+	o->h = xd[1];
+	o->w = xd[2];
 	o->oc = W->dims[0];
 	o->kh = W->dims[2];
 	o->kw = W->dims[3];
 	o->group = group;
+	o->planes = planes;
 	if (wh_conv_geom(c, node, o) != 0) {
 		c->g->nops--;
 		return -1;
 	}
-	full[0] = WH_PROBE_N;
+	full[0] = c->nb ? WH_PROBE_N : planes;
 	full[1] = o->oc;
 	full[2] = o->oh;
 	full[3] = o->ow;
 	/* the unfolded input of a sample (im2col) is the largest scratch */
 	if (wh_mul_i64(W->dims[1] * o->kh * o->kw, o->oh * o->ow, &cols) != 0 ||
-	    cols > WH_MAX_ELEMS || wh_mul_i64(cols, o->oc, &macs) != 0) {
+	    cols > WH_MAX_ELEMS || wh_mul_i64(cols, o->oc, &macs) != 0 ||
+	    wh_mul_i64(macs, planes, &macs) != 0) {
 		c->g->nops--;
 		return wh_fail(c, node, "the unfolded input would hold more "
 		    "than %s values per sample, whittle's limit",

@@ -280,7 +280,7 @@ wh_compile_unary(struct wh_compiler *c, int node, int x, enum wh_unary u)
 	o->unary = u;
 	o->alpha = alpha;
 	o->beta = beta;
-	wh_full_dims(&c->g->t[x], &nd, full);
+	wh_full_dims(c, &c->g->t[x], &nd, full);
 	if ((o->out = wh_act_add(c, node, wh_out_name(c, node), nd, full,
 	    c->g->nops - 1)) < 0)
 		return -1;
@@ -343,12 +343,14 @@ static int
 check_operand(struct wh_compiler *c, int node, int id, int nd,
     const int64_t *d, int on)
 {
+	if (c->nb == 0)		/* one sample: every operand is per sample */
+		return 0;
 	if (!c->g->t[id].is_const && nd != on)
-		return wh_fail(c, node, "an activation operand has fewer dims "
-		    "than the result, so its batch is broadcast%s", "");
+		return wh_batch_fail(c, node, "an activation operand has fewer "
+		    "dims than the result, so its batch is broadcast%s", "");
 	if (c->g->t[id].is_const && nd == on && d[0] != 1)
-		return wh_fail(c, node, "a constant operand varies along the "
-		    "batch%s", "");
+		return wh_batch_fail(c, node, "a constant operand varies along "
+		    "the batch%s", "");
 	return 0;
 }
 
@@ -368,16 +370,16 @@ add_binary(struct wh_compiler *c, int node, int a, int b, enum wh_binary op,
 	int an, bn, on, i, swapped = 0;
 	struct wh_op *o;
 
-	wh_full_dims(&g->t[a], &an, ad);
-	wh_full_dims(&g->t[b], &bn, bd);
+	wh_full_dims(c, &g->t[a], &an, ad);
+	wh_full_dims(c, &g->t[b], &bn, bd);
 	if (wh_broadcast(an, ad, bn, bd, &on, od) != 0)
 		return wh_fail(c, node, "operand shapes do not broadcast%s", "");
 	if (op == B_PRELU && (on != an || memcmp(od, ad, on * sizeof *od) != 0))
 		return wh_fail(c, node, "the slope does not broadcast to the "
 		    "input's shape%s", "");
-	if (od[0] != WH_PROBE_N)
-		return wh_fail(c, node, "the result does not keep the batch "
-		    "first%s", "");
+	if (c->nb > 0 && od[0] != WH_PROBE_N)
+		return wh_batch_fail(c, node, "the result does not keep the "
+		    "batch first%s", "");
 	if (check_operand(c, node, a, an, ad, on) != 0 ||
 	    check_operand(c, node, b, bn, bd, on) != 0)
 		return -1;
@@ -387,8 +389,8 @@ add_binary(struct wh_compiler *c, int node, int a, int b, enum wh_binary op,
 		a = b;
 		b = t;
 		swapped = 1;
-		wh_full_dims(&g->t[a], &an, ad);
-		wh_full_dims(&g->t[b], &bn, bd);
+		wh_full_dims(c, &g->t[a], &an, ad);
+		wh_full_dims(c, &g->t[b], &bn, bd);
 	}
 	if (g->t[b].is_const && (bconst = const_floats(c, node, b, 0)) == NULL)
 		return -1;
@@ -404,13 +406,13 @@ add_binary(struct wh_compiler *c, int node, int a, int b, enum wh_binary op,
 		o->nin = 2;
 	}
 	/* strides per sample: drop the batch axis of the broadcast shape */
-	o->bnd = on - 1;
+	o->bnd = on - c->nb;
 	wh_bstrides(an, ad, on, od, as);
 	wh_bstrides(bn, bd, on, od, bs);
-	for (i = 1; i < on; i++) {
-		o->bdims[i - 1] = od[i];
-		o->astr[i - 1] = as[i];
-		o->bstr[i - 1] = bs[i];
+	for (i = c->nb; i < on; i++) {
+		o->bdims[i - c->nb] = od[i];
+		o->astr[i - c->nb] = as[i];
+		o->bstr[i - c->nb] = bs[i];
 	}
 	o->a_batch = 1;
 	o->b_batch = bconst == NULL;
@@ -444,7 +446,7 @@ compile_variadic(struct wh_compiler *c, int node, int x)
 		if (wh_in_id(c, node, k) < 0)
 			return wh_fail(c, node, "an input is unnamed%s", "");
 	if (nin == 1) {
-		wh_full_dims(&c->g->t[x], &nd, full);
+		wh_full_dims(c, &c->g->t[x], &nd, full);
 		return wh_alias_add(c, wh_out_name(c, node), x, nd, full) < 0 ?
 		    -1 : 0;
 	}
@@ -538,14 +540,14 @@ compile_where(struct wh_compiler *c, int node, int x0)
 	(void)x0;
 	for (k = 0; k < 3; k++) {
 		id[k] = wh_in_id(c, node, k);
-		wh_full_dims(&g->t[id[k]], &nd[k], d[k]);
+		wh_full_dims(c, &g->t[id[k]], &nd[k], d[k]);
 	}
 	if (wh_broadcast(nd[0], d[0], nd[1], d[1], &on, str) != 0 ||
 	    wh_broadcast(on, str, nd[2], d[2], &on, od) != 0)
 		return wh_fail(c, node, "operand shapes do not broadcast%s", "");
-	if (od[0] != WH_PROBE_N)
-		return wh_fail(c, node, "the result does not keep the batch "
-		    "first%s", "");
+	if (c->nb > 0 && od[0] != WH_PROBE_N)
+		return wh_batch_fail(c, node, "the result does not keep the "
+		    "batch first%s", "");
 	for (k = 0; k < 3; k++) {
 		if (check_operand(c, node, id[k], nd[k], d[k], on) != 0)
 			return -1;
@@ -555,17 +557,17 @@ compile_where(struct wh_compiler *c, int node, int x0)
 	}
 	o = wh_op_add(c, OP_BINARY, node);
 	o->nin = 3;
-	o->bnd = on - 1;
-	for (i = 1; i < on; i++)
-		o->bdims[i - 1] = od[i];
+	o->bnd = on - c->nb;
+	for (i = c->nb; i < on; i++)
+		o->bdims[i - c->nb] = od[i];
 	for (k = 0; k < 3; k++) {
 		o->wconst[k] = cv[k];
 		o->wbatch[k] = cv[k] == NULL;
 		if (cv[k] == NULL)
 			o->in[k] = id[k];
 		wh_bstrides(nd[k], d[k], on, od, str);
-		for (i = 1; i < on; i++)
-			o->wstr[k][i - 1] = str[i];
+		for (i = c->nb; i < on; i++)
+			o->wstr[k][i - c->nb] = str[i];
 	}
 	return (o->out = wh_act_add(c, node, wh_out_name(c, node), on, od,
 	    g->nops - 1)) < 0 ? -1 : 0;
@@ -633,24 +635,24 @@ compile_softmax(struct wh_compiler *c, int node, int x)
 	struct wh_op *o;
 	int nd, axis, i;
 
-	wh_full_dims(&c->g->t[x], &nd, full);
+	wh_full_dims(c, &c->g->t[x], &nd, full);
 	axis = wh_norm_axis(wh_node_attr_int(n, "axis", coerced ? 1 : -1), nd);
-	if (axis < 1)
-		return wh_fail(c, node, "softmax over the batch axis is not "
-		    "supported%s", "");
+	if (axis < c->nb || axis < 0)
+		return wh_batch_fail(c, node, "softmax over the batch axis is "
+		    "not supported%s", "");
 	o = wh_op_add(c, log ? OP_LOGSOFTMAX : OP_SOFTMAX, node);
 	o->in[0] = x;
 	o->nin = 1;
 	o->sm_outer = o->sm_inner = 1;
 	if (coerced) {
 		/* coerced to 2-D: one softmax over dims [axis, end) */
-		for (i = 1; i < axis; i++)
+		for (i = c->nb; i < axis; i++)
 			o->sm_outer *= full[i];
 		o->sm_axis = 1;
 		for (i = axis; i < nd; i++)
 			o->sm_axis *= full[i];
 	} else {
-		for (i = 1; i < axis; i++)
+		for (i = c->nb; i < axis; i++)
 			o->sm_outer *= full[i];
 		o->sm_axis = full[axis];
 		for (i = axis + 1; i < nd; i++)

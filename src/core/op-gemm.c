@@ -207,9 +207,9 @@ compile_matmul(struct wh_compiler *c, int node, int transb)
 		an = ta->cval->ndim;
 		memcpy(ad, ta->cval->dims, an * sizeof *ad);
 	} else if (ta->ndim == 1) {
-		if (!tb->is_const)
-			return wh_fail(c, node, "the left operand's rows would "
-			    "be the batch%s", "");
+		if (!tb->is_const && c->nb > 0)
+			return wh_batch_fail(c, node, "the left operand's rows "
+			    "would be the batch%s", "");
 		an = 2;
 		ad[0] = 1;
 		ad[1] = ta->dims[0];
@@ -223,14 +223,17 @@ compile_matmul(struct wh_compiler *c, int node, int transb)
 	} else {
 		bn = tb->ndim;
 		memcpy(bd, tb->dims, bn * sizeof *bd);
+		if (bn < 2 && c->nb > 0)
+			return wh_batch_fail(c, node, "the right operand's rows "
+			    "would be the batch%s", "");
 		if (bn < 2)
-			return wh_fail(c, node, "the right operand's rows would "
-			    "be the batch%s", "");
+			return wh_fail(c, node, "a 1-D right operand that is "
+			    "an activation is not supported%s", "");
 	}
-	if ((ta->is_const && an > 2 && an - 2 >= bn - 2 + 1) ||
-	    (tb->is_const && bn > 2 && bn - 2 >= an - 2 + 1))
-		return wh_fail(c, node, "a constant operand's batch dims reach "
-		    "the batch axis%s", "");
+	if (c->nb > 0 && ((ta->is_const && an > 2 && an - 2 >= bn - 2 + 1) ||
+	    (tb->is_const && bn > 2 && bn - 2 >= an - 2 + 1)))
+		return wh_batch_fail(c, node, "a constant operand's batch dims "
+		    "reach the batch axis%s", "");
 	o = wh_op_add(c, OP_MATMUL, node);
 	o->kern = &kernel_matmul;
 	o->mm_transb = transb;
@@ -248,7 +251,8 @@ compile_matmul(struct wh_compiler *c, int node, int transb)
 	o->bconst = ta->is_const ? ta->cval->f : tb->is_const ? tb->cval->f :
 	    NULL;
 	nd = 0;
-	out[nd++] = WH_PROBE_N;
+	if (c->nb > 0)
+		out[nd++] = WH_PROBE_N;
 	for (i = 0; i < o->bnd; i++)
 		out[nd++] = o->bdims[i];
 	if (!ta->is_const && ta->ndim == 1) {
@@ -416,7 +420,7 @@ compile_linear(struct wh_compiler *c, int node, int x)
 
 		if (wh_node_attr_int(n, "transA", 0) != 0)
 			return wh_fail(c, node, "transA=1 is not supported%s", "");
-		if (xt->ndim != 1)
+		if (xt->ndim + c->nb != 2)
 			return wh_fail(c, node, "Gemm input must be 2-D%s", "");
 		alpha = wh_node_attr_float(n, "alpha", 1);
 		beta = wh_node_attr_float(n, "beta", 1);
@@ -456,7 +460,7 @@ compile_linear(struct wh_compiler *c, int node, int x)
 	o->rows = (int64_t)(xt->ss / (size_t)K);
 	o->c = K;
 	o->oc = N;
-	wh_full_dims(xt, &nd, full);
+	wh_full_dims(c, xt, &nd, full);
 	full[nd - 1] = N;
 	if (wh_mul_i64(o->rows, N * K, &macs) != 0) {
 		free(w);

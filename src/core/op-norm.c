@@ -49,12 +49,13 @@ compile_bn(struct wh_compiler *c, int node, int x)
 	const struct wh_tinfo *xt = &c->g->t[x];
 	float eps = wh_node_attr_float(n, "epsilon", 1e-5f), *s, *t;
 	int64_t ch, k, full[WH_MAX_DIMS];
-	struct wh_op *o;
 	int nd, r;
+	const int64_t *cd = wh_chan_dims(c, xt, &nd, NULL);
+	struct wh_op *o;
 
-	if (xt->ndim < 1 || xt->dims[0] < 1)
+	if (cd == NULL || nd < 1 || cd[0] < 1)
 		return wh_fail(c, node, "input has no channel dim%s", "");
-	ch = xt->dims[0];
+	ch = cd[0];
 	if (!sc || !bi || !mu || !va || sc->count != (size_t)ch ||
 	    bi->count != (size_t)ch || mu->count != (size_t)ch ||
 	    va->count != (size_t)ch || sc->dtype != WH_FLOAT ||
@@ -84,7 +85,7 @@ compile_bn(struct wh_compiler *c, int node, int x)
 	o->aff_shift = t;
 	o->aff_c = ch;
 	o->aff_inner = (int64_t)(xt->ss / (size_t)ch);
-	wh_full_dims(xt, &nd, full);
+	wh_full_dims(c, xt, &nd, full);
 	if ((o->out = wh_act_add(c, node, wh_out_name(c, node), nd, full,
 	    c->g->nops - 1)) < 0)
 		return -1;
@@ -107,16 +108,16 @@ compile_layernorm(struct wh_compiler *c, int node, int x)
 	int nd, axis, i;
 	struct wh_op *o;
 
-	wh_full_dims(&c->g->t[x], &nd, full);
+	wh_full_dims(c, &c->g->t[x], &nd, full);
 	axis = wh_norm_axis(wh_node_attr_int(n, "axis", -1), nd);
-	if (axis < 1)
-		return wh_fail(c, node, "normalizing over the batch axis is not "
-		    "supported%s", "");
+	if (axis < c->nb || axis < 0)
+		return wh_batch_fail(c, node, "normalizing over the batch axis "
+		    "is not supported%s", "");
 	for (i = 1; i < n->noutputs; i++)
 		if (n->outputs[i][0] != '\0')
 			return wh_fail(c, node, "the mean and inverse deviation "
 			    "outputs are not supported%s", "");
-	for (i = 1; i < axis; i++)
+	for (i = c->nb; i < axis; i++)
 		outer *= full[i];
 	for (i = axis; i < nd; i++)
 		inner *= full[i];
@@ -198,12 +199,13 @@ compile_groupnorm(struct wh_compiler *c, int node, int x)
 	const struct wh_tensor *bi = wh_in_const(c, node, 2);
 	const struct wh_tinfo *xt = &c->g->t[x];
 	int64_t ch, groups, sp, full[WH_MAX_DIMS], k, per;
-	struct wh_op *o;
 	int nd;
+	const int64_t *cd = wh_chan_dims(c, xt, &nd, NULL);
+	struct wh_op *o;
 
-	if (xt->ndim < 1 || xt->dims[0] < 1)
+	if (cd == NULL || nd < 1 || cd[0] < 1)
 		return wh_fail(c, node, "the input has no channel dim%s", "");
-	ch = xt->dims[0];
+	ch = cd[0];
 	sp = (int64_t)(xt->ss / (size_t)ch);
 	groups = c->def->arg == 0 ? ch : wh_node_attr_int(n, "num_groups", 0);
 	if (groups < 1 || ch % groups != 0)
@@ -233,7 +235,7 @@ compile_groupnorm(struct wh_compiler *c, int node, int x)
 		o->aff_scale[k] = sc->f[j];
 		o->aff_shift[k] = bi->f[j];
 	}
-	wh_full_dims(xt, &nd, full);
+	wh_full_dims(c, xt, &nd, full);
 	if ((o->out = wh_act_add(c, node, wh_out_name(c, node), nd, full,
 	    c->g->nops - 1)) < 0)
 		return -1;

@@ -143,9 +143,11 @@ compile_pool(struct wh_compiler *c, int node, int x)
 	const struct wh_tinfo *xt = &c->g->t[x];
 	const struct wh_attr *ks = wh_node_attr(n, "kernel_shape");
 	struct wh_op *o;
-	int64_t full[4];
+	int64_t full[4], planes;
+	int nd;
+	const int64_t *xd = wh_chan_dims(c, xt, &nd, &planes);
 
-	if (xt->ndim != 3)
+	if (xd == NULL || nd != 3)
 		return wh_fail(c, node, "only 2-D pooling (N, C, H, W) is "
 		    "supported%s", "");
 	if (n->noutputs > 1 && n->outputs[1][0] != '\0')
@@ -153,9 +155,10 @@ compile_pool(struct wh_compiler *c, int node, int x)
 	o = wh_op_add(c, kind, node);
 	o->in[0] = x;
 	o->nin = 1;
-	o->c = o->oc = xt->dims[0];
-	o->h = xt->dims[1];
-	o->w = xt->dims[2];
+	o->planes = planes;
+	o->c = o->oc = xd[0];
+	o->h = xd[1];
+	o->w = xd[2];
 	if (kind == OP_GAP) {
 		o->oh = o->ow = 1;
 	} else if (gmax) {
@@ -176,7 +179,7 @@ compile_pool(struct wh_compiler *c, int node, int x)
 			return -1;
 		}
 	}
-	full[0] = WH_PROBE_N;
+	full[0] = c->nb ? WH_PROBE_N : planes;
 	full[1] = o->oc;
 	full[2] = o->oh;
 	full[3] = o->ow;

@@ -47,7 +47,7 @@ compile_qdq(struct wh_compiler *c, int node, int x, int quantize)
 	o->unary = !quantize ? U_DEQUANT : t8 == 2 ? U_QUANT_U8 : U_QUANT_I8;
 	o->alpha = (float)wh_cget(sc, 0);
 	o->beta = zp ? (float)wh_cget(zp, 0) : 0;
-	wh_full_dims(&c->g->t[x], &nd, full);
+	wh_full_dims(c, &c->g->t[x], &nd, full);
 	if ((o->out = wh_act_add(c, node, wh_out_name(c, node), nd, full,
 	    c->g->nops - 1)) < 0)
 		return -1;

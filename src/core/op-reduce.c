@@ -147,11 +147,10 @@ reduce(int kind, int nd, const int64_t *dims, const int *red, int64_t count,
 }
 
 /*
- * The axes of a node over a tensor of nd dims (first the batch, for an
- * activation) into red; *noop when there are none and
+ * The axes of a node over a tensor of nd dims (first the batch when act:
+ * an activation compiled batched) into red; *noop when there are none and
  * noop_with_empty_axes asks for the input itself.  No axes: all of them,
- * refused for an activation (its first dim is the batch).  0, or -1 with
- * the message.
+ * refused when act.  0, or -1 with the message.
  */
 static int
 reduce_axes(struct wh_compiler *c, int node, int nd, int act, int *red,
@@ -193,8 +192,9 @@ reduce_axes(struct wh_compiler *c, int node, int nd, int act, int *red,
 		/* every axis: for an activation that is the batch too,
 		 * which a per-sample reduction cannot give */
 		if (act)
-			return wh_fail(c, node, "no axes reduces over every axis, "
-			    "the batch included, which is not supported%s", "");
+			return wh_batch_fail(c, node, "no axes reduces over every "
+			    "axis, the batch included, which is not "
+			    "supported%s", "");
 		for (i = 0; i < nd; i++)
 			red[i] = 1;
 	}
@@ -204,8 +204,8 @@ reduce_axes(struct wh_compiler *c, int node, int nd, int act, int *red,
 		if (ax < 0)
 			return wh_fail(c, node, "bad axis%s", "");
 		if (ax == 0 && act)
-			return wh_fail(c, node, "reducing over the batch axis is "
-			    "not supported%s", "");
+			return wh_batch_fail(c, node, "reducing over the batch "
+			    "axis is not supported%s", "");
 		red[ax] = 1;
 	}
 	return 0;
@@ -275,8 +275,8 @@ compile_reduce(struct wh_compiler *c, int node, int x)
 
 	if (x < 0 || c->g->t[x].is_const)
 		return wh_fail(c, node, "the axes must be a constant list%s", "");
-	wh_full_dims(&c->g->t[x], &nd, in);
-	if (reduce_axes(c, node, nd, 1, red, &noop) != 0)
+	wh_full_dims(c, &c->g->t[x], &nd, in);
+	if (reduce_axes(c, node, nd, c->nb, red, &noop) != 0)
 		return -1;
 	if (noop) {
 		if (wh_alias_add(c, wh_out_name(c, node), x, nd, in) < 0)
@@ -286,13 +286,13 @@ compile_reduce(struct wh_compiler *c, int node, int x)
 	o = wh_op_add(c, OP_REDUCE, node);
 	o->in[0] = x;
 	o->nin = 1;
-	o->tnd = nd - 1;
+	o->tnd = nd - c->nb;
 	o->red_count = 1;
 	o->red_kind = reduce_kind(c, node);
 	for (i = 0; i < nd; i++) {
-		if (i > 0) {
-			o->tdims[i - 1] = in[i];
-			o->red_axis[i - 1] = red[i];
+		if (i >= c->nb) {
+			o->tdims[i - c->nb] = in[i];
+			o->red_axis[i - c->nb] = red[i];
 		}
 		if (red[i])
 			o->red_count *= in[i];

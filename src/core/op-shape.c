@@ -47,6 +47,16 @@ fold_constant(struct wh_compiler *c, int node)
 	return t;
 }
 
+/* Flatten's axis over r dims, in [-r, r]: the dims before it make the
+ * first of the two; -1 outside. */
+static int
+flatten_axis(int64_t axis, int r)
+{
+	if (axis < 0)
+		axis += r;
+	return axis < 0 || axis > r ? -1 : (int)axis;
+}
+
 /* x: any -> its dims [start, end) as int64, of a constant or an activation
  * (with the probe batch) alike */
 static struct wh_tensor *
@@ -57,7 +67,7 @@ fold_shape(struct wh_compiler *c, int node)
 	struct wh_tensor *t;
 	int nd, i;
 
-	wh_full_dims(&c->g->t[wh_in_id(c, node, 0)], &nd, dims);
+	wh_full_dims(c, &c->g->t[wh_in_id(c, node, 0)], &nd, dims);
 	start = wh_node_attr_int(n, "start", 0);
 	end = wh_node_attr_int(n, "end", nd);
 	if (start < 0)
@@ -99,7 +109,7 @@ fold_size(struct wh_compiler *c, int node)
 	struct wh_tensor *t;
 	int nd;
 
-	wh_full_dims(&c->g->t[wh_in_id(c, node, 0)], &nd, dims);
+	wh_full_dims(c, &c->g->t[wh_in_id(c, node, 0)], &nd, dims);
 	if (wh_dims_elems(dims, nd, &count) != 0)
 		return wh_fold_fail(c, node, "the size overflows%s", "");
 	if ((t = wh_ctensor_new(c, node, WH_INT64, 0, NULL)) != NULL)
@@ -158,7 +168,7 @@ compile_identity(struct wh_compiler *c, int node, int x)
 	int64_t full[WH_MAX_DIMS];
 	int nd;
 
-	wh_full_dims(&c->g->t[x], &nd, full);
+	wh_full_dims(c, &c->g->t[x], &nd, full);
 	wh_alias_add(c, wh_out_name(c, node), x, nd, full);
 	return 0;
 }
@@ -391,8 +401,9 @@ fold_reshape(struct wh_compiler *c, int node)
 	size_t k;
 
 	if (c->def->arg == SH_FLATTEN) {
-		int ax = wh_norm_axis(wh_node_attr_int(n, "axis", 1), a->ndim + 1);
+		int ax = flatten_axis(wh_node_attr_int(n, "axis", 1), a->ndim);
 		int64_t p = 1;
+
 		for (i = 0; i < ax; i++)
 			p *= a->dims[i];
 		dims[0] = p;
@@ -467,14 +478,16 @@ compile_reshape(struct wh_compiler *c, int node, int x)
 	int nin, nout, neg = -1, i;
 	size_t total;
 
-	wh_full_dims(xt, &nin, in);
-	total = xt->ss * WH_PROBE_N;
+	wh_full_dims(c, xt, &nin, in);
+	total = xt->ss * (c->nb ? WH_PROBE_N : 1);
 	if (kind == SH_FLATTEN) {
-		int ax = wh_norm_axis(wh_node_attr_int(n, "axis", 1), nin + 1);
+		int ax = flatten_axis(wh_node_attr_int(n, "axis", 1), nin);
 
-		if (ax < 1)
-			return wh_fail(c, node, "Flatten must keep the batch "
-			    "axis%s", "");
+		if (ax < 0)
+			return wh_fail(c, node, "bad axis%s", "");
+		if (ax < c->nb)
+			return wh_batch_fail(c, node, "Flatten must keep the "
+			    "batch axis%s", "");
 		out[0] = 1;
 		for (i = 0; i < ax; i++)
 			out[0] *= in[i];
@@ -528,7 +541,10 @@ compile_reshape(struct wh_compiler *c, int node, int x)
 				return wh_fail(c, node, "too many dims%s", "");
 			for (i = 0; i < naxes; i++) {
 				int ax = wh_norm_axis(axes[i], nout);
-				if (ax < 1 || mark[ax])
+				if (ax >= 0 && ax < c->nb)
+					return wh_batch_fail(c, node, "an axis "
+					    "before the batch%s", "");
+				if (ax < 0 || mark[ax])
 					return wh_fail(c, node, "bad or repeated "
 					    "axis%s", "");
 				mark[ax] = 1;
@@ -538,13 +554,14 @@ compile_reshape(struct wh_compiler *c, int node, int x)
 		} else {
 			nout = 0;
 			for (i = 0; i < nin; i++) {
-				int drop = naxes == 0 && in[i] == 1 && i > 0;
+				int drop = naxes == 0 && in[i] == 1 &&
+				    i >= c->nb;
 				for (j = 0; j < naxes; j++)
 					if (wh_norm_axis(axes[j], nin) == i)
 						drop = 1;
-				if (drop && i == 0)
-					return wh_fail(c, node, "cannot squeeze the "
-					    "batch axis%s", "");
+				if (drop && i < c->nb)
+					return wh_batch_fail(c, node, "cannot "
+					    "squeeze the batch axis%s", "");
 				if (!drop)
 					out[nout++] = in[i];
 			}
@@ -557,15 +574,18 @@ compile_reshape(struct wh_compiler *c, int node, int x)
 			return wh_fail(c, node, "the target shape does not hold the "
 			    "input's elements%s", "");
 	}
-	if (out[0] != WH_PROBE_N)
-		return wh_fail(c, node, "the result does not keep the batch "
-		    "first%s", "");
+	if (c->nb > 0 && out[0] != WH_PROBE_N)
+		return wh_batch_fail(c, node, "the result does not keep the "
+		    "batch first%s", "");
 	if (wh_alias_add(c, wh_out_name(c, node), x, nout, out) < 0)
 		return wh_fail(c, node, "bad reshape%s", "");
 	return 0;
 }
 
-/* x: (n, ...) -> its dims permuted by perm, which keeps the batch first */
+/*
+ * x: (n, ...) -> its dims permuted by perm (reversed without); compiled
+ * batched, the perm keeps the batch first
+ */
 static int
 compile_transpose(struct wh_compiler *c, int node, int x)
 {
@@ -573,28 +593,31 @@ compile_transpose(struct wh_compiler *c, int node, int x)
 	const struct wh_attr *p = wh_node_attr(n, "perm");
 	int64_t in[WH_MAX_DIMS], out[WH_MAX_DIMS];
 	struct wh_op *o;
-	int nd, i;
+	int nd, i, nb = c->nb;
 
-	wh_full_dims(&c->g->t[x], &nd, in);
-	if (p != NULL && ((int)p->n != nd || p->ints[0] != 0))
-		return wh_fail(c, node, "the permutation must keep the batch "
-		    "first%s", "");
+	wh_full_dims(c, &c->g->t[x], &nd, in);
+	if (p != NULL && (int)p->n != nd)
+		return wh_fail(c, node, "bad permutation%s", "");
+	if (nb > 0 && (p != NULL ? p->ints[0] != 0 : nd > 1))
+		return wh_batch_fail(c, node, "the permutation must keep the "
+		    "batch first%s", "");
 	o = wh_op_add(c, OP_TRANSPOSE, node);
 	o->in[0] = x;
 	o->nin = 1;
-	o->tnd = nd - 1;
-	for (i = 1; i < nd; i++) {
-		int64_t src = p ? p->ints[i] : nd - i;
+	o->tnd = nd - nb;
+	for (i = nb; i < nd; i++) {
+		int64_t src = p ? p->ints[i] : nd - 1 - i;
 
-		if (src < 1 || src >= nd) {
+		if (src < nb || src >= nd) {
 			c->g->nops--;
 			return wh_fail(c, node, "bad permutation%s", "");
 		}
-		o->tdims[i - 1] = in[i];
-		o->tperm[i - 1] = (int)src - 1;
+		o->tdims[i - nb] = in[i];
+		o->tperm[i - nb] = (int)src - nb;
 		out[i] = in[src];
 	}
-	out[0] = in[0];
+	if (nb > 0)
+		out[0] = in[0];
 	if ((o->out = wh_act_add(c, node, wh_out_name(c, node), nd, out,
 	    c->g->nops - 1)) < 0)
 		return -1;
@@ -622,12 +645,14 @@ compile_concat(struct wh_compiler *c, int node, int x)
 		if (t >= 0 && !c->g->t[t].is_const)
 			ref = t;
 	}
-	wh_full_dims(&c->g->t[ref], &nd, d0);
+	wh_full_dims(c, &c->g->t[ref], &nd, d0);
 	axis = wh_norm_axis(wh_node_attr_int(n, "axis", 1), nd);
-	if (axis < 1)
-		return wh_fail(c, node, "Concat along the batch is not "
+	if (axis < 0)
+		return wh_fail(c, node, "bad axis%s", "");
+	if (axis < c->nb)
+		return wh_batch_fail(c, node, "Concat along the batch is not "
 		    "supported%s", "");
-	for (i = 1; i < axis; i++)
+	for (i = c->nb; i < axis; i++)
 		outer *= d0[i];
 	/* check every input first */
 	for (i = 0; i < n->ninputs; i++) {
@@ -637,17 +662,22 @@ compile_concat(struct wh_compiler *c, int node, int x)
 
 		if (t < 0)
 			return wh_fail(c, node, "an unnamed input%s", "");
-		wh_full_dims(&c->g->t[t], &ndi, d);
+		wh_full_dims(c, &c->g->t[t], &ndi, d);
 		if (ndi != nd)
 			return wh_fail(c, node, "inputs differ in rank%s", "");
-		for (j = 1; j < nd; j++)
+		for (j = c->nb; j < nd; j++)
 			if (j != axis && d[j] != d0[j])
 				return wh_fail(c, node, "inputs differ in "
 				    "shape%s", "");
 		if (!c->g->t[t].is_const)
 			continue;
 		k = c->g->t[t].cval;
-		if (k->dtype != WH_FLOAT || (d[0] != 1 && d[0] != WH_PROBE_N))
+		if (k->dtype != WH_FLOAT)
+			return wh_fail(c, node, "a constant input must be "
+			    "float%s", "");
+		if (c->nb == 0)		/* one sample: it is that sample's */
+			continue;
+		if (d[0] != 1 && d[0] != WH_PROBE_N)
 			return wh_fail(c, node, "a constant input must be float "
 			    "with a first dim of 1 or the batch%s", "");
 		blk = k->count / (size_t)d[0];
@@ -673,10 +703,11 @@ compile_concat(struct wh_compiler *c, int node, int x)
 		for (; i < n->ninputs && o->nin < 4; i++) {
 			int t = wh_in_id(c, node, i);
 
-			wh_full_dims(&c->g->t[t], &ndi, d);
+			wh_full_dims(c, &c->g->t[t], &ndi, d);
 			/* one sample's values over outer */
 			o->cat_block[o->nin] = (c->g->t[t].is_const ?
-			    (int64_t)(c->g->t[t].cval->count / (size_t)d[0]) :
+			    (int64_t)(c->g->t[t].cval->count /
+			    (size_t)(c->nb ? d[0] : 1)) :
 			    (int64_t)c->g->t[t].ss) / outer;
 			if (c->g->t[t].is_const)
 				o->cat_const[o->nin] = c->g->t[t].cval->f;
@@ -756,7 +787,7 @@ compile_pad(struct wh_compiler *c, int node, int x)
 	int nd, np, naxes, i, mode = 0;
 	struct wh_op *o;
 
-	wh_full_dims(&c->g->t[x], &nd, in);
+	wh_full_dims(c, &c->g->t[x], &nd, in);
 	if (wh_in_id(c, node, 1) >= 0) {
 		if (tp == NULL)
 			return wh_fail(c, node, "the pads must be a constant%s",
@@ -788,8 +819,8 @@ compile_pad(struct wh_compiler *c, int node, int x)
 		lo[ax] = pads[i];
 		hi[ax] = pads[naxes + i];
 	}
-	if (lo[0] != 0 || hi[0] != 0)
-		return wh_fail(c, node, "padding the batch axis is not "
+	if (c->nb > 0 && (lo[0] != 0 || hi[0] != 0))
+		return wh_batch_fail(c, node, "padding the batch axis is not "
 		    "supported%s", "");
 	for (i = 0; i < nd; i++) {
 		if (lo[i] < -WH_MAX_ELEMS || lo[i] > WH_MAX_ELEMS ||
@@ -810,18 +841,18 @@ compile_pad(struct wh_compiler *c, int node, int x)
 			return wh_fail(c, node, "mode %s is not supported",
 			    WH_QNAME(a->s));
 	}
-	for (i = 1; i < nd && mode != 0; i++)
+	for (i = c->nb; i < nd && mode != 0; i++)
 		if (in[i] == 0 && out[i] > 0)
 			return wh_fail(c, node, "reflect or edge padding of an "
 			    "empty axis%s", "");
 	o = wh_op_add(c, OP_PAD, node);
 	o->in[0] = x;
 	o->nin = 1;
-	o->tnd = nd - 1;
-	for (i = 1; i < nd; i++) {
-		o->tdims[i - 1] = in[i];
-		o->pad_odims[i - 1] = out[i];
-		o->pad_lo[i - 1] = lo[i];
+	o->tnd = nd - c->nb;
+	for (i = c->nb; i < nd; i++) {
+		o->tdims[i - c->nb] = in[i];
+		o->pad_odims[i - c->nb] = out[i];
+		o->pad_lo[i - c->nb] = lo[i];
 	}
 	o->pad_mode = mode;
 	o->pad_value = tv != NULL && tv->count > 0 ? (float)wh_cget(tv, 0) :
@@ -911,7 +942,7 @@ compile_slice(struct wh_compiler *c, int node, int x)
 	int nd, ns, i;
 	struct wh_op *o;
 
-	wh_full_dims(&c->g->t[x], &nd, in);
+	wh_full_dims(c, &c->g->t[x], &nd, in);
 	if (ts == NULL || te == NULL || (wh_in_id(c, node, 3) >= 0 &&
 	    ta == NULL) || (wh_in_id(c, node, 4) >= 0 && tp == NULL))
 		return wh_fail(c, node, "starts, ends, axes and steps must be "
@@ -945,21 +976,21 @@ compile_slice(struct wh_compiler *c, int node, int x)
 			e = e < -1 ? -1 : e > d - 1 ? d - 1 : e;
 			out[a] = s > e ? (s - e - p - 1) / -p : 0;
 		}
-		if (a == 0 && (s != 0 || p != 1 || out[0] != d))
-			return wh_fail(c, node, "slicing the batch axis is not "
-			    "supported%s", "");
+		if (a < c->nb && (s != 0 || p != 1 || out[0] != d))
+			return wh_batch_fail(c, node, "slicing the batch axis "
+			    "is not supported%s", "");
 		start[a] = s;
 		step[a] = p;
 	}
 	o = wh_op_add(c, OP_SLICE, node);
 	o->in[0] = x;
 	o->nin = 1;
-	o->tnd = nd - 1;
-	for (i = 1; i < nd; i++) {
-		o->tdims[i - 1] = in[i];
-		o->pad_odims[i - 1] = out[i];
-		o->sl_start[i - 1] = start[i];
-		o->sl_step[i - 1] = step[i];
+	o->tnd = nd - c->nb;
+	for (i = c->nb; i < nd; i++) {
+		o->tdims[i - c->nb] = in[i];
+		o->pad_odims[i - c->nb] = out[i];
+		o->sl_start[i - c->nb] = start[i];
+		o->sl_step[i - c->nb] = step[i];
 	}
 	if ((o->out = wh_act_add(c, node, wh_out_name(c, node), nd, out,
 	    c->g->nops - 1)) < 0)
@@ -1038,13 +1069,15 @@ compile_gather(struct wh_compiler *c, int node, int x)
 	size_t k;
 	struct wh_op *o;
 
-	wh_full_dims(&c->g->t[x], &nd, in);
+	wh_full_dims(c, &c->g->t[x], &nd, in);
 	axis = wh_norm_axis(wh_node_attr_int(n, "axis", 0), nd);
 	if (ti == NULL)
 		return wh_fail(c, node, "the indices must be a constant%s", "");
-	if (axis < 1)
-		return wh_fail(c, node, "gathering along the batch axis is not "
-		    "supported%s", "");
+	if (axis < 0)
+		return wh_fail(c, node, "bad axis%s", "");
+	if (axis < c->nb)
+		return wh_batch_fail(c, node, "gathering along the batch axis "
+		    "is not supported%s", "");
 	if (nd - 1 + ti->ndim > WH_MAX_DIMS)
 		return wh_fail(c, node, "too many dims%s", "");
 	for (k = 0; k < ti->count; k++) {
@@ -1055,7 +1088,7 @@ compile_gather(struct wh_compiler *c, int node, int x)
 	}
 	for (i = 0; i < axis; i++) {
 		out[nout++] = in[i];
-		if (i > 0)
+		if (i >= c->nb)
 			outer *= in[i];
 	}
 	for (i = 0; i < ti->ndim; i++)
@@ -1254,12 +1287,12 @@ compile_split(struct wh_compiler *c, int node, int x)
 	int64_t in[WH_MAX_DIMS], out[WH_MAX_DIMS], sizes[64], off = 0;
 	int nd, axis, k, i;
 
-	wh_full_dims(&c->g->t[x], &nd, in);
+	wh_full_dims(c, &c->g->t[x], &nd, in);
 	axis = wh_norm_axis(wh_node_attr_int(n, "axis", 0), nd);
 	if (axis < 0)
 		return wh_fail(c, node, "bad axis%s", "");
-	if (axis == 0)
-		return wh_fail(c, node, "splitting the batch axis is not "
+	if (axis < c->nb)
+		return wh_batch_fail(c, node, "splitting the batch axis is not "
 		    "supported%s", "");
 	if (n->noutputs > 64)
 		return wh_fail(c, node, "more than 64 outputs%s", "");
@@ -1275,14 +1308,14 @@ compile_split(struct wh_compiler *c, int node, int x)
 		o = wh_op_add(c, OP_SLICE, node);
 		o->in[0] = x;
 		o->nin = 1;
-		o->tnd = nd - 1;
+		o->tnd = nd - c->nb;
 		memcpy(out, in, nd * sizeof *out);
 		out[axis] = sizes[k];
-		for (i = 1; i < nd; i++) {
-			o->tdims[i - 1] = in[i];
-			o->pad_odims[i - 1] = out[i];
-			o->sl_start[i - 1] = i == axis ? off : 0;
-			o->sl_step[i - 1] = 1;
+		for (i = c->nb; i < nd; i++) {
+			o->tdims[i - c->nb] = in[i];
+			o->pad_odims[i - c->nb] = out[i];
+			o->sl_start[i - c->nb] = i == axis ? off : 0;
+			o->sl_step[i - c->nb] = 1;
 		}
 		off += sizes[k];
 		if ((o->out = wh_act_add(c, node, n->outputs[k], nd, out,
@@ -1369,21 +1402,21 @@ compile_tile(struct wh_compiler *c, int node, int x)
 	int nd, ond, i;
 	struct wh_op *o;
 
-	wh_full_dims(&c->g->t[x], &nd, in);
+	wh_full_dims(c, &c->g->t[x], &nd, in);
 	if (tile_shape(c, node, nd, in, id, &ond, od) != 0)
 		return -1;
-	if (ond != nd || od[0] != in[0])
-		return wh_fail(c, node, "%s the batch axis is not supported",
-		    c->def->arg == 1 ? "tiling" : "expanding");
+	if (c->nb > 0 && (ond != nd || od[0] != in[0]))
+		return wh_batch_fail(c, node, "%s the batch axis is not "
+		    "supported", c->def->arg == 1 ? "tiling" : "expanding");
 	o = wh_op_add(c, OP_SLICE, node);
 	o->in[0] = x;
 	o->nin = 1;
-	o->tnd = nd - 1;
-	for (i = 1; i < nd; i++) {
-		o->tdims[i - 1] = in[i];
-		o->pad_odims[i - 1] = od[i];
+	o->tnd = ond - c->nb;
+	for (i = c->nb; i < ond; i++) {
+		o->tdims[i - c->nb] = id[i];
+		o->pad_odims[i - c->nb] = od[i];
 	}
-	if ((o->out = wh_act_add(c, node, wh_out_name(c, node), nd, od,
+	if ((o->out = wh_act_add(c, node, wh_out_name(c, node), ond, od,
 	    c->g->nops - 1)) < 0)
 		return -1;
 	return 0;

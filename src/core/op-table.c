@@ -302,6 +302,14 @@ own(const struct wh_op *o, const struct wh_layer_weights *lw,
 	return &o->dflt;
 }
 
+/* The kernel's samples per sample of the graph (ops built by hand may
+ * leave planes 0). */
+static size_t
+planes(const struct wh_op *o)
+{
+	return o->planes > 1 ? (size_t)o->planes : 1;
+}
+
 size_t
 wh_op_scratch(const struct wh_graph *g, const struct wh_op *o,
     const struct wh_layer_weights *lw, size_t n)
@@ -313,7 +321,7 @@ wh_op_scratch(const struct wh_graph *g, const struct wh_op *o,
 	if (lw != NULL && lw->act_bits)
 		need += n * g->t[o->in[0]].ss;
 	if (o->kern->scratch != NULL)
-		need += o->kern->scratch(g, o, lw, n);
+		need += o->kern->scratch(g, o, lw, n * planes(o));
 	return need;
 }
 
@@ -323,7 +331,7 @@ wh_op_run(const struct wh_graph *g, const struct wh_op *o,
     size_t n, float *scratch)
 {
 	lw = own(o, lw, &lwaux);
-	o->kern->run(g, o, lw, lwaux, buf, n, scratch);
+	o->kern->run(g, o, lw, lwaux, buf, n * planes(o), scratch);
 }
 
 int

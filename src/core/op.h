@@ -33,6 +33,14 @@ struct wh_compiler {
 	struct wh_map *readers;		/* tensor name -> node inputs reading it */
 	int cap_t, cap_ops, cap_layers;
 	int64_t sample_elems;		/* activation values per sample so far */
+	/*
+	 * Leading batch axes of an activation's full dims: 1, the probe
+	 * batch first; 0 when the graph is compiled one sample at a time
+	 * (struct wh_graph single), the full dims then the ONNX dims at
+	 * batch 1, all of them stored per sample.
+	 */
+	int nb;
+	int batch_moved;		/* a node refused to move the batch */
 };
 
 /*
@@ -106,6 +114,10 @@ int wh_backends_bind(struct wh_graph *g, char **err);
 /* fail formats "path: node 'name' (op): " + fmt with a; wh_fold_fail
  * returns NULL. */
 int wh_fail(struct wh_compiler *c, int node, const char *fmt, const char *a);
+/* wh_fail for a node that would move, merge, slice or reduce the batch
+ * axis: the graph is then compiled again one sample at a time. */
+int wh_batch_fail(struct wh_compiler *c, int node, const char *fmt,
+    const char *a);
 struct wh_tensor *wh_fold_fail(struct wh_compiler *c, int node,
     const char *fmt, const char *a);
 /* Tensor id of input k of the node, -1 when omitted. */
@@ -116,8 +128,8 @@ const char *wh_out_name(struct wh_compiler *c, int node);
 /* Adds a constant (owned: the graph frees it). */
 int wh_const_add(struct wh_compiler *c, const char *name,
     struct wh_tensor *val, int owned);
-/* Adds an activation with full dims (batch first), produced by op prod;
- * -1 with a message when it is larger than the limits. */
+/* Adds an activation with full dims (c->nb batch axes first), produced by
+ * op prod; -1 with a message when it is larger than the limits. */
 int wh_act_add(struct wh_compiler *c, int node, const char *name, int ndim,
     const int64_t *full, int prod);
 /* An activation sharing src's buffer, with other dims; -1 when the sizes
@@ -130,8 +142,15 @@ struct wh_op *wh_op_add(struct wh_compiler *c, enum wh_opkind kind, int node);
 struct wh_layer *wh_layer_add(struct wh_compiler *c, int node,
     enum wh_layer_kind kind);
 /* Full dims of a tensor: a constant's, or an activation's with the probe
- * batch first. */
-void wh_full_dims(const struct wh_tinfo *t, int *ndim, int64_t *dims);
+ * batch first (c->nb 1) or as stored (0). */
+void wh_full_dims(const struct wh_compiler *c, const struct wh_tinfo *t,
+    int *ndim, int64_t *dims);
+/* The per-sample dims of activation t from its channel axis on, for the
+ * ops that take (c, h, w), and in *planes (may be NULL) how many of them
+ * a sample holds: one sample at a time its ONNX batch dim, else 1.  NULL
+ * when planes is NULL and that is not 1. */
+const int64_t *wh_chan_dims(const struct wh_compiler *c,
+    const struct wh_tinfo *t, int *ndim, int64_t *planes);
 /* Node inputs reading the tensor called name. */
 int wh_readers(struct wh_compiler *c, const char *name);
 /* Fuses a BatchNormalization (scale, shift) or a Relu (relu) into the op

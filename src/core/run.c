@@ -305,9 +305,10 @@ wh_graph_run(const struct wh_graph *g, const float *in, size_t n,
 				;
 			o->name = xstrdup(m->outputs[j].name);
 			o->dtype = WH_FLOAT;
-			o->ndim = nd + 1;
+			/* the whole batch as one sample: its ONNX dims */
+			o->ndim = nd + !g->whole;
 			o->dims[0] = (int64_t)n;
-			memcpy(o->dims + 1, dims, nd * sizeof *dims);
+			memcpy(o->dims + !g->whole, dims, nd * sizeof *dims);
 			o->count = g->t[t].ss * n;
 			o->f = xreallocarray(NULL, o->count ? o->count : 1,
 			    sizeof *o->f);
@@ -334,7 +335,7 @@ wh_run(const struct wh_model *m, const struct wh_tensor *in,
 {
 	struct wh_tensor *named = xcalloc(m->ninputs ? m->ninputs : 1,
 	    sizeof *named);
-	struct wh_graph_opts o = { -1, 0, { 0 }, named, m->ninputs, 0 };
+	struct wh_graph_opts o = { -1, 0, { 0 }, named, m->ninputs, 0, 1 };
 	struct wh_graph *g = NULL;
 	char *err1 = NULL;
 	size_t j;
@@ -366,7 +367,8 @@ wh_run(const struct wh_model *m, const struct wh_tensor *in,
 		 */
 		o.probe = (int)x.dims[0];
 		if (x.dims[0] < 1 << 20 &&
-		    (g = wh_graph_new_opts(m, &o, &err1)) != NULL) {
+		    (g = wh_graph_new_opts(m, &o, &err1)) != NULL &&
+		    !wh_graph_single(g)) {
 			o.probe = (int)x.dims[0] + 1;
 			g2 = wh_graph_new_opts(m, &o, &err1);
 			if (g2 == NULL) {
@@ -377,9 +379,13 @@ wh_run(const struct wh_model *m, const struct wh_tensor *in,
 		}
 		named[j] = x;
 		if (g != NULL) {
-			rc = wh_graph_run(g, x.f, (size_t)x.dims[0], outs, err);
+			/* a graph that moves the batch: for this batch, as
+			 * one sample */
+			rc = wh_graph_run(g, x.f, wh_graph_single(g) ? 1 :
+			    (size_t)x.dims[0], outs, err);
 			if (how != NULL)
-				*how = "batched";
+				*how = wh_graph_single(g) ? "the batch as one" :
+				    "batched";
 			goto done;
 		}
 	}

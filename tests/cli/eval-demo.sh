@@ -72,6 +72,17 @@ ok $([ -n "$rss" ] && [ "${rss%.*}" -gt 829273 ] && echo 0 || echo 1) \
 grep -q '"effective_rank"' "$TMPD/inspect.json" &&
 	grep -q '"singular_values"' "$TMPD/inspect.json"
 ok $? "inspect --json has spectra and effective ranks"
+# a graph that moves the batch axis says it runs one sample at a time
+grep -q '"one_sample_at_a_time":[[:space:]]*false' "$TMPD/inspect.json" &&
+	! grep -q 'one sample at a time' "$TMPD/inspect"
+ok $? "inspect: the demo runs batched"
+vit=$srcdir/tests/fixtures/models/zoo/vit_4x128-op13.onnx
+$WHITTLE inspect "$vit" >"$TMPD/vit" 2>&1 &&
+	head -n 1 "$TMPD/vit" | grep -q 'runs one sample at a time' &&
+	[ "$(grep -c -E '^/[^ ]+ +(Conv|Gemm|MatMul) ' "$TMPD/vit")" -eq 18 ] &&
+	$WHITTLE inspect --json "$vit" | grep -q \
+	    '"one_sample_at_a_time":[[:space:]]*true'
+ok $? "inspect: the VisionTransformer runs one sample at a time, its 18 layers listed"
 # the preprocessing the model's metadata gives, as evaluation uses it
 /usr/bin/python3 -c '
 import json, sys

@@ -423,6 +423,99 @@ test_params(void)
 	wh_model_free(m);
 }
 
+/* A perm attribute on n. */
+static void
+perm_attr(struct wh_node *n, int cnt, const int64_t *p)
+{
+	mini_attr_ints(n, "perm", cnt, 0);
+	memcpy(n->attrs[n->nattrs - 1].ints, p, cnt * sizeof *p);
+}
+
+/*
+ * A graph that moves the batch, as torch's attention does: x: (n, 4, 3)
+ * transposed to (4, n, 3), times w: (3, 2), back to (n, 4, 2), merged with
+ * the batch to (n * 4, 2), a Relu, and (n, 8).  It compiles one sample at
+ * a time, its MatMul still a layer, and equals the sample-by-sample
+ * reference.
+ */
+static void
+test_single(void)
+{
+	struct wh_model *m = mini_new(13, 2, (int64_t[]){ 4, 3 });
+	struct wh_graph *g;
+	float x[3 * 12], want[3 * 8], *y = NULL, *w;
+	int64_t dims[WH_MAX_DIMS];
+	char *err = NULL;
+	size_t os = 0;
+	int s, i, j, k, nd, good;
+
+	mini_init(m, "w", 2, (int64_t[]){ 3, 2 }, 0);
+	w = m->inits[0].f;
+	for (k = 0; k < 6; k++)
+		w[k] = 0.5f - 0.25f * (float)k;
+	mini_init_ints(m, "flat", 2, (int64_t[]){ -1, 2 });
+	mini_init_ints(m, "back", 2, (int64_t[]){ -1, 8 });
+	perm_attr(mini_node(m, "Transpose", "t1", "x", "xt"), 3,
+	    (int64_t[]){ 1, 0, 2 });
+	mini_node(m, "MatMul", "mm", "xt,w", "p");
+	perm_attr(mini_node(m, "Transpose", "t2", "p", "pt"), 3,
+	    (int64_t[]){ 1, 0, 2 });
+	mini_node(m, "Reshape", "r1", "pt,flat", "f");
+	mini_node(m, "Relu", "relu", "f", "a");
+	mini_node(m, "Reshape", "r2", "a,back", "y");
+	mini_output(m, "y");
+
+	g = wh_graph_new(m, &err);
+	ok(g != NULL && wh_graph_single(g), "a graph that transposes and "
+	    "merges the batch compiles one sample at a time%s%s",
+	    err ? ": " : "", err ? err : "");
+	if (g != NULL) {
+		nd = wh_graph_input_dims(g, dims);
+		ok(nd == 2 && dims[0] == 4 && dims[1] == 3 &&
+		    wh_graph_input_size(g) == 12 &&
+		    wh_graph_output_size(g) == 8, "its input is (4, 3) and its "
+		    "output 8 values per sample, as batched");
+		ok(wh_graph_nlayers(g) == 1 && wh_graph_find_layer(g, "mm") == 0,
+		    "its MatMul with a constant is a layer");
+	}
+	wh_graph_free(g);
+	free(err);
+	err = NULL;
+
+	for (k = 0; k < 36; k++)
+		x[k] = 0.1f + 2 * cosf((float)k);
+	for (s = 0; s < 3; s++)
+		for (i = 0; i < 4; i++)
+			for (j = 0; j < 2; j++) {
+				float v = 0;
+
+				for (k = 0; k < 3; k++)
+					v += x[s * 12 + i * 3 + k] * w[k * 2 + j];
+				want[s * 8 + i * 2 + j] = v > 0 ? v : 0;
+			}
+	good = mini_run(m, x, 3, &y, &os, &err) == 0 && os == 8;
+	for (k = 0; good && k < 24; k++)
+		good = fabsf(y[k] - want[k]) <= 1e-6f;
+	ok(good, "3 samples one at a time equal the sample-by-sample "
+	    "reference%s%s", err ? ": " : "", err ? err : "");
+	free(y);
+	free(err);
+	wh_model_free(m);
+
+	/* the ordinary graph still compiles batched */
+	m = mini_new(13, 2, (int64_t[]){ 4, 3 });
+	perm_attr(mini_node(m, "Transpose", "t", "x", "y"), 3,
+	    (int64_t[]){ 0, 2, 1 });
+	mini_output(m, "y");
+	err = NULL;
+	g = wh_graph_new(m, &err);
+	ok(g != NULL && !wh_graph_single(g), "a Transpose keeping the batch "
+	    "first compiles batched%s%s", err ? ": " : "", err ? err : "");
+	wh_graph_free(g);
+	free(err);
+	wh_model_free(m);
+}
+
 int
 main(void)
 {
@@ -434,5 +527,6 @@ main(void)
 	test_long_chain();
 	test_sizes();
 	test_params();
+	test_single();
 	return tap_done();
 }

@@ -242,9 +242,10 @@ test_reduce_mean(void)
 			os = 0;
 			r = ref != NULL ? mini_run(m, x, 2, &y, &os, &err) : -1;
 			if (cases[i].naxes == 0) {
-				/* every axis would take in the batch */
+				/* every axis takes in the batch: one sample at
+				 * a time, a scalar without the batch dim */
 				ok(r != 0 && err != NULL && strstr(err,
-				    "the batch included") != NULL, "ReduceMean "
+				    "keep the batch first") != NULL, "ReduceMean "
 				    "with no axes at opset %d is refused on an "
 				    "activation: %s", opset, err ? err : "");
 			} else if (ok(r == 0 && os * 2 * sizeof(float) == rb,
@@ -272,8 +273,10 @@ test_reduce_mean(void)
 		mini_output(m, "y");
 		y = NULL;
 		r = mini_run(m, x, 2, &y, &os, &err);
-		ok(r != 0 && err != NULL && strstr(err, "batch") != NULL,
-		    "a mean over the batch is refused: %s", err ? err : "");
+		/* one sample at a time: each the mean of a batch of one */
+		ok(r == 0 && os == 24 && memcmp(y, x, 48 * sizeof *y) == 0,
+		    "a mean over the batch runs one sample at a time, each "
+		    "sample its own mean%s%s", err ? ": " : "", err ? err : "");
 		free(y);
 		free(err);
 		wh_model_free(m);
@@ -416,9 +419,28 @@ test_reduce_kinds(void)
 		mini_output(m, "y");
 		y = NULL;
 		r = mini_run(m, x, 2, &y, &os, &err);
-		ok(r != 0 && err != NULL && strstr(err, "batch") != NULL &&
-		    strstr(err, "rmax") != NULL, "a maximum over the batch is "
-		    "refused, naming the node: %s", err ? err : "");
+		/* one sample at a time: (1, 2, 1, 4), the max over h */
+		{
+			int good = r == 0 && os == 8, s, ch, h, w;
+
+			for (s = 0; good && s < 2; s++)
+				for (ch = 0; ch < 2; ch++)
+					for (w = 0; w < 4; w++) {
+						float e = x[s * 24 + ch * 12 + w];
+
+						for (h = 1; h < 3; h++)
+							if (x[s * 24 + ch * 12 +
+							    h * 4 + w] > e)
+								e = x[s * 24 +
+								    ch * 12 +
+								    h * 4 + w];
+						good = good && y[s * 8 + ch * 4 +
+						    w] == e;
+					}
+			ok(good, "a maximum over the batch and h runs one sample "
+			    "at a time, each the max over its h%s%s",
+			    err ? ": " : "", err ? err : "");
+		}
 		free(y);
 		free(err);
 		wh_model_free(m);
@@ -537,9 +559,24 @@ test_matmul(void)
 	mini_node(m, "MatMul", "mm", "xs,x", "y");
 	mini_output(m, "y");
 	r = mini_run(m, x, 2, &y, &os, &err);
-	ok(r != 0 && err != NULL && strstr(err, "'mm'") != NULL &&
-	    strstr(err, "batch") != NULL, "MatMul mixing the samples is "
-	    "refused, naming the node: %s", err ? err : "");
+	/* one sample at a time: (1, 4) . (1, 4, 3) -> (1, 1, 3) */
+	{
+		int good = r == 0 && os == 3, s, i, j;
+
+		for (s = 0; good && s < 2; s++)
+			for (j = 0; j < 3; j++) {
+				double e = 0;
+
+				for (i = 0; i < 4; i++)
+					e += ((double)x[s * 12 + i * 3] +
+					    x[s * 12 + i * 3 + 1] +
+					    x[s * 12 + i * 3 + 2]) *
+					    x[s * 12 + i * 3 + j];
+				good = fabs(y[s * 3 + j] - e) <= 1e-5;
+			}
+		ok(good, "MatMul mixing the samples runs one sample at a "
+		    "time%s%s", err ? ": " : "", err ? err : "");
+	}
 	free(err);
 	free(y);
 	wh_model_free(m);
@@ -622,7 +659,8 @@ test_split_tile(void)
 		}
 	m = split_model(13, 0, NULL, 0);
 	r = mini_run(m, x, 2, &y, &os, &err);
-	ok(r != 0 && err != NULL && strstr(err, "batch") != NULL &&
+	/* one sample at a time, its batch dim of 1 has no halves */
+	ok(r != 0 && err != NULL && strstr(err, "equal parts") != NULL &&
 	    strstr(err, "'sp'") != NULL, "splitting the batch is refused: %s",
 	    err ? err : "");
 	free(err);
@@ -650,9 +688,10 @@ test_split_tile(void)
 	mini_node(m, "Tile", "ti", "x,rep", "y");
 	mini_output(m, "y");
 	r = mini_run(m, xs, 2, &y, &os, &err);
-	ok(r != 0 && err != NULL && strstr(err, "batch") != NULL &&
-	    strstr(err, "'ti'") != NULL, "tiling the batch is refused: %s",
-	    err ? err : "");
+	/* one sample at a time, the output would hold two */
+	ok(r != 0 && err != NULL && strstr(err, "keep the batch first") !=
+	    NULL && strstr(err, "'y'") != NULL, "tiling the batch is "
+	    "refused: %s", err ? err : "");
 	free(err);
 	err = NULL;
 	free(y);
@@ -986,8 +1025,10 @@ test_argmax(void)
 	mini_node(m, "ArgMax", "am", "x", "y");
 	mini_output(m, "y");
 	r = mini_run(m, ties, 2, &y, &os, &err);
-	ok(r != 0 && err != NULL && strstr(err, "batch") != NULL,
-	    "ArgMax over the batch (axis 0, the default) is refused: %s",
+	/* one sample at a time: the index in a batch of one */
+	ok(r == 0 && os == 4 && y[0] == 0 && y[3] == 0 && y[4] == 0 &&
+	    y[7] == 0, "ArgMax over the batch (axis 0, the default) runs one "
+	    "sample at a time, each index 0%s%s", err ? ": " : "",
 	    err ? err : "");
 	free(err);
 	free(y);
@@ -1560,8 +1601,6 @@ test_ew_bad(void)
 		{ "a Where with two inputs", "Where x,c4 y",
 		  "has 2 inputs; Where takes 3 inputs" },
 		{ "a Max with no input", "Max - y", "Max takes 1 or more" },
-		{ "a Sum broadcasting an activation over the batch",
-		  "Unsqueeze x,ax1 u; Sum x,u y", "batch is broadcast" },
 	};
 	float x[48] = { 0 }, *y;
 	size_t i, os;
@@ -1587,6 +1626,32 @@ test_ew_bad(void)
 	}
 }
 
+/* An activation broadcast along the batch, (n, 2, 3, 4) + (n, 1, 2, 3, 4):
+ * one sample at a time each sample is added to itself. */
+static void
+test_ew_batch(void)
+{
+	struct wh_model *m = ew_model(13, "Unsqueeze x,ax1 u; Sum x,u y");
+	float x[48], *y = NULL;
+	char *err = NULL;
+	size_t os = 0, k;
+	int r, good;
+
+	for (k = 0; k < 48; k++)
+		x[k] = 0.1f + 2 * cosf((float)k);
+	mini_init_ints(m, "ax1", 1, (int64_t[]){ 1 });
+	r = mini_run(m, x, 2, &y, &os, &err);
+	good = r == 0 && os == 24;
+	for (k = 0; good && k < 48; k++)
+		good = y[k] == x[k] + x[k];
+	ok(good, "a Sum broadcasting an activation along the batch runs one "
+	    "sample at a time, each sample plus itself%s%s", err ? ": " : "",
+	    err ? err : "");
+	free(err);
+	free(y);
+	wh_model_free(m);
+}
+
 int
 main(void)
 {
@@ -1609,5 +1674,6 @@ main(void)
 	test_slice_to_end();
 	test_ew_cases();
 	test_ew_bad();
+	test_ew_batch();
 	return tap_done();
 }

@@ -152,10 +152,10 @@ test_run(void)
 		in[0].f[i] = (float)i;
 		in[1].f[i] = 10.0f * (float)i;
 	}
-	/* b: (2, 3) names the first dim, so only folding can take it */
+	/* b: (2, 3) names the first dim, so only this batch can take it */
 	good = wh_run(m, in, &out, &how, &err) == 0;
-	ok(good && strcmp(how, "folded") == 0, "x + b with b (2, 3) folds "
-	    "(%s)", good ? how : err);
+	ok(good && strcmp(how, "the batch as one") == 0, "x + b with b (2, 3) "
+	    "runs for this batch only (%s)", good ? how : err);
 	for (i = 0; good && i < 6; i++)
 		good = out.f[i] == 11.0f * (float)i;
 	ok(good && out.ndim == 2 && out.dims[0] == 2, "x + b is right");
