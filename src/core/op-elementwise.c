@@ -810,15 +810,27 @@ run_softmax(const struct wh_graph *g, const struct wh_op *o,
 				for (a = 0; a < o->sm_axis; a++)
 					if (xp[a * o->sm_inner] > mx)
 						mx = xp[a * o->sm_inner];
+				if (o->kind == OP_SOFTMAX) {
+					/* each exponential once: kept in y, then
+					 * divided (in place is safe: y[a] is
+					 * written after x[a] is read) */
+					for (a = 0; a < o->sm_axis; a++) {
+						float e = expf(xp[a * o->sm_inner] -
+						    mx);
+
+						sum += e;
+						yp[a * o->sm_inner] = e;
+					}
+					for (a = 0; a < o->sm_axis; a++)
+						yp[a * o->sm_inner] = (float)(
+						    yp[a * o->sm_inner] / sum);
+					continue;
+				}
 				for (a = 0; a < o->sm_axis; a++)
 					sum += expf(xp[a * o->sm_inner] - mx);
-				for (a = 0; a < o->sm_axis; a++) {
-					float v = xp[a * o->sm_inner] - mx;
-
-					yp[a * o->sm_inner] = o->kind == OP_SOFTMAX ?
-					    (float)(expf(v) / sum) :
-					    (float)(v - log(sum));
-				}
+				for (a = 0; a < o->sm_axis; a++)
+					yp[a * o->sm_inner] = (float)(
+					    xp[a * o->sm_inner] - mx - log(sum));
 			}
 }
 
