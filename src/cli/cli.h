@@ -35,6 +35,8 @@ struct cli_data_opts {
 	int resize, crop_h, crop_w, channels, nhwc;
 	const char *input_shape;	/* [NAME=]d1,d2,...: the input's dims
 					 * after the batch */
+	long cache_mb;		/* activation cache in MiB; 0: the
+				 * default, -1: none */
 };
 
 /* Long options shared by the evaluating commands (ids from 1000 up). */
@@ -43,7 +45,7 @@ enum {
 	OPT_BATCH, OPT_LIMIT, OPT_JSON, OPT_PREDICTIONS, OPT_PLAN, OPT_STRICT,
 	OPT_HELP, OPT_VERSION, OPT_QUIET, OPT_QDQ,
 	OPT_RESIZE = 1100, OPT_CROP, OPT_GRAY, OPT_RGB, OPT_LAYOUT,
-	OPT_INPUT_SHAPE
+	OPT_INPUT_SHAPE, OPT_CACHE_MB
 };
 #define CLI_DATA_LONGOPTS \
 	{ "data", required_argument, NULL, OPT_DATA }, \
@@ -60,7 +62,8 @@ enum {
 	{ "grayscale", no_argument, NULL, OPT_GRAY }, \
 	{ "rgb", no_argument, NULL, OPT_RGB }, \
 	{ "layout", required_argument, NULL, OPT_LAYOUT }, \
-	{ "input-shape", required_argument, NULL, OPT_INPUT_SHAPE }
+	{ "input-shape", required_argument, NULL, OPT_INPUT_SHAPE }, \
+	{ "cache-mb", required_argument, NULL, OPT_CACHE_MB }
 
 /* Prints "whittle: <message>" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -129,8 +132,11 @@ int cli_progress(void *arg, size_t done, size_t total, size_t correct);
 void cli_progress_done(void);
 
 
-/* Activation cache budget of the commands that evaluate twice. */
-#define CLI_CACHE_BYTES ((size_t)1 << 30)
+/*
+ * The activation cache's budget: --cache-mb (0 for none), or by default
+ * an eighth of the machine's memory, at least 256 MiB and at most 4 GiB.
+ */
+size_t cli_cache_bytes(const struct cli_data_opts *o);
 
 /* "rank 32, sparsity 0.5, int4 sym channel" (report.c). */
 const char *cli_settings_str(const struct wh_layer_cfg *c, char *buf,

@@ -42,6 +42,8 @@ usage(FILE *f)
 	    "  --limit N           evaluate only the first N samples\n"
 	    "  --threads N         worker threads (default: all CPUs)\n"
 	    "  --batch N           samples per batch (default 256)\n"
+	    "  --cache-mb N        activation cache of --plan in MiB (default: an\n"
+	    "                      eighth of the memory, 256 to 4096; 0: none)\n"
 	    "  --quiet             no progress bar\n"
 	    "  -h, --help          show this help\n");
 }
@@ -145,7 +147,7 @@ eval_plan(struct cli_session *s, const struct cli_data_opts *o,
 	double t0, t1;
 	int r, prog = cli_show_progress(o);
 
-	eo->cache_bytes = CLI_CACHE_BYTES;
+	eo->cache_bytes = cli_cache_bytes(o);
 	if ((st = wh_state_new(s->graph, s->data, &s->pre, s->scale_set, eo,
 	    &err)) == NULL) {
 		cli_error("%s", err);

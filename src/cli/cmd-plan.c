@@ -53,7 +53,7 @@ usage(FILE *f)
 	    "  --json                print the measured result as JSON\n"
 	    "and the data options of 'whittle eval': --data, --labels, --input-scale,\n"
 	    "--input-mean, --input-std, --resize, --crop, --grayscale, --rgb,\n"
-	    "--layout, --limit, --threads, --batch, --quiet.\n"
+	    "--layout, --limit, --threads, --batch, --cache-mb, --quiet.\n"
 	    "  -h, --help            show this help\n");
 }
 
@@ -244,7 +244,7 @@ cmd_plan(int argc, char **argv)
 		goto out;
 	eo.threads = o.threads;
 	eo.batch = o.batch;
-	eo.cache_bytes = CLI_CACHE_BYTES;
+	eo.cache_bytes = cli_cache_bytes(&o);
 	if ((st = wh_state_new(s.graph, s.data, &s.pre, s.scale_set, &eo,
 	    &err)) == NULL) {
 		cli_error("%s", err);

@@ -46,7 +46,7 @@ usage(FILE *f)
 	    "  -o, --output PLAN     the plan to write (atomically)\n"
 	    "  --json                print the verified plans as JSON\n"
 	    "and the data options of 'whittle eval': --data, --labels, --input-scale,\n"
-	    "--input-mean, --input-std, --threads, --batch, --quiet.\n"
+	    "--input-mean, --input-std, --threads, --batch, --cache-mb, --quiet.\n"
 	    "  -h, --help            show this help\n");
 }
 
@@ -295,7 +295,7 @@ cmd_search(int argc, char **argv)
 	}
 	eo.threads = o.threads;
 	eo.batch = o.batch;
-	eo.cache_bytes = CLI_CACHE_BYTES;
+	eo.cache_bytes = cli_cache_bytes(&o);
 	if ((st = wh_state_new(s.graph, s.data, &s.pre, s.scale_set, &eo,
 	    &err)) == NULL) {
 		cli_error("%s", err);

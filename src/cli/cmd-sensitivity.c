@@ -50,7 +50,7 @@ usage(FILE *f)
 	    "  --min-samples N       decide no cell on fewer samples (default 512)\n"
 	    "  --json                print the table as JSON\n"
 	    "and the data options of 'whittle eval': --data, --labels, --input-scale,\n"
-	    "--input-mean, --input-std, --threads, --batch, --quiet.\n"
+	    "--input-mean, --input-std, --threads, --batch, --cache-mb, --quiet.\n"
 	    "  -h, --help            show this help\n");
 }
 
@@ -318,7 +318,7 @@ cmd_sensitivity(int argc, char **argv)
 	} else {
 		eo.threads = o.threads;
 		eo.batch = o.batch;
-		eo.cache_bytes = CLI_CACHE_BYTES;
+		eo.cache_bytes = cli_cache_bytes(&o);
 		if ((st = wh_state_new(s.graph, s.data, &s.pre, s.scale_set,
 		    &eo, &err)) == NULL) {
 			cli_error("%s", err);

@@ -10,7 +10,7 @@
 #include "whittle/plan.h"
 #include "whittle/util.h"
 
-enum { OPT_ASCII = 2000, OPT_CACHE_MB, OPT_SETTINGS };
+enum { OPT_ASCII = 2000, OPT_SETTINGS };
 
 static void
 usage(FILE *f)
@@ -35,8 +35,9 @@ usage(FILE *f)
 	    "  --ascii             ASCII plots and symbols (automatic when the\n"
 	    "                      locale is not UTF-8)\n"
 	    "  --threads N         evaluation threads (default: all CPUs)\n"
-	    "  --cache-mb N        activation cache in MiB (default 1024), so that a\n"
-	    "                      change re-evaluates from the changed layer on\n"
+	    "  --cache-mb N        activation cache in MiB (default: an eighth of the\n"
+	    "                      memory, 256 to 4096; 0: none), so that a change\n"
+	    "                      re-evaluates from the changed layer on\n"
 	    "  --limit N           evaluate only the first N samples\n"
 	    "  --batch N           samples per batch (default 256)\n"
 	    "  --settings LIST     the sensitivity pane's candidate settings (see\n"
@@ -51,7 +52,6 @@ cmd_tui(int argc, char **argv)
 		CLI_DATA_LONGOPTS,
 		{ "plan", required_argument, NULL, OPT_PLAN },
 		{ "ascii", no_argument, NULL, OPT_ASCII },
-		{ "cache-mb", required_argument, NULL, OPT_CACHE_MB },
 		{ "settings", required_argument, NULL, OPT_SETTINGS },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -63,7 +63,6 @@ cmd_tui(int argc, char **argv)
 	const char *model = NULL, *plan = NULL, *settings = NULL;
 	char *warn = NULL, *serr = NULL;
 	struct cli_plan_inputs pi = { 0 };
-	long cache_mb = 1024;
 	int ascii = 0, ch, r;
 
 	optind = 1;
@@ -77,12 +76,6 @@ cmd_tui(int argc, char **argv)
 			break;
 		case OPT_ASCII:
 			ascii = 1;
-			break;
-		case OPT_CACHE_MB:
-			if ((cache_mb = cli_parse_count(optarg)) < 0 ||
-			    cache_mb > (1L << 24))
-				return cli_usage_error(NULL, "--cache-mb '%s' must "
-				    "be 0 to %ld", optarg, 1L << 24);
 			break;
 		case OPT_SETTINGS:
 			settings = optarg;
@@ -144,7 +137,7 @@ cmd_tui(int argc, char **argv)
 	to.ascii = ascii;
 	to.threads = o.threads;
 	to.batch = o.batch;
-	to.cache_bytes = (size_t)cache_mb << 20;
+	to.cache_bytes = cli_cache_bytes(&o);
 	to.limit = o.limit;
 	r = tui_run(&to);
 	free(to.settings);

@@ -259,6 +259,12 @@ cli_data_opt(struct cli_data_opts *o, const char *cmd, int id, const char *arg)
 			    "nhwc", arg);
 		o->nhwc = strcmp(arg, "nhwc") == 0;
 		break;
+	case OPT_CACHE_MB:
+		if ((v = cli_parse_count(arg)) < 0 || v > (1L << 24))
+			return cli_usage_error(cmd, "--cache-mb '%s' must be 0 "
+			    "to 16777216", arg);
+		o->cache_mb = v > 0 ? v : -1;	/* -1: no cache */
+		break;
 	case OPT_INPUT_SHAPE: {
 		int64_t d[WH_MAX_DIMS];
 
@@ -273,6 +279,25 @@ cli_data_opt(struct cli_data_opts *o, const char *cmd, int id, const char *arg)
 		return WH_EXIT_USAGE;
 	}
 	return 0;
+}
+
+size_t
+cli_cache_bytes(const struct cli_data_opts *o)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+	uint64_t b = (uint64_t)1 << 30;
+
+	if (o != NULL && o->cache_mb < 0)
+		return 0;
+	if (o != NULL && o->cache_mb > 0)
+		return (size_t)o->cache_mb << 20;
+	if (pages > 0 && psize > 0)
+		b = (uint64_t)pages * (uint64_t)psize / 8;
+	if (b < (uint64_t)256 << 20)
+		b = (uint64_t)256 << 20;
+	if (b > (uint64_t)4 << 30)
+		b = (uint64_t)4 << 30;
+	return (size_t)b;
 }
 
 static char *

@@ -83,6 +83,19 @@ $WHITTLE inspect "$vit" >"$TMPD/vit" 2>&1 &&
 	$WHITTLE inspect --json "$vit" | grep -q \
 	    '"one_sample_at_a_time":[[:space:]]*true'
 ok $? "inspect: the VisionTransformer runs one sample at a time, its 18 layers listed"
+# the activation cache: any budget, none included, counts the same
+$WHITTLE plan --bits 4 --quiet -o "$TMPD/c.plan" >/dev/null 2>&1
+for mb in 0 1 4096; do
+	$WHITTLE eval --plan "$TMPD/c.plan" --cache-mb $mb --quiet --json \
+		>"$TMPD/c$mb.json" 2>/dev/null || break
+done
+c0=$(json_num correct "$TMPD/c0.json") c1=$(json_num correct "$TMPD/c1.json")
+c4=$(json_num correct "$TMPD/c4096.json")
+ok $([ -n "$c0" ] && [ "$c0" = "$c1" ] && [ "$c0" = "$c4" ] && echo 0 ||
+	echo 1) "eval --plan counts $c0 correct with a cache of 0, 1 and 4096 MiB"
+$WHITTLE eval --cache-mb -3 >/dev/null 2>"$TMPD/err"
+ok $([ $? -eq 2 ] && grep -q "cache-mb" "$TMPD/err" && echo 0 || echo 1) \
+	"a negative --cache-mb is a usage error"
 # the preprocessing the model's metadata gives, as evaluation uses it
 /usr/bin/python3 -c '
 import json, sys
