@@ -202,6 +202,15 @@ void wh_fake_quant(const float *x, float *y, size_t n, float scale, int zero);
 /* op-pool.c: a 2 x 2, stride 2 max pool whose windows stay inside. */
 int wh_is_maxpool_2x2(const struct wh_op *o);
 
+/* kernel-math.c: erf and GELU (0.5 x (1 + erf(x / sqrt 2))) of one float,
+ * within 2e-7 of the exact value (GELU: 2e-7 |x| beyond 1), and of n
+ * floats x -> y; simd 0 keeps to the baseline instruction set (the scalar
+ * functions' results), 1 lets the CPU's AVX2 and FMA in when it has them */
+float wh_erf(float x);
+float wh_gelu(float x);
+void wh_erf_vec(const float *x, float *y, size_t n, int simd);
+void wh_gelu_vec(const float *x, float *y, size_t n, int simd);
+
 /* kernel-avx512.c: the fast conv and linear paths (0 where unavailable) */
 int wh_fconv_ok(const struct wh_op *o, const struct wh_layer_weights *lw);
 size_t wh_fconv_scratch(const struct wh_op *o);
