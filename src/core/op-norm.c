@@ -180,8 +180,8 @@ run_layernorm(const struct wh_graph *g, const struct wh_op *o,
 	}
 }
 
-static const struct wh_kernel kernel_layernorm = { "layernorm",
-    run_layernorm, NULL, NULL };
+const struct wh_kernel wh_kernel_layernorm = { "layernorm", run_layernorm,
+    NULL, NULL };
 
 /*
  * GroupNormalization (def->arg: the opset form, 18 scale and bias per
@@ -295,7 +295,7 @@ const struct wh_opdef wh_def_instancenormalization = {
 };
 const struct wh_opdef wh_def_layernormalization = {
 	"LayerNormalization", 17, 0, 2, 3, 1, 3, NULL, compile_layernorm,
-	&kernel_layernorm, 0
+	&wh_kernel_layernorm, 0
 };
 
 /* the training-mode outputs (mean, var, ...) are refused when named */

@@ -328,6 +328,12 @@ run_reduce(const struct wh_graph *g, const struct wh_op *o,
 		    oss);
 }
 
+int
+wh_reduce_is_mean(const struct wh_op *o)
+{
+	return o->kind == OP_REDUCE && o->red_kind == RD_MEAN;
+}
+
 static const struct wh_kernel kernel_reduce = { "reduce", run_reduce, NULL,
     NULL };
 
