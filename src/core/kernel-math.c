@@ -26,43 +26,51 @@
 #define ERF_C 2.46875f
 #define ERF_CUT 3.9192059f
 
+/* a b + c: one rounding where the loop is compiled for FMA (ISO C mode
+ * keeps GCC from contracting a b + c by itself), else two */
 static inline __attribute__((always_inline)) float
-erf_parts(float x, float *small, float *big)
+madd(float a, float b, float c, int fused)
+{
+	return fused ? fmaf(a, b, c) : a * b + c;
+}
+
+static inline __attribute__((always_inline)) float
+erf_parts(float x, float *small, float *big, int fused)
 {
 	float a = fabsf(x), u = x * x, t, p, q;
 
 	p = 7.875874871e-05f;
-	p = p * u - 8.016864303e-04f;
-	p = p * u + 5.189087242e-03f;
-	p = p * u - 2.685421146e-02f;
-	p = p * u + 1.128359437e-01f;
-	p = p * u - 3.761262596e-01f;
-	p = p * u + 1.128379107e+00f;
+	p = madd(p, u, -8.016864303e-04f, fused);
+	p = madd(p, u, 5.189087242e-03f, fused);
+	p = madd(p, u, -2.685421146e-02f, fused);
+	p = madd(p, u, 1.128359437e-01f, fused);
+	p = madd(p, u, -3.761262596e-01f, fused);
+	p = madd(p, u, 1.128379107e+00f, fused);
 	t = (a < ERF_CUT ? a : ERF_CUT) - ERF_C;
 	q = -1.050337914e-06f;
-	q = q * t - 1.808845980e-07f;
-	q = q * t + 1.700787834e-05f;
-	q = q * t - 2.320132808e-05f;
-	q = q * t - 7.728914352e-05f;
-	q = q * t + 2.936681267e-04f;
-	q = q * t - 3.336766677e-04f;
-	q = q * t - 4.843693750e-04f;
-	q = q * t + 2.909050090e-03f;
-	q = q * t - 6.645547226e-03f;
-	q = q * t + 9.619819932e-03f;
-	q = q * t - 9.490762837e-03f;
-	q = q * t + 6.280957256e-03f;
-	q = q * t - 2.544105519e-03f;
-	q = q * t + 4.806047073e-04f;
+	q = madd(q, t, -1.808845980e-07f, fused);
+	q = madd(q, t, 1.700787834e-05f, fused);
+	q = madd(q, t, -2.320132808e-05f, fused);
+	q = madd(q, t, -7.728914352e-05f, fused);
+	q = madd(q, t, 2.936681267e-04f, fused);
+	q = madd(q, t, -3.336766677e-04f, fused);
+	q = madd(q, t, -4.843693750e-04f, fused);
+	q = madd(q, t, 2.909050090e-03f, fused);
+	q = madd(q, t, -6.645547226e-03f, fused);
+	q = madd(q, t, 9.619819932e-03f, fused);
+	q = madd(q, t, -9.490762837e-03f, fused);
+	q = madd(q, t, 6.280957256e-03f, fused);
+	q = madd(q, t, -2.544105519e-03f, fused);
+	q = madd(q, t, 4.806047073e-04f, fused);
 	*small = a * p;		/* erf(|x|) for |x| < 1 */
 	*big = a >= ERF_CUT ? 0.0f : q;	/* erfc(|x|) for |x| >= 1 */
 	return a;
 }
 
 static inline __attribute__((always_inline)) float
-erf1(float x)
+erf1(float x, int fused)
 {
-	float s, b, a = erf_parts(x, &s, &b), one_b = 1.0f - b;
+	float s, b, a = erf_parts(x, &s, &b, fused), one_b = 1.0f - b;
 	float r = a < 1.0f ? s : one_b;
 
 	return x != x ? x : copysignf(r, x);
@@ -71,9 +79,9 @@ erf1(float x)
 /* 0.5 x (1 + erf(x / sqrt 2)), where 1 + erf(z) for z <= -1 is erfc(-z)
  * itself rather than a difference of nearly equal numbers */
 static inline __attribute__((always_inline)) float
-gelu1(float x)
+gelu1(float x, int fused)
 {
-	float z = x * (float)M_SQRT1_2, s, b, a = erf_parts(z, &s, &b);
+	float z = x * (float)M_SQRT1_2, s, b, a = erf_parts(z, &s, &b, fused);
 	float lo = 1.0f - s, hi = 1.0f + s, two_b = 2.0f - b, h, y;
 
 	h = a < 1.0f ? (z < 0 ? lo : hi) : (z < 0 ? b : two_b);
@@ -84,23 +92,23 @@ gelu1(float x)
 float
 wh_erf(float x)
 {
-	return erf1(x);
+	return erf1(x, 0);
 }
 
 float
 wh_gelu(float x)
 {
-	return gelu1(x);
+	return gelu1(x, 0);
 }
 
-#define LOOPS(sfx, attr)						\
+#define LOOPS(sfx, attr, fused)						\
 static attr void							\
 erf_loop_##sfx(const float *x, float *y, size_t n)			\
 {									\
 	size_t k;							\
 									\
 	for (k = 0; k < n; k++)						\
-		y[k] = erf1(x[k]);					\
+		y[k] = erf1(x[k], fused);				\
 }									\
 									\
 static attr void							\
@@ -109,12 +117,12 @@ gelu_loop_##sfx(const float *x, float *y, size_t n)			\
 	size_t k;							\
 									\
 	for (k = 0; k < n; k++)						\
-		y[k] = gelu1(x[k]);					\
+		y[k] = gelu1(x[k], fused);				\
 }
 
-LOOPS(base, )
+LOOPS(base, , 0)
 #if defined(__x86_64__) && defined(__GNUC__)
-LOOPS(avx2, __attribute__((target("avx2,fma"))))
+LOOPS(avx2, __attribute__((target("avx2,fma"))), 1)
 
 static int
 have_avx2(void)
