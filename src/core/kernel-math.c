@@ -1,10 +1,12 @@
-/* kernel-math.c - elementwise functions in loops the compiler vectorizes:
- * erf and the erf form of GELU, each element computed from polynomials
- * with selects instead of branches (libm's erff is a call per element).
+/* kernel-math.c - math in loops the compiler vectorizes: erf and the erf
+ * form of GELU, each element computed from polynomials with selects
+ * instead of branches (libm's erff is a call per element), and the row
+ * sums of LayerNorm and the reductions.
  * One loop body, compiled for the baseline instruction set and again for
  * AVX2 with FMA, which the first call picks when the CPU has them. */
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "op.h"
 
@@ -162,4 +164,32 @@ wh_gelu_vec(const float *x, float *y, size_t n, int simd)
 		gelu_loop_avx2(x, y, n);
 	else
 		gelu_loop_base(x, y, n);
+}
+
+/*
+ * The sum of x[0 .. m) (the squares of x - mean when sq) in double, in
+ * eight running sums that the compiler keeps in vector registers.
+ */
+double
+wh_row_sum(const float *x, int64_t m, int sq, double mean)
+{
+	double acc[8] = { 0 }, s = 0;
+	int64_t i = 0;
+	int j;
+
+	if (sq)
+		for (; i + 8 <= m; i += 8)
+			for (j = 0; j < 8; j++)
+				acc[j] += ((double)x[i + j] - mean) *
+				    ((double)x[i + j] - mean);
+	else
+		for (; i + 8 <= m; i += 8)
+			for (j = 0; j < 8; j++)
+				acc[j] += (double)x[i + j];
+	for (; i < m; i++)
+		s += sq ? ((double)x[i] - mean) * ((double)x[i] - mean) :
+		    (double)x[i];
+	for (j = 0; j < 8; j++)
+		s += acc[j];
+	return s;
 }

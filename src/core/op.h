@@ -228,6 +228,9 @@ float wh_erf(float x);
 float wh_gelu(float x);
 void wh_erf_vec(const float *x, float *y, size_t n, int simd);
 void wh_gelu_vec(const float *x, float *y, size_t n, int simd);
+/* The sum of x[0 .. m) in double (sq: of the squares of x - mean), in an
+ * order of its own that vectorizes */
+double wh_row_sum(const float *x, int64_t m, int sq, double mean);
 
 /* kernel-avx512.c: the fast conv and linear paths (0 where unavailable) */
 int wh_fconv_ok(const struct wh_op *o, const struct wh_layer_weights *lw);
