@@ -1,12 +1,13 @@
-/* kernel-math.c - math in loops the compiler vectorizes: erf and the erf
- * form of GELU, each element computed from polynomials with selects
- * instead of branches (libm's erff is a call per element), and the row
- * sums of LayerNorm and the reductions.
+/* kernel-math.c - math in loops the compiler vectorizes: erf, the erf
+ * form of GELU and the sigmoid, each element computed from polynomials
+ * with selects instead of branches (libm's erff and expf are a call per
+ * element), and the row sums of LayerNorm and the reductions.
  * One loop body, compiled for the baseline instruction set and again for
  * AVX2 with FMA, which the first call picks when the CPU has them. */
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "op.h"
 
@@ -91,6 +92,47 @@ gelu1(float x, int fused)
 	return x != x ? x : y;
 }
 
+/*
+ * exp(v) for one float, within 2 ulps where the result is normal: v is
+ * clamped to [-87, 88] (beyond them the result is 0 or inf for every use
+ * here, up to a value below 2^-125 or above 2^126), split as n ln 2 + r with
+ * |r| <= ln 2 / 2 in two steps (ln 2's high part exact in float), e^r by
+ * its Taylor polynomial to degree 7, and 2^n put into the exponent bits.
+ */
+static inline __attribute__((always_inline)) float
+exp1(float v, int fused)
+{
+	const float shifter = 12582912.0f;	/* 1.5 * 2^23: rounds to int */
+	float n, r, p, sc;
+	int32_t bits;
+
+	v = v < -87.0f ? -87.0f : v;
+	v = v > 88.0f ? 88.0f : v;
+	n = madd(v, 1.44269504f, shifter, fused) - shifter;
+	r = madd(n, -0.693145752f, v, fused);
+	r = madd(n, -1.42860677e-6f, r, fused);
+	p = 1.98412698e-4f;
+	p = madd(p, r, 1.38888889e-3f, fused);
+	p = madd(p, r, 8.33333333e-3f, fused);
+	p = madd(p, r, 4.16666667e-2f, fused);
+	p = madd(p, r, 1.66666667e-1f, fused);
+	p = madd(p, r, 0.5f, fused);
+	p = madd(p, r, 1.0f, fused);
+	p = madd(p, r, 1.0f, fused);
+	bits = ((int32_t)n + 127) << 23;
+	memcpy(&sc, &bits, sizeof sc);
+	return p * sc;
+}
+
+/* 1 / (1 + exp(-x)); NaN stays NaN (the clamps would lose it) */
+static inline __attribute__((always_inline)) float
+sigmoid1(float x, int fused)
+{
+	float y = 1.0f / (1.0f + exp1(-x, fused));
+
+	return x != x ? x : y;
+}
+
 float
 wh_erf(float x)
 {
@@ -101,6 +143,12 @@ float
 wh_gelu(float x)
 {
 	return gelu1(x, 0);
+}
+
+float
+wh_sigmoid(float x)
+{
+	return sigmoid1(x, 0);
 }
 
 #define LOOPS(sfx, attr, fused)						\
@@ -120,6 +168,15 @@ gelu_loop_##sfx(const float *x, float *y, size_t n)			\
 									\
 	for (k = 0; k < n; k++)						\
 		y[k] = gelu1(x[k], fused);				\
+}									\
+									\
+static attr void							\
+sigmoid_loop_##sfx(const float *x, float *y, size_t n)			\
+{									\
+	size_t k;							\
+									\
+	for (k = 0; k < n; k++)						\
+		y[k] = sigmoid1(x[k], fused);				\
 }
 
 LOOPS(base, , 0)
@@ -146,6 +203,7 @@ have_avx2(void)
 }
 #define erf_loop_avx2 erf_loop_base
 #define gelu_loop_avx2 gelu_loop_base
+#define sigmoid_loop_avx2 sigmoid_loop_base
 #endif
 
 void
@@ -164,6 +222,15 @@ wh_gelu_vec(const float *x, float *y, size_t n, int simd)
 		gelu_loop_avx2(x, y, n);
 	else
 		gelu_loop_base(x, y, n);
+}
+
+void
+wh_sigmoid_vec(const float *x, float *y, size_t n, int simd)
+{
+	if (simd && have_avx2())
+		sigmoid_loop_avx2(x, y, n);
+	else
+		sigmoid_loop_base(x, y, n);
 }
 
 /*

@@ -160,7 +160,7 @@ wh_unary_apply(enum wh_unary u, float x, float alpha, float beta)
 	switch (u) {
 	case U_RELU: return relu(x);
 	case U_LEAKY: return x >= 0 ? x : alpha * x;
-	case U_SIGMOID: return 1.0f / (1.0f + expf(-x));
+	case U_SIGMOID: return wh_sigmoid(x);
 	case U_TANH: return tanhf(x);
 	case U_ERF: return wh_erf(x);
 	case U_GELU: return wh_gelu(x);
@@ -817,8 +817,8 @@ run_softmax(const struct wh_graph *g, const struct wh_op *o,
 
 /*
  * x: (n, ss) -> y: (n, ss).  The common functions get loops of their own,
- * which the compiler vectorizes (erf and GELU in kernel-math.c); each
- * element is what wh_unary_apply computes.
+ * which the compiler vectorizes (erf, GELU and sigmoid in kernel-math.c);
+ * each element is what wh_unary_apply computes.
  */
 static void
 run_unary(const struct wh_graph *g, const struct wh_op *o,
@@ -847,7 +847,7 @@ run_unary(const struct wh_graph *g, const struct wh_op *o,
 	case U_HARDSWISH:
 		LOOP(v_ * clip(v_ * (1.0f / 6) + 0.5f, 0.0f, 1.0f));
 		break;
-	case U_SIGMOID: LOOP(1.0f / (1.0f + expf(-v_))); break;
+	case U_SIGMOID: wh_sigmoid_vec(x, y, len, 1); break;
 	case U_TANH: LOOP(tanhf(v_)); break;
 	case U_NEG: LOOP(-v_); break;
 	case U_ABS: LOOP(fabsf(v_)); break;

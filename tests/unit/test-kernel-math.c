@@ -1,6 +1,6 @@
-/* test-kernel-math.c - the vectorized erf and GELU against erf() in
- * double: a dense sweep of the floats, the special values, and the
- * baseline and SIMD loops against the scalar functions */
+/* test-kernel-math.c - the vectorized erf, GELU and sigmoid against erf()
+ * and exp() in double: a dense sweep of the floats, the special values,
+ * and the baseline and SIMD loops against the scalar functions */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -147,23 +147,68 @@ test_special(void)
 	}
 }
 
+/* Sigmoid on every 97th float in [-100, 100], relative to 1 / (1 + e^-x)
+ * where that is above 1e-37, and its special values. */
+static void
+test_sigmoid(void)
+{
+	static float x[CHUNK], y[CHUNK];
+	float sp[] = { 0.0f, -0.0f, INFINITY, -INFINITY, NAN, 100, -100 }, so[7];
+	uint32_t b, top, s;
+	float hundred = 100.0f;
+	int simd;
+	size_t n, i;
+
+	memcpy(&top, &hundred, sizeof top);
+	for (simd = 0; simd <= 1; simd++) {
+		double worst = 0;
+		float at = 0;
+
+		for (s = 0; s <= 1; s++)
+			for (b = 0; b <= top;) {
+				for (n = 0; n < CHUNK && b <= top; n++, b += 97)
+					x[n] = from_bits(b | s << 31);
+				wh_sigmoid_vec(x, y, n, simd);
+				for (i = 0; i < n; i++) {
+					double r = 1 / (1 + exp(-(double)x[i]));
+					double e = fabs((double)y[i] - r) / r;
+
+					if (r > 1e-37 && !(e <= worst)) {
+						worst = e;
+						at = x[i];
+					}
+				}
+			}
+		ok(worst <= 3 * 5.97e-8, "sigmoid (%s loop) within 3 ulps on "
+		    "[-100, 100]: worst %.3g at %.9g", simd ? "SIMD" :
+		    "baseline", worst, at);
+		wh_sigmoid_vec(sp, so, 7, simd);
+		ok(so[0] == 0.5f && so[1] == 0.5f && so[2] == 1 &&
+		    so[3] >= 0 && so[3] < 1e-37f && isnan(so[4]) &&
+		    so[5] == 1 && so[6] < 1e-37f, "sigmoid of +-0, +-inf, NaN "
+		    "and +-100 (%s)", simd ? "SIMD" : "baseline");
+	}
+}
+
 /* The baseline loop computes what the scalar functions do, element for
  * element, so that a folded constant and a computed activation agree. */
 static void
 test_scalar(void)
 {
-	float x[1000], y[1000], g[1000];
+	float x[1000], y[1000], g[1000], sg[1000];
 	int k, bad = 0;
 
 	for (k = 0; k < 1000; k++)
 		x[k] = 0.1f + 2 * cosf((float)k) * (float)(k % 7);
 	wh_erf_vec(x, y, 1000, 0);
 	wh_gelu_vec(x, g, 1000, 0);
+	wh_sigmoid_vec(x, sg, 1000, 0);
 	for (k = 0; k < 1000; k++)
-		if (y[k] != wh_erf(x[k]) || g[k] != wh_gelu(x[k]))
+		if (y[k] != wh_erf(x[k]) || g[k] != wh_gelu(x[k]) ||
+		    sg[k] != wh_sigmoid(x[k]))
 			bad++;
-	ok(bad == 0, "the baseline loops equal wh_erf and wh_gelu (%d differ)",
-	    bad);
+	ok(bad == 0, "the baseline loops equal wh_erf, wh_gelu and "
+	    "wh_sigmoid (%d differ)", bad);
 }
 
 int
@@ -171,6 +216,7 @@ main(void)
 {
 	test_sweep();
 	test_special();
+	test_sigmoid();
 	test_scalar();
 	return tap_done();
 }
