@@ -1020,6 +1020,15 @@ compile(const struct wh_model *m, const struct wh_graph_opts *opts,
 	}
 	if (single == 1 && check_single_outputs(&c) != 0)
 		goto fail;
+	{
+		char *pinned = xcalloc(g->nt, 1);
+
+		for (j = 0; j < m->noutputs; j++)
+			if ((k = tensor_find(&c, m->outputs[j].name)) >= 0)
+				pinned[k] = 1;
+		wh_graph_fuse(g, pinned);
+		free(pinned);
+	}
 	/* liveness on buffer roots */
 	for (k = 0; k < g->nops; k++) {
 		const struct wh_op *o = &g->ops[k];

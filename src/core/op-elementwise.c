@@ -140,16 +140,30 @@ fold_binary(struct wh_compiler *c, int node)
 	    wh_in_const(c, node, 1), (enum wh_binary)c->def->arg);
 }
 
+static inline float
+relu(float v)
+{
+	return v > 0.0f ? v : 0.0f;	/* maxss: branch-free, no libm call */
+}
+
+/* numpy's clip: min(max(v, lo), hi), so hi where lo > hi */
+static inline float
+clip(float v, float lo, float hi)
+{
+	v = v < lo ? lo : v;
+	return v > hi ? hi : v;
+}
+
 float
 wh_unary_apply(enum wh_unary u, float x, float alpha, float beta)
 {
 	switch (u) {
-	case U_RELU: return x > 0 ? x : 0;
+	case U_RELU: return relu(x);
 	case U_LEAKY: return x >= 0 ? x : alpha * x;
-	case U_SIGMOID: return 1.0f / (1.0f + expf(-x));
+	case U_SIGMOID: return wh_sigmoid(x);
 	case U_TANH: return tanhf(x);
-	case U_ERF: return erff(x);
-	case U_GELU: return 0.5f * x * (1.0f + erff(x * (float)M_SQRT1_2));
+	case U_ERF: return wh_erf(x);
+	case U_GELU: return wh_gelu(x);
 	case U_GELU_TANH:
 		return 0.5f * x * (1.0f + tanhf(0.7978845608028654f *
 		    (x + 0.044715f * x * x * x)));
@@ -157,22 +171,9 @@ wh_unary_apply(enum wh_unary u, float x, float alpha, float beta)
 	case U_EXP: return expf(x);
 	case U_SQRT: return sqrtf(x);
 	case U_ABS: return fabsf(x);
-	case U_CLIP: {
-		/* numpy's clip: min(max(x, lo), hi), so hi where lo > hi */
-		float v = x < alpha ? alpha : x;
-
-		return v > beta ? beta : v;
-	}
-	case U_HARDSIGMOID: {
-		float v = alpha * x + beta;
-
-		return v < 0 ? 0 : v > 1 ? 1 : v;
-	}
-	case U_HARDSWISH: {
-		float v = x * (1.0f / 6) + 0.5f;
-
-		return x * (v < 0 ? 0 : v > 1 ? 1 : v);
-	}
+	case U_CLIP: return clip(x, alpha, beta);
+	case U_HARDSIGMOID: return clip(alpha * x + beta, 0.0f, 1.0f);
+	case U_HARDSWISH: return x * clip(x * (1.0f / 6) + 0.5f, 0.0f, 1.0f);
 	case U_RECIPROCAL: return 1.0f / x;
 	case U_CEIL: return ceilf(x);
 	case U_ELU: return x < 0 ? alpha * expm1f(x) : x;
@@ -197,12 +198,6 @@ wh_unary_apply(enum wh_unary u, float x, float alpha, float beta)
 		return (x - beta) * alpha;
 	}
 	return x;
-}
-
-static inline float
-relu(float v)
-{
-	return v > 0.0f ? v : 0.0f;	/* maxss: branch-free, no libm call */
 }
 
 /*
@@ -834,7 +829,11 @@ run_softmax(const struct wh_graph *g, const struct wh_op *o,
 			}
 }
 
-/* x: (n, ss) -> y: (n, ss) */
+/*
+ * x: (n, ss) -> y: (n, ss).  The common functions get loops of their own,
+ * which the compiler vectorizes (erf, GELU and sigmoid in kernel-math.c);
+ * each element is what wh_unary_apply computes.
+ */
 static void
 run_unary(const struct wh_graph *g, const struct wh_op *o,
     const struct wh_layer_weights *lw, const float *lwaux, float **buf,
@@ -842,18 +841,35 @@ run_unary(const struct wh_graph *g, const struct wh_op *o,
 {
 	const float *x = buf[o->in[0]];
 	float *y = buf[o->out];
-	size_t ss = g->t[o->out].ss, k;
+	size_t len = n * g->t[o->out].ss, k;
+	float al = o->alpha, be = o->beta;
 
 	(void)lw;
 	(void)lwaux;
 	(void)scratch;
-	if (o->unary == U_RELU) {
-		for (k = 0; k < n * ss; k++)
-			y[k] = relu(x[k]);
-		return;
+#define LOOP(expr) do {							\
+	for (k = 0; k < len; k++) {					\
+		float v_ = x[k];					\
+		y[k] = (expr);						\
+	}								\
+} while (0)
+	switch (o->unary) {
+	case U_RELU: LOOP(relu(v_)); break;
+	case U_LEAKY: LOOP(v_ >= 0 ? v_ : al * v_); break;
+	case U_CLIP: LOOP(clip(v_, al, be)); break;
+	case U_HARDSIGMOID: LOOP(clip(al * v_ + be, 0.0f, 1.0f)); break;
+	case U_HARDSWISH:
+		LOOP(v_ * clip(v_ * (1.0f / 6) + 0.5f, 0.0f, 1.0f));
+		break;
+	case U_SIGMOID: wh_sigmoid_vec(x, y, len, 1); break;
+	case U_TANH: LOOP(tanhf(v_)); break;
+	case U_NEG: LOOP(-v_); break;
+	case U_ABS: LOOP(fabsf(v_)); break;
+	case U_ERF: wh_erf_vec(x, y, len, 1); break;
+	case U_GELU: wh_gelu_vec(x, y, len, 1); break;
+	default: LOOP(wh_unary_apply(o->unary, v_, al, be)); break;
 	}
-	for (k = 0; k < n * ss; k++)
-		y[k] = wh_unary_apply(o->unary, x[k], o->alpha, o->beta);
+#undef LOOP
 }
 
 /* cond, x, y: broadcast into (n, bdims) -> y */

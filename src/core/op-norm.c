@@ -143,13 +143,14 @@ compile_layernorm(struct wh_compiler *c, int node, int x)
 	return 0;
 }
 
-/* x: (n, outer, inner) -> y, the mean and variance of each row in double */
+/* x: (n, outer, inner) -> y, the mean and variance of each row in double,
+ * then (x - mean) * (scale / sqrt(var + eps)) + bias in float */
 static void
 run_layernorm(const struct wh_graph *g, const struct wh_op *o,
     const struct wh_layer_weights *lw, const float *lwaux, float **buf,
     size_t n, float *scratch)
 {
-	const float *x = buf[o->in[0]];
+	const float *x = buf[o->in[0]], *sc = o->ln_scale, *bi = o->ln_bias;
 	float *y = buf[o->out];
 	size_t r, rows = n * (size_t)o->ln_outer;
 	int64_t i, m = o->ln_inner;
@@ -161,28 +162,26 @@ run_layernorm(const struct wh_graph *g, const struct wh_op *o,
 	for (r = 0; r < rows; r++) {
 		const float *xr = x + r * (size_t)m;
 		float *yr = y + r * (size_t)m;
-		double mean = 0, var = 0, inv;
+		double mean, var;
+		float mu, inv;
 
-		for (i = 0; i < m; i++)
-			mean += xr[i];
-		mean /= (double)m;
-		for (i = 0; i < m; i++)
-			var += ((double)xr[i] - mean) * ((double)xr[i] - mean);
-		var /= (double)m;
-		inv = 1.0 / sqrt(var + (double)o->ln_eps);
-		for (i = 0; i < m; i++) {
-			double v = ((double)xr[i] - mean) * inv *
-			    o->ln_scale[o->ln_sc1 ? 0 : i];
-
-			if (o->ln_bias != NULL)
-				v += o->ln_bias[o->ln_b1 ? 0 : i];
-			yr[i] = (float)v;
-		}
+		mean = wh_row_sum(xr, m, 0, 0) / (double)m;
+		var = wh_row_sum(xr, m, 1, mean) / (double)m;
+		mu = (float)mean;
+		inv = (float)(1.0 / sqrt(var + (double)o->ln_eps));
+		if (!o->ln_sc1 && bi != NULL && !o->ln_b1)
+			for (i = 0; i < m; i++)
+				yr[i] = (xr[i] - mu) * inv * sc[i] + bi[i];
+		else
+			for (i = 0; i < m; i++)
+				yr[i] = (xr[i] - mu) * inv *
+				    sc[o->ln_sc1 ? 0 : i] + (bi == NULL ? 0.0f :
+				    bi[o->ln_b1 ? 0 : i]);
 	}
 }
 
-static const struct wh_kernel kernel_layernorm = { "layernorm",
-    run_layernorm, NULL, NULL };
+const struct wh_kernel wh_kernel_layernorm = { "layernorm", run_layernorm,
+    NULL, NULL };
 
 /*
  * GroupNormalization (def->arg: the opset form, 18 scale and bias per
@@ -297,7 +296,7 @@ const struct wh_opdef wh_def_instancenormalization = {
 };
 const struct wh_opdef wh_def_layernormalization = {
 	"LayerNormalization", 17, 0, 2, 3, 1, 3, NULL, compile_layernorm,
-	&kernel_layernorm, 0
+	&wh_kernel_layernorm, 0
 };
 
 /* the training-mode outputs (mean, var, ...) are refused when named */

@@ -89,6 +89,21 @@ acc_value(const struct acc *s, int kind)
 	}
 }
 
+/* Whether the axes marked in red are the last ones (at least one). */
+static int
+trailing(int nd, const int *red)
+{
+	int i = nd;
+
+	while (i > 0 && red[i - 1])
+		i--;
+	if (i == nd)
+		return 0;
+	while (i > 0 && !red[i - 1])
+		i--;
+	return i == 0;
+}
+
 /*
  * Reduces x: (dims, nd of them) over the axes marked in red into y: (dims
  * with those axes 1), in index order.  Floats from xf when given, else
@@ -107,6 +122,16 @@ reduce(int kind, int nd, const int64_t *dims, const int *red, int64_t count,
 	for (i = nd - 1; i >= 0; i--) {
 		istr[i] = st;
 		st *= dims[i];
+	}
+	if (xf != NULL && yf != NULL && (kind == RD_MEAN || kind == RD_SUM) &&
+	    trailing(nd, red)) {
+		/* each output sums a contiguous run of count values */
+		for (k = 0; k < oss; k++) {
+			double v = wh_row_sum(xf + k * (size_t)count, count, 0, 0);
+
+			yf[k] = (float)(kind == RD_MEAN ? v / (double)count : v);
+		}
+		return;
 	}
 	memset(oidx, 0, sizeof oidx);
 	for (k = 0; k < oss; k++) {
@@ -326,6 +351,12 @@ run_reduce(const struct wh_graph *g, const struct wh_op *o,
 		reduce(o->red_kind, o->tnd, o->tdims, o->red_axis, o->red_count,
 		    buf[o->in[0]] + s * iss, NULL, buf[o->out] + s * oss, NULL,
 		    oss);
+}
+
+int
+wh_reduce_is_mean(const struct wh_op *o)
+{
+	return o->kind == OP_REDUCE && o->red_kind == RD_MEAN;
 }
 
 static const struct wh_kernel kernel_reduce = { "reduce", run_reduce, NULL,

@@ -6,6 +6,9 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#endif
 
 #include "op.h"
 #include "whittle/util.h"
@@ -730,6 +733,109 @@ compile_concat(struct wh_compiler *c, int node, int x)
 	return 0;
 }
 
+/*
+ * The permutation (dims of x, the input axis each output axis takes) in
+ * its fewest axes: dims of 1 dropped, and each run of input axes that
+ * stays together in the output joined into one.  NCHW -> NHWC per sample
+ * is then (C, H * W) -> (H * W, C), perm (1, 0).  Returns the axes left.
+ */
+static int
+perm_reduce(int nd, const int64_t *dims, const int *perm, int64_t *rd,
+    int *rp)
+{
+	int keep[WH_MAX_DIMS], newax[WH_MAX_DIMS], start[WH_MAX_DIMS];
+	int64_t gdim[WH_MAX_DIMS];
+	int p[WH_MAX_DIMS], i, j, np = 0, ng = 0;
+
+	for (i = 0; i < nd; i++)
+		keep[i] = dims[i] != 1;
+	/* renumber the kept input axes */
+	for (i = 0, j = 0; i < nd; i++)
+		newax[i] = keep[i] ? j++ : -1;
+	for (i = 0; i < nd; i++)
+		if (keep[perm[i]])
+			p[np++] = newax[perm[i]];
+	/* groups in output order: input axes start[g] .. start[g] + len */
+	for (i = 0; i < np; i++) {
+		int64_t d = 1;
+
+		for (j = 0; j < nd; j++)
+			if (newax[j] == p[i])
+				d = dims[j];
+		if (ng > 0 && p[i] == p[i - 1] + 1) {
+			gdim[ng - 1] *= d;
+			continue;
+		}
+		start[ng] = p[i];
+		gdim[ng++] = d;
+	}
+	/* the groups' input order: rank them by where they start */
+	for (i = 0; i < ng; i++) {
+		int rank = 0;
+
+		for (j = 0; j < ng; j++)
+			if (start[j] < start[i])
+				rank++;
+		rp[i] = rank;
+		rd[rank] = gdim[i];
+	}
+	return ng;
+}
+
+/* x: (r, c) -> y: (c, r), rows [i0, ie) and columns [j0, je), one value
+ * at a time */
+static void
+transpose_part(const float *x, float *y, int64_t r, int64_t c, int64_t i0,
+    int64_t ie, int64_t j0, int64_t je)
+{
+	int64_t i, j;
+
+	for (j = j0; j < je; j++)
+		for (i = i0; i < ie; i++)
+			y[j * r + i] = x[i * c + j];
+}
+
+/* x: (r, c) -> y: (c, r), in tiles that stay in the cache, each in 4 x 4
+ * blocks of SSE shuffles (every x86-64 has SSE) */
+static void
+transpose2d(const float *x, float *y, int64_t r, int64_t c)
+{
+	enum { TILE = 16 };
+	int64_t i0, j0;
+
+	for (i0 = 0; i0 < r; i0 += TILE)
+		for (j0 = 0; j0 < c; j0 += TILE) {
+			int64_t ie = i0 + TILE < r ? i0 + TILE : r;
+			int64_t je = j0 + TILE < c ? j0 + TILE : c;
+			int64_t i4 = i0, j4 = j0;
+#if defined(__SSE__)
+			int64_t i, j;
+
+			i4 = i0 + (ie - i0) / 4 * 4;
+			j4 = j0 + (je - j0) / 4 * 4;
+			for (i = i0; i < i4; i += 4)
+				for (j = j0; j < j4; j += 4) {
+					const float *p = x + i * c + j;
+					float *q = y + j * r + i;
+					__m128 a = _mm_loadu_ps(p);
+					__m128 b = _mm_loadu_ps(p + c);
+					__m128 d = _mm_loadu_ps(p + 2 * c);
+					__m128 e = _mm_loadu_ps(p + 3 * c);
+
+					_MM_TRANSPOSE4_PS(a, b, d, e);
+					_mm_storeu_ps(q, a);
+					_mm_storeu_ps(q + r, b);
+					_mm_storeu_ps(q + 2 * r, d);
+					_mm_storeu_ps(q + 3 * r, e);
+				}
+#endif
+			/* what the blocks leave: the last columns, then the
+			 * last rows */
+			transpose_part(x, y, r, c, i0, ie, j4, je);
+			transpose_part(x, y, r, c, i4, ie, j0, j4);
+		}
+}
+
 /* x: (n, tdims) -> y: (n, tdims permuted by tperm) */
 static void
 run_transpose(const struct wh_graph *g, const struct wh_op *o,
@@ -740,12 +846,29 @@ run_transpose(const struct wh_graph *g, const struct wh_op *o,
 	float *y = buf[o->out];
 	size_t ss = g->t[o->out].ss;
 	int64_t istr[WH_MAX_DIMS], odims[WH_MAX_DIMS], idx[WH_MAX_DIMS], st = 1;
-	int nd = o->tnd, i;
+	int64_t rd[WH_MAX_DIMS], b;
+	int nd = o->tnd, i, rp[WH_MAX_DIMS], rn;
 	size_t s, k;
 
 	(void)lw;
 	(void)lwaux;
 	(void)scratch;
+	rn = perm_reduce(nd, o->tdims, o->tperm, rd, rp);
+	if (rn <= 1) {
+		memcpy(y, x, n * ss * sizeof *y);
+		return;
+	}
+	if (rn == 2 || (rn == 3 && rp[0] == 0 && rp[1] == 2)) {
+		/* (r, c) -> (c, r), or that for each of (b, r, c) */
+		int64_t nb = rn == 3 ? rd[0] : 1;
+		int64_t r = rd[rn - 2], c = rd[rn - 1];
+
+		for (s = 0; s < n; s++)
+			for (b = 0; b < nb; b++)
+				transpose2d(x + s * ss + (size_t)(b * r * c),
+				    y + s * ss + (size_t)(b * r * c), r, c);
+		return;
+	}
 	for (i = nd - 1; i >= 0; i--) {
 		istr[i] = st;
 		st *= o->tdims[i];

@@ -164,6 +164,19 @@ int wh_try_fuse(struct wh_compiler *c, int node, int x, const float *scale,
  * -1 with the message set. */
 int wh_fold_factored(struct wh_compiler *c);
 
+/*
+ * graph-fuse.c: rewrites each chain of ops that spells out LayerNorm
+ * (ReduceMean, Sub, Pow 2, ReduceMean, Add eps, Sqrt, Div, then Mul and
+ * Add by constants) or GELU (Div by sqrt 2, Erf, Add 1, Mul by x and
+ * 0.5) into one op, when no intermediate is read outside the chain or
+ * pinned (pinned[t] nonzero for tensors that must stay computed, e.g.
+ * the graph outputs; may be NULL).  The dropped ops' outputs become
+ * unproduced (prod -2), the producers and the layers' op indices are
+ * renumbered.  Runs after compiling, before liveness; returns the number
+ * of chains fused.
+ */
+int wh_graph_fuse(struct wh_graph *g, const char *pinned);
+
 /* Tensors: new zeroed (NULL with a message past the limit), freed. */
 struct wh_tensor *wh_ctensor_new(struct wh_compiler *c, int node,
     enum wh_dtype dtype, int ndim, const int64_t *dims);
@@ -220,6 +233,26 @@ int wh_conv_geom(struct wh_compiler *c, int node, struct wh_op *o);
 void wh_fake_quant(const float *x, float *y, size_t n, float scale, int zero);
 /* op-pool.c: a 2 x 2, stride 2 max pool whose windows stay inside. */
 int wh_is_maxpool_2x2(const struct wh_op *o);
+
+/* op-norm.c: LayerNormalization's kernel, over (n, ln_outer, ln_inner) */
+extern const struct wh_kernel wh_kernel_layernorm;
+/* op-reduce.c: whether o is a ReduceMean */
+int wh_reduce_is_mean(const struct wh_op *o);
+
+/* kernel-math.c: erf and GELU (0.5 x (1 + erf(x / sqrt 2))) of one float,
+ * within 2e-7 of the exact value (GELU: 2e-7 |x| beyond 1), and of n
+ * floats x -> y; simd 0 keeps to the baseline instruction set (the scalar
+ * functions' results), 1 lets the CPU's AVX2 and FMA in when it has them */
+float wh_erf(float x);
+float wh_gelu(float x);
+void wh_erf_vec(const float *x, float *y, size_t n, int simd);
+void wh_gelu_vec(const float *x, float *y, size_t n, int simd);
+/* The logistic sigmoid alike, within a few ulps of the exact value. */
+float wh_sigmoid(float x);
+void wh_sigmoid_vec(const float *x, float *y, size_t n, int simd);
+/* The sum of x[0 .. m) in double (sq: of the squares of x - mean), in an
+ * order of its own that vectorizes */
+double wh_row_sum(const float *x, int64_t m, int sq, double mean);
 
 /* kernel-avx512.c: the fast conv and linear paths (0 where unavailable) */
 int wh_fconv_ok(const struct wh_op *o, const struct wh_layer_weights *lw);

@@ -1165,6 +1165,70 @@ test_transpose_unsqueeze(void)
 
 /* Softmax and LogSoftmax along an inner axis (opset 13), and Softmax in
  * the coerced-to-2-D form before 13, on x: (2, 2, 3, 4) */
+/*
+ * Transpose of an activation, x: (n, 3, 17, 20), in every permutation of
+ * the sample's axes against the index arithmetic: the fast paths (one
+ * 2-D transpose per sample, such as NCHW -> NHWC; a batch of them; a copy
+ * where only dims of 1 move) and the general walk.  17 x 20 spans tiles.
+ */
+static void
+test_transpose_perms(void)
+{
+	static const int perms[6][3] = { { 0, 1, 2 }, { 0, 2, 1 },
+	    { 1, 0, 2 }, { 1, 2, 0 }, { 2, 0, 1 }, { 2, 1, 0 } };
+	static const int64_t d[3] = { 3, 17, 20 }, d1[3] = { 1, 17, 20 };
+	size_t n = 2, ss = 3 * 17 * 20, k, os;
+	float *x = xmalloc(n * ss * sizeof *x), *y;
+	int p, ones, bad = 0, i;
+
+	for (k = 0; k < n * ss; k++)
+		x[k] = (float)k;
+	for (ones = 0; ones <= 1; ones++)
+		for (p = 0; p < 6; p++) {
+			const int64_t *dims = ones ? d1 : d;
+			struct wh_model *m = mini_new(13, 3, dims);
+			struct wh_node *nd = mini_node(m, "Transpose", "tr", "x",
+			    "y");
+			char *err = NULL;
+			size_t sss = (size_t)(dims[0] * dims[1] * dims[2]);
+
+			mini_attr_ints(nd, "perm", 4, 0);
+			for (i = 0; i < 3; i++)
+				nd->attrs[0].ints[i + 1] = perms[p][i] + 1;
+			mini_output(m, "y");
+			y = NULL;
+			if (mini_run(m, x, n, &y, &os, &err) != 0 || os != sss) {
+				tap_diag("%s", err ? err : "size");
+				free(err);
+				bad++;
+			} else {
+				int64_t od[3], str[3], q, src, idx[3];
+
+				str[2] = 1;
+				str[1] = dims[2];
+				str[0] = dims[1] * dims[2];
+				for (i = 0; i < 3; i++)
+					od[i] = dims[perms[p][i]];
+				for (q = 0; q < (int64_t)(n * sss); q++) {
+					idx[2] = q % od[2];
+					idx[1] = q / od[2] % od[1];
+					idx[0] = q / (od[2] * od[1]) % od[0];
+					src = q / (int64_t)sss * (int64_t)sss;
+					for (i = 0; i < 3; i++)
+						src += idx[i] * str[perms[p][i]];
+					if (y[q] != x[src])
+						bad++;
+				}
+			}
+			free(y);
+			wh_model_free(m);
+		}
+	free(x);
+	ok(bad == 0, "Transpose in each permutation of (3, 17, 20) and "
+	    "(1, 17, 20) moves every value where the index arithmetic says "
+	    "(%d misplaced)", bad);
+}
+
 static void
 test_softmax(void)
 {
@@ -1667,6 +1731,7 @@ main(void)
 	test_argmax();
 	test_concat();
 	test_transpose_unsqueeze();
+	test_transpose_perms();
 	test_softmax();
 	test_layernorm();
 	test_slice_gather();
