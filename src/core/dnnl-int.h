@@ -14,8 +14,9 @@
  *  - a layout per activation: plain NCHW, or the one oneDNN has direct
  *    kernels for on this CPU, asked once (channels blocked by 16 where its
  *    AVX-512 kernels run, by 8 with AVX2, else channels last) for tensors
- *    that only convolutions, pools and layout-blind element-wise ops touch,
- *    so that reorders happen only where an operator needs NCHW;
+ *    that only convolutions, pools, layout-blind element-wise ops and
+ *    Concat along the channels (in whole blocks) touch, so that reorders
+ *    happen only where an operator needs NCHW;
  *  - per op and batch size, the oneDNN primitives (convolution, inner
  *    product, matmul, pooling) with the fused epilogue as post-ops (bias,
  *    then the BatchNormalization scale and shift as per-channel binary

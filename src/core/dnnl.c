@@ -271,6 +271,46 @@ end_pads(const struct wh_op *o, int64_t *pb, int64_t *pr)
 		*pr = (o->ow - 1) * o->sw + ekw - o->w - o->pl;
 }
 
+/*
+ * A Concat of activations along the channels of (c, h, w) samples: one
+ * sample's output is its inputs' samples one after another, in NCHW and
+ * in a blocked layout alike when every input's channels fill whole
+ * blocks (plan_layouts checks that).
+ */
+static int
+concat_blind(const struct wh_graph *g, const struct wh_op *o)
+{
+	int k;
+
+	if (o->cat_outer != 1 || g->t[o->out].ndim != 3)
+		return 0;
+	for (k = 0; k < o->nin; k++)
+		if (o->in[k] < 0 || o->cat_const[k] != NULL ||
+		    g->t[o->in[k]].ndim != 3)
+			return 0;
+	return 1;
+}
+
+/* Whether blind op o can run on the plan's blocked layout: no channel of
+ * its tensors is padding, and a Concat's inputs fill whole blocks. */
+static int
+blind_fits(const struct wh_dnnl *d, const struct wh_op *o)
+{
+	const struct wh_graph *g = d->g;
+	int k;
+
+	if (g->t[o->out].ndim != 3 || g->t[o->out].dims[0] % d->block != 0)
+		return 0;
+	if (o->kind != OP_CONCAT)
+		return 1;
+	if (d->block < 2)	/* channels last interleaves the inputs */
+		return 0;
+	for (k = 0; k < o->nin; k++)
+		if (g->t[o->in[k]].dims[0] % d->block != 0)
+			return 0;
+	return 1;
+}
+
 static enum mode
 op_mode(const struct wh_graph *g, const struct wh_op *o)
 {
@@ -299,6 +339,8 @@ op_mode(const struct wh_graph *g, const struct wh_op *o)
 		    same_dims(&g->t[o->in[1]], &g->t[o->out]))
 			return M_BLIND;
 		return M_REF;
+	case OP_CONCAT:
+		return concat_blind(g, o) ? M_BLIND : M_REF;
 	default:
 		return M_REF;
 	}
@@ -372,9 +414,10 @@ op_tensors(const struct wh_dnnl *d, const struct wh_op *o, int *ts)
  * The layouts: a 3-D activation is blocked unless it is the graph's input
  * or output, another tensor views it (Reshape, Flatten), or an op that
  * needs NCHW reads or writes it; the element-wise ops (unary, and binary
- * on two activations of one shape) have one layout on all their tensors,
- * blocked only where it pads nothing (channels a multiple of the block),
- * so that they can run on the buffers as they are.  Convolutions and pools
+ * on two activations of one shape, and Concat along the channels) have
+ * one layout on all their tensors, blocked only where it pads nothing
+ * (channels a multiple of the block, each of a Concat's inputs too), so
+ * that they can run on the buffers as they are.  Convolutions and pools
  * take any (reordering on the way where their primitive wants another).
  */
 static void
@@ -402,8 +445,8 @@ plan_layouts(struct wh_dnnl *d)
 				if (!d->blocked[ts[k]])
 					any_plain = 1;
 			if (m == M_BLIND && d->block > 0 &&
-			    g->t[o->out].ndim == 3 &&
-			    g->t[o->out].dims[0] % d->block != 0)
+			    (g->t[o->out].ndim == 3 || o->kind == OP_CONCAT) &&
+			    !blind_fits(d, o))
 				any_plain = 1;
 			if (m == M_CONV || m == M_POOL || m == M_FUSED ||
 			    (!any_plain && m == M_BLIND))

@@ -1609,7 +1609,7 @@ run_tile(const struct wh_graph *g, const struct wh_op *o,
 
 static const struct wh_kernel kernel_transpose = { "transpose",
     run_transpose, NULL, NULL };
-static const struct wh_kernel kernel_concat = { "concat", run_concat, NULL,
+const struct wh_kernel wh_kernel_concat = { "concat", run_concat, NULL,
     NULL };
 static const struct wh_kernel kernel_pad = { "pad", run_pad, NULL, NULL };
 static const struct wh_kernel kernel_slice = { "slice", run_slice, NULL,
@@ -1623,7 +1623,7 @@ const struct wh_opdef wh_def_cast = {
 };
 const struct wh_opdef wh_def_concat = {
 	"Concat", 1, 0, 1, WH_ANY, 1, 1, fold_concat, compile_concat,
-	&kernel_concat, 0
+	&wh_kernel_concat, 0
 };
 const struct wh_opdef wh_def_constant = {
 	"Constant", 1, 0, 0, 0, 1, 1, fold_constant, NULL, NULL, 0

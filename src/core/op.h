@@ -225,7 +225,7 @@ extern const struct wh_kernel wh_kernel_unary;
 /* The kernels of the layer and pooling ops and of binary arithmetic, for
  * tests that build ops by hand. */
 extern const struct wh_kernel wh_kernel_conv, wh_kernel_linear,
-    wh_kernel_pool, wh_kernel_binary;
+    wh_kernel_pool, wh_kernel_binary, wh_kernel_concat;
 int wh_compile_unary(struct wh_compiler *c, int node, int x, enum wh_unary u);
 /* op-conv.c: strides, dilations, pads or auto_pad of a conv or pool with
  * o->h, o->w, o->kh, o->kw set -> o's geometry and output size. */

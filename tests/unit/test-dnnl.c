@@ -263,6 +263,25 @@ fg_add(struct fg *f, int a, int b)
 	return o->out;
 }
 
+/* Concat of a and b along the channels. */
+static int
+fg_concat(struct fg *f, int a, int b)
+{
+	struct wh_op *o = fg_op(f, OP_CONCAT, a);
+	int64_t dims[3];
+
+	o->kern = &wh_kernel_concat;
+	o->in[1] = b;
+	o->nin = 2;
+	o->cat_outer = 1;
+	o->cat_block[0] = (int64_t)f->t[a].ss;
+	o->cat_block[1] = (int64_t)f->t[b].ss;
+	memcpy(dims, f->t[a].dims, sizeof dims);
+	dims[0] += f->t[b].dims[0];
+	o->out = fg_tensor(f, 3, dims, f->g.nops - 1);
+	return o->out;
+}
+
 static void
 fg_release(struct fg *f)
 {
@@ -644,6 +663,61 @@ test_residual(void)
 	fg_release(&f);
 }
 
+/*
+ * SqueezeNet's fire module: two convolutions concatenated along the
+ * channels.  With whole blocks the Concat runs on the blocked buffers as
+ * they are, with no reorder; 12 channels in blocks of 8 need NCHW.
+ */
+static void
+test_concat(void)
+{
+	struct fg f;
+	struct geom g1 = { 1, 1, 1, 1, 1, 1, 0, 0, 0, 0 },
+	    g3 = { 3, 3, 1, 1, 1, 1, 1, 1, 1, 1 };
+	int s, e1, e3, c;
+
+	fg_init(&f, 3, (int64_t[]){ 5, 7, 7 });
+	s = fg_conv(&f, 0, 8, &g1, 1, EP_BIAS | EP_RELU);
+	e1 = fg_conv(&f, s, 16, &g1, 1, EP_BIAS | EP_RELU);
+	e3 = fg_conv(&f, s, 16, &g3, 1, EP_BIAS | EP_RELU);
+	c = fg_concat(&f, e1, e3);
+	fg_conv(&f, c, 4, &g1, 1, EP_BIAS);
+	check_graph(&f, "fire module (concat of 16 + 16 channels)", NULL);
+	{
+		struct wh_dnnl *d8 = wh_dnnl_new_layout(&f.g, 1,
+		    WH_DNNL_BLOCK8, NULL), *d16 = wh_dnnl_new_layout(&f.g, 1,
+		    WH_DNNL_BLOCK16, NULL), *dh = wh_dnnl_new_layout(&f.g, 1,
+		    WH_DNNL_NHWC, NULL);
+
+		ok(wh_dnnl_tensor_blocked(d8, e1) && wh_dnnl_tensor_blocked(d8,
+		    e3) && wh_dnnl_tensor_blocked(d8, c) &&
+		    wh_dnnl_tensor_blocked(d16, c), "nChw8c and nChw16c: the "
+		    "concat's inputs and output stay blocked");
+		ok(!wh_dnnl_tensor_blocked(dh, c) && !wh_dnnl_tensor_blocked(dh,
+		    e1), "channels last: the concat runs on NCHW");
+		wh_dnnl_free(d8);
+		wh_dnnl_free(d16);
+		wh_dnnl_free(dh);
+	}
+	fg_release(&f);
+
+	fg_init(&f, 3, (int64_t[]){ 5, 7, 7 });
+	e1 = fg_conv(&f, 0, 12, &g1, 1, EP_BIAS);
+	e3 = fg_conv(&f, 0, 12, &g3, 1, EP_BIAS);
+	c = fg_concat(&f, e1, e3);
+	fg_conv(&f, c, 4, &g1, 1, EP_BIAS);
+	check_graph(&f, "concat of 12 + 12 channels", NULL);
+	{
+		struct wh_dnnl *d8 = wh_dnnl_new_layout(&f.g, 1,
+		    WH_DNNL_BLOCK8, NULL);
+
+		ok(!wh_dnnl_tensor_blocked(d8, c) && !wh_dnnl_tensor_blocked(d8,
+		    e1), "nChw8c, 12 channels: the concat's tensors are NCHW");
+		wh_dnnl_free(d8);
+	}
+	fg_release(&f);
+}
+
 /* Activations that alone read a layer's output become its post-ops. */
 static void
 test_fused_activations(void)
@@ -845,6 +919,7 @@ main(void)
 	test_linear();
 	test_pools();
 	test_residual();
+	test_concat();
 	test_fused_activations();
 	test_eval_cache();
 	return tap_done();
