@@ -1,7 +1,8 @@
 /* graph-fuse.c - after compiling: chains of ops that spell out one
  * operator, as exporters write LayerNormalization and GELU before the
- * opsets that have them, rewritten into that operator's one op, as ONNX
- * Runtime's LayerNormFusion and GeluFusion do */
+ * opsets that have them (and SiLU, which ONNX has no operator for),
+ * rewritten into that operator's one op, as ONNX Runtime's
+ * LayerNormFusion, GeluFusion and its SiLU fusion do */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -347,6 +348,42 @@ fuse_gelu(struct fuse *f, int e)
 	return 1;
 }
 
+/*
+ * SiLU (swish, as EfficientNet writes it): s = Sigmoid(x) read only by
+ * m = x * s (either order).  m becomes the unary SiLU, computing each
+ * product exactly as the two ops did.  1 when fused.
+ */
+static int
+fuse_silu(struct fuse *f, int q)
+{
+	struct wh_graph *g = f->g;
+	const struct wh_op *o = &g->ops[q];
+	int jm, x;
+	struct wh_op sl;
+
+	if (o->kind != OP_UNARY || o->unary != U_SIGMOID)
+		return 0;
+	x = o->in[0];
+	if ((jm = sole_reader(f, o->out)) < 0 ||
+	    !is_product(&g->ops[jm], x, o->out) ||
+	    !same_shape(g, o->out, x) || !same_shape(g, g->ops[jm].out, x))
+		return 0;
+	memset(&sl, 0, sizeof sl);
+	sl.kind = OP_UNARY;
+	sl.kern = &wh_kernel_unary;
+	sl.node = g->ops[jm].node;
+	sl.in[0] = x;
+	sl.in[1] = sl.in[2] = sl.in[3] = -1;
+	sl.nin = 1;
+	sl.out = g->ops[jm].out;
+	sl.layer = -1;
+	sl.unary = U_SILU;
+	f->dead[q] = 1;
+	g->t[o->out].prod = -2;
+	g->ops[jm] = sl;
+	return 1;
+}
+
 /* Drops the dead ops, renumbering the producers and the layers' ops. */
 static void
 compact(struct fuse *f)
@@ -423,7 +460,8 @@ wh_graph_fuse(struct wh_graph *g, const char *pinned)
 	 * fewer, which only keeps another chain from fusing over it */
 	for (k = 0; k < g->nops; k++)
 		if (!f.dead[k])
-			nfused += fuse_layernorm(&f, k) + fuse_gelu(&f, k);
+			nfused += fuse_layernorm(&f, k) + fuse_gelu(&f, k) +
+			    fuse_silu(&f, k);
 	if (nfused > 0)
 		compact(&f);
 	free(f.nread);

@@ -62,7 +62,8 @@ enum wh_unary { U_RELU, U_LEAKY, U_SIGMOID, U_TANH, U_ERF, U_GELU, U_GELU_TANH,
 	U_SOFTPLUS,
 	U_SOFTSIGN,
 	U_QUANT_U8, U_QUANT_I8,	/* QuantizeLinear: alpha scale, beta zero point */
-	U_DEQUANT };		/* DequantizeLinear of such codes */
+	U_DEQUANT,		/* DequantizeLinear of such codes */
+	U_SILU };		/* x sigmoid(x): Sigmoid and Mul fused */
 enum wh_binary { B_ADD, B_SUB, B_MUL, B_DIV, B_POW,
 	B_AND,			/* logic and comparisons on activations: */
 	B_EQUAL,		/* floats, 1 for true and 0 for false; */

@@ -177,6 +177,15 @@ sigmoid_loop_##sfx(const float *x, float *y, size_t n)			\
 									\
 	for (k = 0; k < n; k++)						\
 		y[k] = sigmoid1(x[k], fused);				\
+}									\
+									\
+static attr void							\
+silu_loop_##sfx(const float *x, float *y, size_t n)			\
+{									\
+	size_t k;							\
+									\
+	for (k = 0; k < n; k++)						\
+		y[k] = x[k] * sigmoid1(x[k], fused);			\
 }
 
 LOOPS(base, , 0)
@@ -204,6 +213,7 @@ have_avx2(void)
 #define erf_loop_avx2 erf_loop_base
 #define gelu_loop_avx2 gelu_loop_base
 #define sigmoid_loop_avx2 sigmoid_loop_base
+#define silu_loop_avx2 silu_loop_base
 #endif
 
 void
@@ -231,6 +241,15 @@ wh_sigmoid_vec(const float *x, float *y, size_t n, int simd)
 		sigmoid_loop_avx2(x, y, n);
 	else
 		sigmoid_loop_base(x, y, n);
+}
+
+void
+wh_silu_vec(const float *x, float *y, size_t n, int simd)
+{
+	if (simd && have_avx2())
+		silu_loop_avx2(x, y, n);
+	else
+		silu_loop_base(x, y, n);
 }
 
 /*

@@ -161,6 +161,7 @@ wh_unary_apply(enum wh_unary u, float x, float alpha, float beta)
 	case U_RELU: return relu(x);
 	case U_LEAKY: return x >= 0 ? x : alpha * x;
 	case U_SIGMOID: return wh_sigmoid(x);
+	case U_SILU: return x * wh_sigmoid(x);
 	case U_TANH: return tanhf(x);
 	case U_ERF: return wh_erf(x);
 	case U_GELU: return wh_gelu(x);
@@ -862,6 +863,7 @@ run_unary(const struct wh_graph *g, const struct wh_op *o,
 		LOOP(v_ * clip(v_ * (1.0f / 6) + 0.5f, 0.0f, 1.0f));
 		break;
 	case U_SIGMOID: wh_sigmoid_vec(x, y, len, 1); break;
+	case U_SILU: wh_silu_vec(x, y, len, 1); break;
 	case U_TANH: LOOP(tanhf(v_)); break;
 	case U_NEG: LOOP(-v_); break;
 	case U_ABS: LOOP(fabsf(v_)); break;

@@ -364,6 +364,63 @@ test_gelu_refused(void)
 	wh_model_free(m);
 }
 
+/* x: (batch, 8) -> x * Sigmoid(x), the Mul's operands in either order */
+static struct wh_model *
+silu_model(int swap)
+{
+	static const int64_t dims[] = { 8 };
+	struct wh_model *m = mini_new(13, 1, dims);
+
+	mini_node(m, "Sigmoid", "sig", "x", "s");
+	mini_node(m, "Mul", "mul", swap ? "s,x" : "x,s", "y");
+	mini_output(m, "y");
+	return m;
+}
+
+static void
+test_silu(void)
+{
+	int swap;
+
+	for (swap = 0; swap < 2; swap++) {
+		struct wh_model *a = silu_model(swap), *b = silu_model(swap);
+		struct wh_graph *ga = compile(a), *gb;
+		double d;
+
+		add_output(b, "s");
+		gb = compile(b);
+		ok(ga != NULL && ga->nops == 1 && ga->ops[0].kind == OP_UNARY &&
+		    ga->ops[0].unary == U_SILU, "x * Sigmoid(x) (%s) is one "
+		    "SiLU op", swap ? "s * x" : "x * s");
+		ok(gb != NULL && count_ops(gb, OP_UNARY, U_SILU) == 0 &&
+		    gb->nops == 2,
+		    "... and not when the Sigmoid's output is a graph output");
+		d = compare(a, b, NULL);
+		ok(d == 0, "... the fused op computes what the two do, bit for "
+		    "bit (max diff %.3g)", d);
+		wh_graph_free(ga);
+		wh_graph_free(gb);
+		wh_model_free(a);
+		wh_model_free(b);
+	}
+	{
+		/* the sigmoid times something else is a gate, not SiLU */
+		static const int64_t dims[] = { 8 };
+		struct wh_model *m = mini_new(13, 1, dims);
+		struct wh_graph *g;
+
+		mini_node(m, "Relu", "r", "x", "z");
+		mini_node(m, "Sigmoid", "sig", "x", "s");
+		mini_node(m, "Mul", "mul", "z,s", "y");
+		mini_output(m, "y");
+		g = compile(m);
+		ok(g != NULL && count_ops(g, OP_UNARY, U_SILU) == 0,
+		    "Relu(x) * Sigmoid(x) is not SiLU");
+		wh_graph_free(g);
+		wh_model_free(m);
+	}
+}
+
 /*
  * A transformer block's MLP: LayerNorm written out, MatMul, GELU written
  * out, MatMul.  Both chains fuse; the layers' op indices still name
@@ -429,6 +486,7 @@ main(void)
 	test_layernorm_refused();
 	test_gelu();
 	test_gelu_refused();
+	test_silu();
 	test_layers();
 	return tap_done();
 }
