@@ -93,7 +93,8 @@ gelu1(float x, int fused)
 }
 
 /*
- * exp(v) for one float, within 2 ulps where the result is normal: v is
+ * exp(v) for one float, within 2 ulps where the result is normal (NaN
+ * stays NaN, and is never converted to an integer): v is
  * clamped to [-87, 88] (beyond them the result is 0 or inf for every use
  * here, up to a value below 2^-125 or above 2^126), split as n ln 2 + r with
  * |r| <= ln 2 / 2 in two steps (ln 2's high part exact in float), e^r by
@@ -103,11 +104,12 @@ static inline __attribute__((always_inline)) float
 exp1(float v, int fused)
 {
 	const float shifter = 12582912.0f;	/* 1.5 * 2^23: rounds to int */
-	float n, r, p, sc;
+	float n, r, p, sc, v0 = v;
 	int32_t bits;
 
 	v = v < -87.0f ? -87.0f : v;
 	v = v > 88.0f ? 88.0f : v;
+	v = v0 != v0 ? 0.0f : v;	/* NaN: never converted to int */
 	n = madd(v, 1.44269504f, shifter, fused) - shifter;
 	r = madd(n, -0.693145752f, v, fused);
 	r = madd(n, -1.42860677e-6f, r, fused);
@@ -121,7 +123,7 @@ exp1(float v, int fused)
 	p = madd(p, r, 1.0f, fused);
 	bits = ((int32_t)n + 127) << 23;
 	memcpy(&sc, &bits, sizeof sc);
-	return p * sc;
+	return v0 != v0 ? v0 : p * sc;
 }
 
 /* 1 / (1 + exp(-x)); NaN stays NaN (the clamps would lose it) */
@@ -180,6 +182,15 @@ sigmoid_loop_##sfx(const float *x, float *y, size_t n)			\
 }									\
 									\
 static attr void							\
+exp_loop_##sfx(const float *x, float *y, size_t n)			\
+{									\
+	size_t k;							\
+									\
+	for (k = 0; k < n; k++)						\
+		y[k] = exp1(x[k], fused);				\
+}									\
+									\
+static attr void							\
 silu_loop_##sfx(const float *x, float *y, size_t n)			\
 {									\
 	size_t k;							\
@@ -214,6 +225,7 @@ have_avx2(void)
 #define gelu_loop_avx2 gelu_loop_base
 #define sigmoid_loop_avx2 sigmoid_loop_base
 #define silu_loop_avx2 silu_loop_base
+#define exp_loop_avx2 exp_loop_base
 #endif
 
 void
@@ -250,6 +262,15 @@ wh_silu_vec(const float *x, float *y, size_t n, int simd)
 		silu_loop_avx2(x, y, n);
 	else
 		silu_loop_base(x, y, n);
+}
+
+void
+wh_exp_vec(const float *x, float *y, size_t n, int simd)
+{
+	if (simd && have_avx2())
+		exp_loop_avx2(x, y, n);
+	else
+		exp_loop_base(x, y, n);
 }
 
 /*

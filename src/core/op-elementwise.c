@@ -806,6 +806,18 @@ run_softmax(const struct wh_graph *g, const struct wh_op *o,
 				for (a = 0; a < o->sm_axis; a++)
 					if (xp[a * o->sm_inner] > mx)
 						mx = xp[a * o->sm_inner];
+				if (o->kind == OP_SOFTMAX && o->sm_inner == 1) {
+					/* a contiguous row (attention's):
+					 * the exponentials vectorized */
+					for (a = 0; a < o->sm_axis; a++)
+						yp[a] = xp[a] - mx;
+					wh_exp_vec(yp, yp, (size_t)o->sm_axis, 1);
+					for (a = 0; a < o->sm_axis; a++)
+						sum += yp[a];
+					for (a = 0; a < o->sm_axis; a++)
+						yp[a] = (float)(yp[a] / sum);
+					continue;
+				}
 				if (o->kind == OP_SOFTMAX) {
 					/* each exponential once: kept in y, then
 					 * divided (in place is safe: y[a] is

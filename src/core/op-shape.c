@@ -869,6 +869,35 @@ run_transpose(const struct wh_graph *g, const struct wh_op *o,
 				    y + s * ss + (size_t)(b * r * c), r, c);
 		return;
 	}
+	if (rp[rn - 1] == rn - 1) {
+		/* the last axis stays last (attention's (L, H, d) -> (H, L,
+		 * d)): whole rows of it move */
+		int64_t rstr[WH_MAX_DIMS], od[WH_MAX_DIMS], run = rd[rn - 1];
+
+		for (i = rn - 1, st = 1; i >= 0; i--) {
+			rstr[i] = st;
+			st *= rd[i];
+		}
+		for (i = 0; i < rn; i++)
+			od[i] = rd[rp[i]];
+		for (s = 0; s < n; s++) {
+			memset(idx, 0, sizeof idx);
+			for (k = 0; k < ss; k += (size_t)run) {
+				int64_t src = 0;
+
+				for (i = 0; i < rn - 1; i++)
+					src += idx[i] * rstr[rp[i]];
+				memcpy(y + s * ss + k, x + s * ss + src,
+				    (size_t)run * sizeof *y);
+				for (i = rn - 2; i >= 0; i--) {
+					if (++idx[i] < od[i])
+						break;
+					idx[i] = 0;
+				}
+			}
+		}
+		return;
+	}
 	for (i = nd - 1; i >= 0; i--) {
 		istr[i] = st;
 		st *= o->tdims[i];

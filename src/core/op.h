@@ -250,6 +250,9 @@ void wh_gelu_vec(const float *x, float *y, size_t n, int simd);
 /* The logistic sigmoid alike, within a few ulps of the exact value. */
 float wh_sigmoid(float x);
 void wh_sigmoid_vec(const float *x, float *y, size_t n, int simd);
+/* exp(x) within 2 ulps where the result is normal (below e^-87: about
+ * 1e-38, not 0). */
+void wh_exp_vec(const float *x, float *y, size_t n, int simd);
 /* x times its sigmoid, each product as a Mul of the two would give. */
 void wh_silu_vec(const float *x, float *y, size_t n, int simd);
 /* The sum of x[0 .. m) in double (sq: of the squares of x - mean), in an

@@ -190,6 +190,51 @@ test_sigmoid(void)
 	}
 }
 
+/* exp on [-87, 0] (softmax's range, x - max) and up to 88, every 97th
+ * float, against exp() in double; NaN and the clamped ends. */
+static void
+test_exp(void)
+{
+	static float x[CHUNK], y[CHUNK];
+	float sp[] = { 0.0f, NAN, -INFINITY, INFINITY, -1000, 1000 }, so[6];
+	uint32_t b, top[2], s;
+	float lim[2] = { 88.0f, 87.0f };
+	int simd, bad;
+	size_t n, i;
+
+	memcpy(&top[0], &lim[0], sizeof top[0]);
+	memcpy(&top[1], &lim[1], sizeof top[1]);
+	for (simd = 0; simd <= 1; simd++) {
+		double worst = 0;
+		float at = 0;
+
+		for (s = 0; s <= 1; s++)
+			for (b = 0; b <= top[s];) {
+				for (n = 0; n < CHUNK && b <= top[s]; n++, b += 97)
+					x[n] = from_bits(b | s << 31);
+				wh_exp_vec(x, y, n, simd);
+				for (i = 0; i < n; i++) {
+					double r = exp((double)x[i]);
+					double e = fabs((double)y[i] - r) / r;
+
+					if (r > 1.2e-38 && !(e <= worst)) {
+						worst = e;
+						at = x[i];
+					}
+				}
+			}
+		ok(worst <= 3 * 5.97e-8, "exp (%s loop) within 3 ulps on "
+		    "[-87, 88]: worst %.3g at %.9g", simd ? "SIMD" : "baseline",
+		    worst, at);
+		wh_exp_vec(sp, so, 6, simd);
+		bad = !(so[0] == 1 && isnan(so[1]) && so[2] >= 0 &&
+		    so[2] < 2e-38f && so[3] > 1e38f && so[4] < 2e-38f &&
+		    so[5] > 1e38f);
+		ok(!bad, "exp of 0, NaN, -inf, inf and +-1000 (%s)", simd ?
+		    "SIMD" : "baseline");
+	}
+}
+
 /* The baseline loop computes what the scalar functions do, element for
  * element, so that a folded constant and a computed activation agree. */
 static void
@@ -217,6 +262,7 @@ main(void)
 	test_sweep();
 	test_special();
 	test_sigmoid();
+	test_exp();
 	test_scalar();
 	return tap_done();
 }

@@ -1168,8 +1168,9 @@ test_transpose_unsqueeze(void)
 /*
  * Transpose of an activation, x: (n, 3, 17, 20), in every permutation of
  * the sample's axes against the index arithmetic: the fast paths (one
- * 2-D transpose per sample, such as NCHW -> NHWC; a batch of them; a copy
- * where only dims of 1 move) and the general walk.  17 x 20 spans tiles.
+ * 2-D transpose per sample, such as NCHW -> NHWC; a batch of them; rows
+ * of the last axis moved whole; a copy where only dims of 1 move) and the
+ * general walk.  17 x 20 spans tiles.
  */
 static void
 test_transpose_perms(void)
