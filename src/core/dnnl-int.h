@@ -14,9 +14,10 @@
  *  - a layout per activation: plain NCHW, or the one oneDNN has direct
  *    kernels for on this CPU, asked once (channels blocked by 16 where its
  *    AVX-512 kernels run, by 8 with AVX2, else channels last) for tensors
- *    that only convolutions, pools, layout-blind element-wise ops and
- *    Concat along the channels (in whole blocks) touch, so that reorders
- *    happen only where an operator needs NCHW;
+ *    that only convolutions, pools, layout-blind element-wise ops,
+ *    Concat along the channels (in whole blocks) and per-channel scaling
+ *    (squeeze-and-excite's Mul by a (c, 1, 1) activation) touch, so that
+ *    reorders happen only where an operator needs NCHW;
  *  - per op and batch size, the oneDNN primitives (convolution, inner
  *    product, matmul, pooling) with the fused epilogue as post-ops (bias,
  *    then the BatchNormalization scale and shift as per-channel binary

@@ -11,6 +11,7 @@
 #include <oneapi/dnnl/dnnl.h>
 
 #include "dnnl-int.h"
+#include "op.h"
 #include "whittle/util.h"
 
 enum mode {
@@ -20,7 +21,9 @@ enum mode {
 	M_CONV,
 	M_LINEAR,
 	M_POOL,
-	M_FUSED		/* computed by the op before it */
+	M_FUSED,	/* computed by the op before it */
+	M_CHSCALE	/* (c, h, w) times (c, 1, 1), as squeeze-and-excite
+			 * scales the channels: on either layout */
 };
 
 /* One oneDNN primitive and the memory it reads besides src and dst. */
@@ -311,6 +314,31 @@ blind_fits(const struct wh_dnnl *d, const struct wh_op *o)
 	return 1;
 }
 
+/*
+ * A Mul of two activations, (c, h, w) and (c, 1, 1), into (c, h, w): the
+ * input index of the large one, else -1.
+ */
+static int
+chscale_big(const struct wh_graph *g, const struct wh_op *o)
+{
+	int k;
+
+	if (o->kern != &wh_kernel_binary || o->nin != 2 ||
+	    o->binary != B_MUL || !o->a_batch || !o->b_batch ||
+	    g->t[o->out].ndim != 3)
+		return -1;
+	for (k = 0; k < 2; k++) {
+		const struct wh_tinfo *b = &g->t[o->in[k]],
+		    *s = &g->t[o->in[1 - k]];
+
+		if (same_dims(b, &g->t[o->out]) && s->ndim == 3 &&
+		    s->dims[0] == b->dims[0] && s->dims[1] == 1 &&
+		    s->dims[2] == 1)
+			return k;
+	}
+	return -1;
+}
+
 static enum mode
 op_mode(const struct wh_graph *g, const struct wh_op *o)
 {
@@ -338,6 +366,8 @@ op_mode(const struct wh_graph *g, const struct wh_op *o)
 		    o->b_batch && same_dims(&g->t[o->in[0]], &g->t[o->out]) &&
 		    same_dims(&g->t[o->in[1]], &g->t[o->out]))
 			return M_BLIND;
+		if (chscale_big(g, o) >= 0)
+			return M_CHSCALE;
 		return M_REF;
 	case OP_CONCAT:
 		return concat_blind(g, o) ? M_BLIND : M_REF;
@@ -451,6 +481,18 @@ plan_layouts(struct wh_dnnl *d)
 			if (m == M_CONV || m == M_POOL || m == M_FUSED ||
 			    (!any_plain && m == M_BLIND))
 				continue;
+			if (m == M_CHSCALE) {
+				/* the large input and the output share a
+				 * layout; the scales take either */
+				int b = troot(g, o->in[chscale_big(g, o)]),
+				    y = troot(g, d->op[q].out);
+
+				if (d->blocked[b] != d->blocked[y]) {
+					d->blocked[b] = d->blocked[y] = 0;
+					changed = 1;
+				}
+				continue;
+			}
 			for (k = 0; k < nts; k++)
 				if (d->blocked[ts[k]]) {
 					d->blocked[ts[k]] = 0;
@@ -1374,6 +1416,47 @@ run_ref(struct wh_dnnl *d, int q, const struct wh_layer_weights *lw,
 }
 
 /*
+ * y = x * s[c] on the plan's layout: channels last, or blocks of B
+ * channels (the padding channels past c stay 0).  s, (c, 1, 1), is read
+ * by channel index, which is its offset in NCHW and in a blocked layout
+ * alike.  Each product is the reference's.
+ */
+static void
+run_chscale(struct wh_dnnl *d, int q, float **buf, size_t n)
+{
+	const struct wh_graph *g = d->g;
+	const struct wh_op *o = &g->ops[q];
+	int k = chscale_big(g, o), bt = o->in[k], st = o->in[1 - k];
+	const struct wh_tinfo *t = &g->t[o->out];
+	int64_t c = t->dims[0], hw = t->dims[1] * t->dims[2], B = d->block;
+	int64_t nb = (c + B - 1) / B, cb, p, j;
+	size_t fx = d->floats[bt], fs = d->floats[st], fy = d->floats[o->out];
+	size_t smp;
+
+	for (smp = 0; smp < n; smp++) {
+		const float *x = buf[bt] + smp * fx, *s = buf[st] + smp * fs;
+		float *y = buf[d->op[q].out] + smp * fy;
+
+		if (B == 1) {
+			for (p = 0; p < hw; p++)
+				for (j = 0; j < c; j++)
+					y[p * c + j] = k == 0 ? x[p * c + j] *
+					    s[j] : s[j] * x[p * c + j];
+			continue;
+		}
+		for (cb = 0; cb < nb; cb++)
+			for (p = 0; p < hw; p++)
+				for (j = 0; j < B; j++) {
+					int64_t ch = cb * B + j, at = (cb * hw +
+					    p) * B + j;
+
+					y[at] = ch >= c ? 0 : k == 0 ? x[at] *
+					    s[ch] : s[ch] * x[at];
+				}
+	}
+}
+
+/*
  * QuantizeLinear then DequantizeLinear to uint8, as ONNX defines them:
  * q = saturate(round_half_even(x / scale) + zero), y = (q - zero) * scale.
  * Zero stays zero, so any layout will do.
@@ -1406,7 +1489,12 @@ wh_dnnl_run(struct wh_dnnl *d, int q, const struct wh_layer_weights *lw,
 	int k;
 
 	thread_enter(d);
-	if (p->mode == M_REF || p->mode == M_BLIND || p->mode == M_FUSED)
+	if (p->mode == M_CHSCALE && d->blocked[troot(g, p->out)]) {
+		run_chscale(d, q, buf, n);
+		return 0;
+	}
+	if (p->mode == M_REF || p->mode == M_BLIND || p->mode == M_FUSED ||
+	    p->mode == M_CHSCALE)
 		return run_ref(d, q, lw, aux, buf, n, scratch, thread,
 		    p->mode == M_BLIND);
 	in = inst_get(d, q, lw, aux, n, th->stream);
@@ -1479,7 +1567,7 @@ wh_dnnl_impl(struct wh_dnnl *d, int q, size_t n)
 	struct inst *in;
 
 	if (d->op[q].mode == M_REF || d->op[q].mode == M_BLIND ||
-	    d->op[q].mode == M_FUSED)
+	    d->op[q].mode == M_FUSED || d->op[q].mode == M_CHSCALE)
 		return "";
 	for (in = d->op[q].insts; in != NULL && in->n != n; in = in->next)
 		;

@@ -263,6 +263,29 @@ fg_add(struct fg *f, int a, int b)
 	return o->out;
 }
 
+/* a: (c, h, w) times s: (c, 1, 1), s first when swap. */
+static int
+fg_chmul(struct fg *f, int a, int s, int swap)
+{
+	struct wh_op *o = fg_op(f, OP_BINARY, swap ? s : a);
+	const struct wh_tinfo *t = &f->t[a];
+	int64_t *xs = swap ? o->bstr : o->astr, *ss = swap ? o->astr : o->bstr;
+
+	o->binary = B_MUL;
+	o->in[1] = swap ? a : s;
+	o->nin = 2;
+	o->a_batch = o->b_batch = 1;
+	o->bnd = 3;
+	memcpy(o->bdims, t->dims, 3 * sizeof *t->dims);
+	xs[0] = t->dims[1] * t->dims[2];
+	xs[1] = t->dims[2];
+	xs[2] = 1;
+	ss[0] = 1;
+	ss[1] = ss[2] = 0;
+	o->out = fg_tensor(f, 3, t->dims, f->g.nops - 1);
+	return o->out;
+}
+
 /* Concat of a and b along the channels. */
 static int
 fg_concat(struct fg *f, int a, int b)
@@ -718,6 +741,49 @@ test_concat(void)
 	fg_release(&f);
 }
 
+/*
+ * Squeeze-and-excite: a (c, h, w) activation times per-channel scales
+ * (c, 1, 1), made here by a convolution over the whole image and a
+ * sigmoid.  It runs on the blocked layout, padding channels included (12
+ * channels in blocks of 8 or 16), the scales' operand first or second.
+ */
+static void
+test_chscale(void)
+{
+	static const int chans[2] = { 16, 12 };
+	struct geom g3 = { 3, 3, 1, 1, 1, 1, 1, 1, 1, 1 },
+	    g7 = { 7, 7, 1, 1, 1, 1, 0, 0, 0, 0 },
+	    g1 = { 1, 1, 1, 1, 1, 1, 0, 0, 0, 0 };
+	int i, swap;
+
+	for (i = 0; i < 2; i++)
+		for (swap = 0; swap < 2; swap++) {
+			struct fg f;
+			char what[80];
+			int a, sq, sg, m;
+
+			fg_init(&f, 3, (int64_t[]){ 3, 7, 7 });
+			a = fg_conv(&f, 0, chans[i], &g3, 1, EP_BIAS | EP_RELU);
+			sq = fg_conv(&f, a, chans[i], &g7, 1, EP_BIAS);
+			sg = fg_unary(&f, sq, U_SIGMOID, 0, 0);
+			m = fg_chmul(&f, a, sg, swap);
+			fg_conv(&f, m, 4, &g1, 1, EP_BIAS);
+			snprintf(what, sizeof what, "channel scales, %d channels"
+			    "%s", chans[i], swap ? ", scales first" : "");
+			check_graph(&f, what, NULL);
+			{
+				struct wh_dnnl *d = wh_dnnl_new_layout(&f.g, 1,
+				    WH_DNNL_BLOCK16, NULL);
+
+				ok(wh_dnnl_tensor_blocked(d, a) &&
+				    wh_dnnl_tensor_blocked(d, m), "%s, nChw16c: "
+				    "the scaled activation stays blocked", what);
+				wh_dnnl_free(d);
+			}
+			fg_release(&f);
+		}
+}
+
 /* Activations that alone read a layer's output become its post-ops. */
 static void
 test_fused_activations(void)
@@ -920,6 +986,7 @@ main(void)
 	test_pools();
 	test_residual();
 	test_concat();
+	test_chscale();
 	test_fused_activations();
 	test_eval_cache();
 	return tap_done();
