@@ -28,7 +28,9 @@ WHITTLE=${WHITTLE:-./whittle}
 command -v tmux >/dev/null 2>&1 || { echo "keys.sh: tmux is not installed" >&2; exit 2; }
 tmp=$(mktemp -d)
 sock=whittle-keys-$$
-trap 'tmux -L "$sock" kill-server >/dev/null 2>&1; rm -rf "$tmp"' EXIT
+cleanup() { tmux -L "$sock" kill-server >/dev/null 2>&1; rm -rf "$tmp"; }
+trap cleanup EXIT
+trap 'cleanup; exit 1' INT TERM HUP
 unset TMUX
 
 T() { tmux -L "$sock" "$@"; }
