@@ -176,6 +176,43 @@ compile_identity(struct wh_compiler *c, int node, int x)
 	return 0;
 }
 
+/*
+ * Dropout is the identity at inference, which is all whittle evaluates: a
+ * training_mode input (opset 12 on) that is true, or not a constant, is
+ * refused rather than ignored, unless the ratio is a constant 0 (which
+ * drops nothing).  0, or -1 with the message set.
+ */
+static int
+dropout_inference(struct wh_compiler *c, int node)
+{
+	const struct wh_tensor *tm, *ratio = wh_in_const(c, node, 1);
+	size_t k;
+
+	if (wh_in_id(c, node, 2) < 0 || (ratio != NULL && ratio->count == 1 &&
+	    wh_cget(ratio, 0) == 0))
+		return 0;
+	if ((tm = wh_in_const(c, node, 2)) == NULL)
+		return wh_fail(c, node, "training_mode must be a constant%s", "");
+	for (k = 0; k < tm->count; k++)
+		if (wh_cget(tm, k) != 0)
+			return wh_fail(c, node, "Dropout in training mode "
+			    "(training_mode true) is not supported%s", "");
+	return 0;
+}
+
+static struct wh_tensor *
+fold_dropout(struct wh_compiler *c, int node)
+{
+	return dropout_inference(c, node) != 0 ? NULL : fold_identity(c, node);
+}
+
+static int
+compile_dropout(struct wh_compiler *c, int node, int x)
+{
+	return dropout_inference(c, node) != 0 ? -1 :
+	    compile_identity(c, node, x);
+}
+
 /* to float (1), double (11, held as float), int32 (6) or int64 (7) */
 static struct wh_tensor *
 fold_cast(struct wh_compiler *c, int node)
@@ -1663,7 +1700,7 @@ const struct wh_opdef wh_def_constantofshape = {
 };
 /* inference: the mask output is refused by nothing but never written */
 const struct wh_opdef wh_def_dropout = {
-	"Dropout", 1, 0, 1, 3, 1, 2, fold_identity, compile_identity, NULL, 0
+	"Dropout", 1, 0, 1, 3, 1, 2, fold_dropout, compile_dropout, NULL, 0
 };
 const struct wh_opdef wh_def_expand = {
 	"Expand", 8, 0, 2, 2, 1, 1, fold_tile, compile_tile, &kernel_tile, 0
