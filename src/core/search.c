@@ -561,88 +561,6 @@ out:
 	return rc;
 }
 
-/* Whether cfgs equals a verified point's. */
-static int
-verified_already(const struct wh_search_result *r, int n,
-    const struct wh_layer_cfg *cfgs)
-{
-	int k, i;
-
-	for (k = 0; k < r->npoints; k++) {
-		for (i = 0; i < n && wh_layer_cfg_equal(&r->points[k].cfgs[i],
-		    &cfgs[i]); i++)
-			;
-		if (i == n)
-			return 1;
-	}
-	return 0;
-}
-
-/*
- * A second model of the loss.  Layers' effects add up in their outputs'
- * divergence better than in flipped samples: many settings that flip no
- * sample alone flip some together.  So the samples a choice loses are
- * modelled as k times the sum of its cells' KL divergences (at least what
- * the table measured), k fitted to the last verification, and the
- * knapsack solved again under that model and verified, up to KL_ROUNDS
- * times.  first is the knapsack's choice, verified as r->points[0].
- * 0, 2 when cancelled, -1.
- */
-#define KL_ROUNDS 3
-static int
-kl_rounds(struct wh_state *st, const struct wh_sens_table *t,
-    const struct layer_opts *lo, int64_t cap, const int *first,
-    const struct wh_search_opts *o, struct wh_search_result *r,
-    struct wh_layer_cfg *cfgs, char **err)
-{
-	int n = t->nlayers, round, i, j, rc = 0, last = 0;
-	struct layer_opts *kl = xcalloc(n ? n : 1, sizeof *kl);
-	int *choice = xcalloc(n ? n : 1, sizeof *choice);
-	uint64_t cost;
-	int64_t weight;
-
-	memcpy(choice, first, n * sizeof *choice);
-	for (i = 0; i < n; i++) {
-		kl[i].n = lo[i].n;
-		kl[i].v = xmalloc((lo[i].n ? lo[i].n : 1) * sizeof *kl[i].v);
-		memcpy(kl[i].v, lo[i].v, lo[i].n * sizeof *kl[i].v);
-	}
-	for (round = 0; round < KL_ROUNDS; round++) {
-		double sum = 0, lost = (double)t->base_correct -
-		    (double)r->points[last].correct, k;
-
-		for (i = 0; i < n; i++)
-			sum += lo[i].v[choice[i]].kl;
-		if (!(sum > 0) || lost <= 0)
-			break;
-		k = lost / sum;
-		for (i = 0; i < n; i++)
-			for (j = 0; j < lo[i].n; j++) {
-				double w = ceil(k * lo[i].v[j].kl - 1e-9);
-
-				kl[i].v[j].weight = w > (double)lo[i].v[j].weight ?
-				    (int64_t)w : lo[i].v[j].weight;
-			}
-		if (solve(kl, n, cap, choice, &cost, &weight) != 0)
-			break;
-		cfgs_of(t, lo, choice, o, cfgs);
-		if (verified_already(r, n, cfgs))
-			break;
-		for (i = 0, weight = 0; i < n; i++)
-			weight += lo[i].v[choice[i]].weight;
-		if ((rc = verify(st, t, cfgs, weight, o, r, err)) != 0)
-			break;
-		last = r->npoints - 1;
-		r->points[last].step = -1;
-		if (r->points[last].drop <= o->max_drop + 1e-9 && round > 0)
-			break;
-	}
-	options_release(kl, n);
-	free(kl);
-	free(choice);
-	return rc;
-}
-
 /* ---- the two-part settings --------------------------------------------- */
 
 struct pick {
@@ -850,19 +768,7 @@ wh_search_run(struct wh_state *st, struct wh_sens_table *t,
 		goto out;
 	}
 	/* verify, backing off until the budget holds */
-	{
-		int *first = xmalloc((n ? n : 1) * sizeof *first);
-
-		memcpy(first, choice, n * sizeof *first);
-		rc = verify_chain(st, t, lo, choice, o, r, cfgs, err);
-		/* the knapsack's choice overshot: solve again under the
-		 * divergence model, fitted to what the verifications saw */
-		if (rc == 0 && o->target_ratio <= 0 &&
-		    r->points[0].drop > o->max_drop + 1e-9)
-			rc = kl_rounds(st, t, lo, cap, first, o, r, cfgs, err);
-		free(first);
-	}
-	if (rc != 0) {
+	if ((rc = verify_chain(st, t, lo, choice, o, r, cfgs, err)) != 0) {
 		rc = rc == 2 ? 2 : -1;
 		goto out;
 	}
