@@ -109,6 +109,44 @@ per_row_const(const struct wh_op *o, int axis, int *one)
 
 static const float one_f = 1.0f;
 
+/* One op of kind on x in place of the chain ending at op last, writing
+ * last's output. */
+static struct wh_op
+chain_op(const struct wh_graph *g, enum wh_opkind kind,
+    const struct wh_kernel *kern, int x, int last)
+{
+	struct wh_op o;
+
+	memset(&o, 0, sizeof o);
+	o.kind = kind;
+	o.kern = kern;
+	o.node = g->ops[last].node;
+	o.in[0] = x;
+	o.in[1] = o.in[2] = o.in[3] = -1;
+	o.nin = 1;
+	o.out = g->ops[last].out;
+	o.layer = -1;
+	return o;
+}
+
+/* Puts op in the place of the chain's last op; the others are dropped and
+ * their outputs no longer produced.  1, for the fusion count. */
+static int
+chain_replace(struct fuse *f, const int *chain, int nchain, int last,
+    const struct wh_op *op)
+{
+	struct wh_graph *g = f->g;
+	int k;
+
+	for (k = 0; k < nchain; k++)
+		if (chain[k] != last) {
+			f->dead[chain[k]] = 1;
+			g->t[g->ops[chain[k]].out].prod = -2;
+		}
+	g->ops[last] = *op;
+	return 1;
+}
+
 /*
  * LayerNormalization written out over the trailing axes of x (per
  * sample), each intermediate read by the next step only:
@@ -124,7 +162,7 @@ fuse_layernorm(struct fuse *f, int r)
 {
 	struct wh_graph *g = f->g;
 	const struct wh_op *o = &g->ops[r];
-	int x = o->in[0], axis, i, k, js, jp, jr, ja, jq, jd, jm, jb, last;
+	int x = o->in[0], axis, i, js, jp, jr, ja, jq, jd, jm, jb, last;
 	int sc1 = 1, b1 = 0, one, chain[9], nchain = 0;
 	const float *scale = &one_f, *bias = NULL;
 	int64_t inner = 1, outer = 1;
@@ -217,15 +255,7 @@ fuse_layernorm(struct fuse *f, int r)
 		}
 	}
 
-	memset(&ln, 0, sizeof ln);
-	ln.kind = OP_LAYERNORM;
-	ln.kern = &wh_kernel_layernorm;
-	ln.node = g->ops[last].node;
-	ln.in[0] = x;
-	ln.in[1] = ln.in[2] = ln.in[3] = -1;
-	ln.nin = 1;
-	ln.out = g->ops[last].out;
-	ln.layer = -1;
+	ln = chain_op(g, OP_LAYERNORM, &wh_kernel_layernorm, x, last);
 	ln.ln_scale = scale;
 	ln.ln_sc1 = sc1;
 	ln.ln_bias = bias;
@@ -233,13 +263,7 @@ fuse_layernorm(struct fuse *f, int r)
 	ln.ln_outer = outer;
 	ln.ln_inner = inner;
 	ln.ln_eps = eps;
-	for (k = 0; k < nchain; k++)
-		if (chain[k] != last) {
-			f->dead[chain[k]] = 1;
-			g->t[g->ops[chain[k]].out].prod = -2;
-		}
-	g->ops[last] = ln;
-	return 1;
+	return chain_replace(f, chain, nchain, last, &ln);
 }
 
 /* x times its constant, one value equal to v */
@@ -329,23 +353,9 @@ fuse_gelu(struct fuse *f, int e)
 		if (!same_shape(g, g->ops[chain[k]].out, x))
 			return 0;
 
-	memset(&gl, 0, sizeof gl);
-	gl.kind = OP_UNARY;
-	gl.kern = &wh_kernel_unary;
-	gl.node = g->ops[last].node;
-	gl.in[0] = x;
-	gl.in[1] = gl.in[2] = gl.in[3] = -1;
-	gl.nin = 1;
-	gl.out = g->ops[last].out;
-	gl.layer = -1;
+	gl = chain_op(g, OP_UNARY, &wh_kernel_unary, x, last);
 	gl.unary = U_GELU;
-	for (k = 0; k < nchain; k++)
-		if (chain[k] != last) {
-			f->dead[chain[k]] = 1;
-			g->t[g->ops[chain[k]].out].prod = -2;
-		}
-	g->ops[last] = gl;
-	return 1;
+	return chain_replace(f, chain, nchain, last, &gl);
 }
 
 /*
@@ -358,7 +368,7 @@ fuse_silu(struct fuse *f, int q)
 {
 	struct wh_graph *g = f->g;
 	const struct wh_op *o = &g->ops[q];
-	int jm, x;
+	int jm, x, chain[2];
 	struct wh_op sl;
 
 	if (o->kind != OP_UNARY || o->unary != U_SIGMOID)
@@ -368,20 +378,11 @@ fuse_silu(struct fuse *f, int q)
 	    !is_product(&g->ops[jm], x, o->out) ||
 	    !same_shape(g, o->out, x) || !same_shape(g, g->ops[jm].out, x))
 		return 0;
-	memset(&sl, 0, sizeof sl);
-	sl.kind = OP_UNARY;
-	sl.kern = &wh_kernel_unary;
-	sl.node = g->ops[jm].node;
-	sl.in[0] = x;
-	sl.in[1] = sl.in[2] = sl.in[3] = -1;
-	sl.nin = 1;
-	sl.out = g->ops[jm].out;
-	sl.layer = -1;
+	chain[0] = q;
+	chain[1] = jm;
+	sl = chain_op(g, OP_UNARY, &wh_kernel_unary, x, jm);
 	sl.unary = U_SILU;
-	f->dead[q] = 1;
-	g->t[o->out].prod = -2;
-	g->ops[jm] = sl;
-	return 1;
+	return chain_replace(f, chain, 2, jm, &sl);
 }
 
 /* Drops the dead ops, renumbering the producers and the layers' ops. */
