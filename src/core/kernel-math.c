@@ -153,56 +153,13 @@ wh_sigmoid(float x)
 	return sigmoid1(x, 0);
 }
 
-#define LOOPS(sfx, attr, fused)						\
-static attr void							\
-erf_loop_##sfx(const float *x, float *y, size_t n)			\
-{									\
-	size_t k;							\
-									\
-	for (k = 0; k < n; k++)						\
-		y[k] = erf1(x[k], fused);				\
-}									\
-									\
-static attr void							\
-gelu_loop_##sfx(const float *x, float *y, size_t n)			\
-{									\
-	size_t k;							\
-									\
-	for (k = 0; k < n; k++)						\
-		y[k] = gelu1(x[k], fused);				\
-}									\
-									\
-static attr void							\
-sigmoid_loop_##sfx(const float *x, float *y, size_t n)			\
-{									\
-	size_t k;							\
-									\
-	for (k = 0; k < n; k++)						\
-		y[k] = sigmoid1(x[k], fused);				\
-}									\
-									\
-static attr void							\
-exp_loop_##sfx(const float *x, float *y, size_t n)			\
-{									\
-	size_t k;							\
-									\
-	for (k = 0; k < n; k++)						\
-		y[k] = exp1(x[k], fused);				\
-}									\
-									\
-static attr void							\
-silu_loop_##sfx(const float *x, float *y, size_t n)			\
-{									\
-	size_t k;							\
-									\
-	for (k = 0; k < n; k++)						\
-		y[k] = x[k] * sigmoid1(x[k], fused);			\
+static inline __attribute__((always_inline)) float
+silu1(float x, int fused)
+{
+	return x * sigmoid1(x, fused);
 }
 
-LOOPS(base, , 0)
 #if defined(__x86_64__) && defined(__GNUC__)
-LOOPS(avx2, __attribute__((target("avx2,fma"))), 1)
-
 static int
 have_avx2(void)
 {
@@ -215,63 +172,58 @@ have_avx2(void)
 	}
 	return known;
 }
+#define AVX2_LOOP(name)							\
+static __attribute__((target("avx2,fma"))) void				\
+name##_loop_avx2(const float *x, float *y, size_t n)			\
+{									\
+	size_t k;							\
+									\
+	for (k = 0; k < n; k++)						\
+		y[k] = name##1(x[k], 1);				\
+}
 #else
 static int
 have_avx2(void)
 {
 	return 0;
 }
-#define erf_loop_avx2 erf_loop_base
-#define gelu_loop_avx2 gelu_loop_base
-#define sigmoid_loop_avx2 sigmoid_loop_base
-#define silu_loop_avx2 silu_loop_base
-#define exp_loop_avx2 exp_loop_base
+#define AVX2_LOOP(name)							\
+static void								\
+name##_loop_avx2(const float *x, float *y, size_t n)			\
+{									\
+	name##_loop_base(x, y, n);					\
+}
 #endif
 
-void
-wh_erf_vec(const float *x, float *y, size_t n, int simd)
-{
-	if (simd && have_avx2())
-		erf_loop_avx2(x, y, n);
-	else
-		erf_loop_base(x, y, n);
+/*
+ * wh_NAME_vec: NAME1 over an array, in a loop built twice, for any x86-64
+ * and with AVX2 and FMA, the second taken when simd asks and the CPU has
+ * them.
+ */
+#define VEC(name)							\
+static void								\
+name##_loop_base(const float *x, float *y, size_t n)			\
+{									\
+	size_t k;							\
+									\
+	for (k = 0; k < n; k++)						\
+		y[k] = name##1(x[k], 0);				\
+}									\
+AVX2_LOOP(name)								\
+void									\
+wh_##name##_vec(const float *x, float *y, size_t n, int simd)		\
+{									\
+	if (simd && have_avx2())					\
+		name##_loop_avx2(x, y, n);				\
+	else								\
+		name##_loop_base(x, y, n);				\
 }
 
-void
-wh_gelu_vec(const float *x, float *y, size_t n, int simd)
-{
-	if (simd && have_avx2())
-		gelu_loop_avx2(x, y, n);
-	else
-		gelu_loop_base(x, y, n);
-}
-
-void
-wh_sigmoid_vec(const float *x, float *y, size_t n, int simd)
-{
-	if (simd && have_avx2())
-		sigmoid_loop_avx2(x, y, n);
-	else
-		sigmoid_loop_base(x, y, n);
-}
-
-void
-wh_silu_vec(const float *x, float *y, size_t n, int simd)
-{
-	if (simd && have_avx2())
-		silu_loop_avx2(x, y, n);
-	else
-		silu_loop_base(x, y, n);
-}
-
-void
-wh_exp_vec(const float *x, float *y, size_t n, int simd)
-{
-	if (simd && have_avx2())
-		exp_loop_avx2(x, y, n);
-	else
-		exp_loop_base(x, y, n);
-}
+VEC(erf)
+VEC(gelu)
+VEC(sigmoid)
+VEC(silu)
+VEC(exp)
 
 /*
  * The sum of x[0 .. m) (the squares of x - mean when sq) in double, in
