@@ -47,6 +47,8 @@ struct wh_search_point {
 	int on_front;			/* not dominated by another point */
 	int step;			/* back-off steps from the knapsack's
 					 * choice; -1: another budget's optimum */
+	int round;			/* 0: the table's knapsack; k: the k-th
+					 * knapsack around a verified plan */
 	struct wh_metrics m;		/* the verification's metrics */
 };
 
@@ -55,7 +57,7 @@ struct wh_search_result {
 	struct wh_search_point *points;
 	int npoints;
 	unsigned evaluations;		/* full verifications run */
-	unsigned backoffs;
+	unsigned backoffs;		/* back-off steps taken, every round's */
 	double passes;			/* full-pass equivalents, measuring included */
 	char table_sha256[65];		/* of the table the choice was made from */
 };
@@ -67,8 +69,11 @@ void wh_search_result_release(struct wh_search_result *r);
  * multiple-choice knapsack exactly, verifies the choice by a full
  * evaluation and backs off the choices that cost the most accuracy per
  * byte until a verified plan is within the budget (verifying the chain of
- * back-off steps by galloping and bisection, not step by step); then verifies the
- * optima of a few other budgets for the front.  The state's layers must be
+ * back-off steps by galloping and bisection, not step by step); then, in
+ * up to three rounds, measures each layer's further settings again next to
+ * the verified plan and repeats knapsack and back-off within what it
+ * leaves of the budget; then verifies the optima of a few other budgets
+ * for the front.  The state's layers must be
  * off; on return they hold the chosen plan.  Returns 0, 1 when no plan
  * fits (r->chosen -1), 2 when cancelled by yield, -1 and a message.
  */

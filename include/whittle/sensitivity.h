@@ -143,6 +143,10 @@ struct wh_sens_opts {
 	int refine;		/* also go on with cells that stopped early,
 				 * under this rule */
 	struct wh_sens_rule rule;
+	/* (nlayers) the settings the state's layers hold while a cell is
+	 * measured, and are left at: the cells are then measured against
+	 * that plan rather than the original model.  NULL: every layer off. */
+	const struct wh_layer_cfg *base;
 	wh_sens_progress_fn progress;	/* may cancel (non-zero) */
 	/* Called between batches; may block (to give way to other work) and
 	 * cancels with non-zero.  NULL: never. */
@@ -158,7 +162,8 @@ int wh_sens_in_shard(const struct wh_sens_opts *o, int cell);
  * validation set: the baseline once over the whole set (filling the
  * activation caches), then each cell with only its layer changed,
  * restarting at that layer from the caches, last layer first.  The state's
- * layers must all be off; they are off again on return.  Returns 0, 1 when
+ * layers must all be off (at o->base when it is given); they are so again
+ * on return.  Returns 0, 1 when
  * cancelled (the cells measured so far are kept), -1 and a message.
  */
 int wh_sens_measure(struct wh_state *st, struct wh_sens_table *t,

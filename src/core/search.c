@@ -310,7 +310,9 @@ verify(struct wh_state *st, const struct wh_sens_table *t,
 }
 
 /*
- * One step back: of the layers the choice changes, the one that loses the
+ * One step back (option 0 of each layer is where backing off ends: off,
+ * or the plan a later round starts from): of the layers the choice moves
+ * from it, the one that loses the
  * most accuracy per unit saved (by the table, the KL divergence where no
  * layer loses a whole sample) takes its cheapest option that loses less.
  * 0 when a layer was backed off, 1 when nothing is left to back off.
@@ -329,7 +331,7 @@ back_off(const struct layer_opts *lo, int n, const struct wh_search_opts *o,
 		const struct option *c = &lo[i].v[choice[i]];
 		double saved;
 
-		if ((o->locked && o->locked[i]) || c->setting < 0)
+		if ((o->locked && o->locked[i]) || choice[i] == 0)
 			continue;
 		saved = (double)lo[i].v[0].cost - (double)c->cost;
 		if (saved < 1)
@@ -489,12 +491,15 @@ choice_weight(const struct layer_opts *lo, int n, const int *choice)
  * the last that did not and the first that did: the first step within the
  * budget where the measured drop falls along the chain, in a number of
  * verifications logarithmic in the steps.  choice is left at the chosen
- * step; r->backoffs counts its steps.  0, 2 when cancelled, -1.
+ * step; r->backoffs adds its steps.  offset: the loss, in samples, that
+ * the options' weights start from.  *within: whether the step left holds
+ * the budget.  0, 2 when cancelled, -1.
  */
 static int
 verify_chain(struct wh_state *st, const struct wh_sens_table *t,
-    const struct layer_opts *lo, int *choice, const struct wh_search_opts *o,
-    struct wh_search_result *r, struct wh_layer_cfg *cfgs, char **err)
+    const struct layer_opts *lo, int *choice, int64_t offset, int round,
+    const struct wh_search_opts *o, struct wh_search_result *r,
+    struct wh_layer_cfg *cfgs, int *within, char **err)
 {
 	int n = t->nlayers, nchain = 1, cap = 16, bad = 0, good = -1, j, step, k;
 	int *chain = xmalloc((size_t)cap * (n ? n : 1) * sizeof *chain);
@@ -518,10 +523,11 @@ verify_chain(struct wh_state *st, const struct wh_sens_table *t,
 #define TRY(idx) do { \
 		int *c_ = chain + (size_t)(idx) * n; \
 		cfgs_of(t, lo, c_, o, cfgs); \
-		if ((rc = verify(st, t, cfgs, choice_weight(lo, n, c_), o, r, \
-		    err)) != 0) \
+		if ((rc = verify(st, t, cfgs, offset + choice_weight(lo, n, \
+		    c_), o, r, err)) != 0) \
 			goto out; \
 		r->points[r->npoints - 1].step = (idx); \
+		r->points[r->npoints - 1].round = round; \
 		held[idx] = r->points[r->npoints - 1].drop <= \
 		    o->max_drop + 1e-9 ? 1 : -1; \
 	} while (0)
@@ -553,7 +559,8 @@ out:
 	if (rc == 0) {
 		k = good >= 0 ? good : nchain - 1;
 		memcpy(choice, chain + (size_t)k * n, n * sizeof *choice);
-		r->backoffs = (unsigned)k;
+		r->backoffs += (unsigned)k;
+		*within = good >= 0;
 	}
 	free(held);
 	free(at);
@@ -561,8 +568,9 @@ out:
 	return rc;
 }
 
-/* ---- the two-part settings --------------------------------------------- */
+/* ---- rounds around a verified plan ------------------------------------- */
 
+/* A setting and its cost, to sort by cost. */
 struct pick {
 	int setting;
 	uint64_t cost;
@@ -576,6 +584,138 @@ pick_cmp(const void *a, const void *b)
 	return x->cost < y->cost ? -1 : x->cost > y->cost ? 1 :
 	    x->setting - y->setting;
 }
+
+/* Settings measured per layer around a plan, the nearest below its cost. */
+#define ROUND_PER_LAYER 8
+#define ROUNDS_MAX 3
+
+/*
+ * One round around the plan that choice holds (options lo, verified within
+ * the budget): every setting of a layer that would shrink it further is
+ * measured again with the other layers at the plan's settings, not off.
+ * What a setting loses there is what it adds to the plan, and effects
+ * measured next to the plan add up far better than effects measured
+ * alone, which the first knapsack had to back off from.  A second
+ * knapsack over those losses, within what the plan leaves of the budget,
+ * then goes through the same verified back-off.  choice is left at the
+ * round's verified plan within the budget (lo2, zeroed by the caller and
+ * released by it, then holds its options), or unchanged with 1 when the
+ * round found none.  0, 1, 2 when cancelled, -1.
+ */
+static int
+round_around(struct wh_state *st, const struct wh_sens_table *t,
+    const struct layer_opts *lo, int *choice, struct layer_opts *lo2,
+    int round, int64_t cap, const struct wh_search_opts *o,
+    struct wh_search_result *r, struct wh_layer_cfg *cfgs, double *passes,
+    char **err)
+{
+	struct wh_sens_table ctx;
+	struct wh_sens_opts so;
+	struct wh_layer_cfg *base;
+	unsigned char *mask;
+	struct pick *cs;
+	int n = t->nlayers, i, s, k, nc, any = 0, rc = 1, within = 0;
+	int *choice2 = xcalloc(n ? n : 1, sizeof *choice2);
+	int64_t loss, weight;
+	uint64_t cost;
+
+	base = xcalloc(n ? n : 1, sizeof *base);
+	cfgs_of(t, lo, choice, o, base);
+	wh_sens_table_copy(&ctx, t);
+	memset(ctx.cells, 0, ((size_t)n * t->nsettings + 1) * sizeof *ctx.cells);
+	ctx.passes = 0;
+	mask = xcalloc((size_t)n * t->nsettings + 1, 1);
+	cs = xcalloc(t->nsettings + 1, sizeof *cs);
+	for (i = 0; i < n; i++) {
+		const struct option *at = &lo[i].v[choice[i]];
+
+		if (o->locked != NULL && o->locked[i])
+			continue;
+		for (s = 0, nc = 0; s < t->nsettings; s++) {
+			const struct wh_sens_cell *c =
+			    &t->cells[(size_t)i * t->nsettings + s];
+			double dlo, dhi;
+
+			if (s == at->setting || !usable(c) || !allowed(t, o, i, s) ||
+			    objective(o, c->bytes, c->macs) >= at->cost ||
+			    dominated(t, o, i, s))
+				continue;
+			cell_bounds(c, &dlo, &dhi);
+			if (dlo >= o->max_drop)
+				continue;
+			cs[nc++] = (struct pick){ s, objective(o, c->bytes,
+			    c->macs) };
+		}
+		qsort(cs, nc, sizeof *cs, pick_cmp);
+		for (k = nc - 1; k >= 0 && k >= nc - ROUND_PER_LAYER; k--)
+			any = mask[(size_t)i * t->nsettings + cs[k].setting] = 1;
+	}
+	if (!any)
+		goto out;
+	for (i = 0; i < n; i++)
+		if (wh_state_set(st, i, &base[i], err) != 0) {
+			rc = -1;
+			goto out;
+		}
+	memset(&so, 0, sizeof so);
+	search_rule(o, &so.rule);
+	so.cell_mask = mask;
+	so.base = base;
+	so.progress = o->progress;
+	so.yield = o->yield;
+	so.arg = o->arg;
+	rc = wh_sens_measure(st, &ctx, &so, err);
+	*passes += ctx.passes;
+	if (rc != 0) {
+		rc = rc < 0 ? -1 : 2;
+		goto out;
+	}
+	/* what the plan leaves of the budget */
+	loss = (int64_t)t->base_correct - (int64_t)ctx.base_correct;
+	if (loss > cap) {
+		rc = 1;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		const struct option *at = &lo[i].v[choice[i]];
+
+		lo2[i].v = NULL;
+		lo2[i].n = 0;
+		opt_add(&lo2[i], at->setting, at->cost, 0, 0);
+		for (s = 0; s < t->nsettings; s++) {
+			const struct wh_sens_cell *c =
+			    &ctx.cells[(size_t)i * t->nsettings + s];
+
+			if (mask[(size_t)i * t->nsettings + s] && usable(c))
+				opt_add(&lo2[i], s, objective(o, c->bytes,
+				    c->macs), cell_weight(&ctx, c), c->kl);
+		}
+	}
+	rc = 1;
+	if (solve(lo2, n, cap - loss, choice2, &cost, &weight) != 0)
+		goto out;
+	for (i = 0; i < n && choice2[i] == 0; i++)
+		;
+	if (i == n)
+		goto out;	/* nothing fits what is left */
+	if ((rc = verify_chain(st, t, lo2, choice2, loss, round, o, r, cfgs,
+	    &within, err)) != 0) {
+		rc = rc == 2 ? 2 : -1;
+		goto out;
+	}
+	if (within)
+		memcpy(choice, choice2, n * sizeof *choice);
+	rc = within ? 0 : 1;
+out:
+	free(choice2);
+	free(base);
+	free(mask);
+	free(cs);
+	wh_sens_table_release(&ctx);
+	return rc;
+}
+
+/* ---- the two-part settings --------------------------------------------- */
 
 static int
 combine(struct wh_state *st, struct wh_sens_table *t,
@@ -676,6 +816,20 @@ mark_front(struct wh_search_result *r)
 	}
 }
 
+/* The largest ratio of a verified plan within the budget, or 0. */
+static double
+best_within(const struct wh_search_result *r, double max_drop)
+{
+	double best = 0;
+	int i;
+
+	for (i = 0; i < r->npoints; i++)
+		if (r->points[i].drop <= max_drop + 1e-9 &&
+		    r->points[i].ratio > best)
+			best = r->points[i].ratio;
+	return best;
+}
+
 /* The least cap whose optimum reaches the target objective value. */
 static int
 solve_target(const struct layer_opts *lo, int n, uint64_t target,
@@ -718,7 +872,8 @@ wh_search_run(struct wh_state *st, struct wh_sens_table *t,
 	int *choice = NULL, n = t->nlayers, rc = -1, i, f;
 	int64_t cap = budget_samples(t, o->max_drop), weight;
 	uint64_t cost, fixed = 0, target = 0;
-	double passes0 = t->passes;
+	double passes0 = t->passes, extra = 0;
+	int within = 0;
 	char *json;
 
 	memset(r, 0, sizeof *r);
@@ -768,9 +923,43 @@ wh_search_run(struct wh_state *st, struct wh_sens_table *t,
 		goto out;
 	}
 	/* verify, backing off until the budget holds */
-	if ((rc = verify_chain(st, t, lo, choice, o, r, cfgs, err)) != 0) {
+	if ((rc = verify_chain(st, t, lo, choice, 0, 0, o, r, cfgs, &within,
+	    err)) != 0) {
 		rc = rc == 2 ? 2 : -1;
 		goto out;
+	}
+	/* rounds around the verified plan, while each finds a smaller one */
+	if (o->target_ratio <= 0 && within) {
+		struct layer_opts *cur = lo, *next;
+		int *at = xmalloc((n ? n : 1) * sizeof *at);
+
+		memcpy(at, choice, n * sizeof *at);
+		for (f = 1; f <= ROUNDS_MAX; f++) {
+			double before = best_within(r, o->max_drop);
+
+			next = xcalloc(n ? n : 1, sizeof *next);
+			rc = round_around(st, t, cur, at, next, f, cap, o, r, cfgs,
+			    &extra, err);
+			if (rc == 0) {
+				if (cur != lo) {
+					options_release(cur, n);
+					free(cur);
+				}
+				cur = next;
+			} else {
+				options_release(next, n);
+				free(next);
+			}
+			if (rc != 0 || best_within(r, o->max_drop) <= before)
+				break;
+		}
+		if (cur != lo) {
+			options_release(cur, n);
+			free(cur);
+		}
+		free(at);
+		if (rc == 2 || rc < 0)
+			goto out;
 	}
 	rc = -1;
 	if (o->target_ratio > 0)
@@ -817,7 +1006,7 @@ wh_search_run(struct wh_state *st, struct wh_sens_table *t,
 				goto out;
 	rc = r->chosen >= 0 ? 0 : 1;
 out:
-	r->passes = t->passes - passes0 + r->evaluations;
+	r->passes = t->passes - passes0 + r->evaluations + extra;
 	if (lo != NULL)
 		options_release(lo, n);
 	free(lo);

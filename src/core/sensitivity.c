@@ -497,7 +497,8 @@ measure_cell(struct wh_state *st, struct wh_sens_table *t, int i,
 	drop_interval(loss, gain, done, &c->drop_lo, &c->drop_hi);
 restore:
 	wh_layer_cfg_init(&off);
-	if (wh_state_set(st, i, &off, r ? NULL : err) != 0 && r == 0)
+	if (wh_state_set(st, i, o != NULL && o->base != NULL ? &o->base[i] :
+	    &off, r ? NULL : err) != 0 && r == 0)
 		r = -1;
 	if (r != 0)
 		*c = orig;	/* cancelled or failed: as it was */

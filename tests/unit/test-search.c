@@ -121,28 +121,40 @@ main(void)
 	so.max_drop = 0.1;
 	n = wh_search_run(st, &t, &so, &r, &err);
 	{
-		int chain = 0, first = 1, prev = r.backoffs == 0, k, lg = 0;
+		/* the first chain: round 0's points, b0 its step left */
+		int chain = 0, first = 1, prev, k, lg = 0, b0 = -1, around = 0;
 
 		for (k = 0; k < r.npoints; k++) {
 			const struct wh_search_point *p = &r.points[k];
 
-			if (p->step < 0)
+			around += p->round > 0;
+			if (p->round == 0 && p->step >= 0 && p->drop <= 0.1 &&
+			    (b0 < 0 || p->step < b0))
+				b0 = p->step;
+		}
+		prev = b0 == 0;
+		for (k = 0; k < r.npoints; k++) {
+			const struct wh_search_point *p = &r.points[k];
+
+			if (p->step < 0 || p->round != 0)
 				continue;
 			chain++;
-			if (p->step < (int)r.backoffs && p->drop <= 0.1)
+			if (p->step < b0 && p->drop <= 0.1)
 				first = 0;
-			if (p->step == (int)r.backoffs - 1 && p->drop > 0.1)
+			if (p->step == b0 - 1 && p->drop > 0.1)
 				prev = 1;
 		}
-		while ((1u << lg) < r.backoffs + 2)
+		while ((1 << lg) < b0 + 2)
 			lg++;
-		ok(n == 0 && r.chosen >= 0 && r.backoffs >= 1 &&
+		ok(n == 0 && r.chosen >= 0 && b0 >= 1 &&
 		    r.points[r.chosen].drop <= 0.1, "a plan within 0.1 points "
-		    "after %u back-offs", r.backoffs);
+		    "after %d back-offs", b0);
 		ok(first && prev, "every verified step before it exceeds the "
 		    "budget, the one just before included");
-		ok(chain <= 2 * lg + 1, "%d verifications of the chain for %u "
-		    "steps", chain, r.backoffs);
+		ok(chain <= 2 * lg + 1, "%d verifications of the chain for %d "
+		    "steps", chain, b0);
+		ok(r.backoffs >= (unsigned)b0, "%u back-off steps in all, %d "
+		    "plans verified around it", r.backoffs, around);
 	}
 	wh_search_result_release(&r);
 	so.max_drop = 0.5;

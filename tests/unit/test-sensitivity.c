@@ -247,6 +247,67 @@ measure(void)
 		wh_sens_table_release(&a);
 		wh_sens_table_release(&b);
 	}
+	/* around a plan: the other layers stay at the plan's settings while
+	 * a cell is measured, and the state is left at the plan */
+	{
+		struct wh_sens_table a;
+		struct wh_layer_cfg *base = xcalloc(t.nlayers, sizeof *base);
+		unsigned char *mask = xcalloc((size_t)t.nlayers * n, 1);
+		struct wh_metrics mm;
+		long plan_correct = -1;
+		int k, q = wh_sens_setting_index(&t, "int2"), same = 0, cells = 0;
+
+		for (k = 0; k < t.nlayers; k++) {
+			wh_sens_setting_parse("int4", &base[k], NULL);
+			wh_state_set(st, k, &base[k], NULL);
+		}
+		if (wh_state_run(st, 0, NULL, NULL, &mm, NULL, NULL) == 0) {
+			plan_correct = (long)mm.correct;
+			wh_metrics_release(&mm);
+		}
+		wh_sens_table_init(&a, g, set, n);
+		so.shard = so.nshards = 0;
+		for (k = 0; k < t.nlayers; k++)
+			mask[(size_t)k * n + q] = 1;
+		so.cell_mask = mask;
+		so.base = base;
+		so.rule.min_samples = 100000;	/* every cell to the end */
+		ok(wh_sens_measure(st, &a, &so, &err) == 0 &&
+		    (long)a.base_correct == plan_correct, "measured around "
+		    "int4 everywhere: its %ld correct are the baseline",
+		    plan_correct);
+		for (k = 0; k < a.nlayers; k++) {
+			const struct wh_sens_cell *c = wh_sens_cell(&a, k, q);
+			long want;
+
+			wh_state_set(st, k, &set[q].cfg, NULL);
+			want = -1;
+			if (wh_state_run(st, 0, NULL, NULL, &mm, NULL, NULL) == 0) {
+				want = (long)mm.correct;
+				wh_metrics_release(&mm);
+			}
+			wh_state_set(st, k, &base[k], NULL);
+			cells++;
+			same += c->status == WH_SENS_DONE &&
+			    (long)c->correct == want;
+		}
+		ok(cells > 0 && same == cells, "each int2 cell counts what the "
+		    "plan with that one layer at int2 counts (%d of %d)", same,
+		    cells);
+		ok(wh_state_run(st, 0, NULL, NULL, &mm, NULL, NULL) == 0 &&
+		    (long)mm.correct == plan_correct, "afterwards the state "
+		    "holds the plan again");
+		wh_metrics_release(&mm);
+		for (k = 0; k < t.nlayers; k++) {
+			wh_layer_cfg_init(&base[k]);
+			wh_state_set(st, k, &base[k], NULL);
+		}
+		so.base = NULL;
+		so.cell_mask = NULL;
+		free(mask);
+		wh_sens_table_release(&a);
+		free(base);
+	}
 	wh_sens_table_release(&t);
 	free(set);
 	wh_state_free(st);
