@@ -1,8 +1,9 @@
 /* graph-fuse.c - after compiling: chains of ops that spell out one
  * operator, as exporters write LayerNormalization and GELU before the
- * opsets that have them (and SiLU, which ONNX has no operator for),
- * rewritten into that operator's one op, as ONNX Runtime's
- * LayerNormFusion, GeluFusion and its SiLU fusion do */
+ * opsets that have them (and SiLU, which ONNX has no operator for, and
+ * HardSwish before opset 14), rewritten into that operator's one op, as
+ * ONNX Runtime's LayerNormFusion, GeluFusion and its SiLU and HardSwish
+ * fusions do */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -359,19 +360,29 @@ fuse_gelu(struct fuse *f, int e)
 }
 
 /*
- * SiLU (swish, as EfficientNet writes it): s = Sigmoid(x) read only by
- * m = x * s (either order).  m becomes the unary SiLU, computing each
- * product exactly as the two ops did.  1 when fused.
+ * x times a gate of itself: s = Sigmoid(x) (SiLU, as EfficientNet writes
+ * it) or s = HardSigmoid(x) with alpha 1/6 and beta 1/2 (HardSwish, as
+ * opsets before 14 write MobileNetV3's), read only by m = x * s (either
+ * order).  m becomes the one unary op, computing each product exactly as
+ * the two ops did.  1 when fused.
  */
 static int
-fuse_silu(struct fuse *f, int q)
+fuse_self_gate(struct fuse *f, int q)
 {
 	struct wh_graph *g = f->g;
 	const struct wh_op *o = &g->ops[q];
 	int jm, x, chain[2];
+	enum wh_unary to;
 	struct wh_op sl;
 
-	if (o->kind != OP_UNARY || o->unary != U_SIGMOID)
+	if (o->kind != OP_UNARY)
+		return 0;
+	if (o->unary == U_SIGMOID)
+		to = U_SILU;
+	else if (o->unary == U_HARDSIGMOID && o->alpha == 1.0f / 6 &&
+	    o->beta == 0.5f)
+		to = U_HARDSWISH;
+	else
 		return 0;
 	x = o->in[0];
 	if ((jm = sole_reader(f, o->out)) < 0 ||
@@ -381,7 +392,7 @@ fuse_silu(struct fuse *f, int q)
 	chain[0] = q;
 	chain[1] = jm;
 	sl = chain_op(g, OP_UNARY, &wh_kernel_unary, x, jm);
-	sl.unary = U_SILU;
+	sl.unary = to;
 	return chain_replace(f, chain, 2, jm, &sl);
 }
 
@@ -462,7 +473,7 @@ wh_graph_fuse(struct wh_graph *g, const char *pinned)
 	for (k = 0; k < g->nops; k++)
 		if (!f.dead[k])
 			nfused += fuse_layernorm(&f, k) + fuse_gelu(&f, k) +
-			    fuse_silu(&f, k);
+			    fuse_self_gate(&f, k);
 	if (nfused > 0)
 		compact(&f);
 	free(f.nread);

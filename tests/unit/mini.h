@@ -77,6 +77,19 @@ mini_attr_ints(struct wh_node *n, const char *name, int cnt, int64_t v)
 	a->n = (size_t)cnt;
 }
 
+static inline void
+mini_attr_float(struct wh_node *n, const char *name, float v)
+{
+	struct wh_attr *a;
+
+	n->attrs = xreallocarray(n->attrs, n->nattrs + 1, sizeof *n->attrs);
+	a = &n->attrs[n->nattrs++];
+	memset(a, 0, sizeof *a);
+	a->name = xstrdup(name);
+	a->type = WH_ATTR_FLOAT;
+	a->f = v;
+}
+
 /* A float initializer filled with v. */
 static inline void
 mini_init(struct wh_model *m, const char *name, int ndim, const int64_t *dims,

@@ -421,6 +421,47 @@ test_silu(void)
 	}
 }
 
+/* x * HardSigmoid(x) with alpha a (beta 1/2): HardSwish when a is 1/6 */
+static struct wh_model *
+hardswish_model(float a)
+{
+	static const int64_t dims[] = { 8 };
+	struct wh_model *m = mini_new(13, 1, dims);
+	struct wh_node *n = mini_node(m, "HardSigmoid", "hs", "x", "s");
+
+	mini_attr_float(n, "alpha", a);
+	mini_attr_float(n, "beta", 0.5f);
+	mini_node(m, "Mul", "mul", "s,x", "y");
+	mini_output(m, "y");
+	return m;
+}
+
+static void
+test_hardswish(void)
+{
+	struct wh_model *a = hardswish_model(1.0f / 6), *b;
+	struct wh_graph *ga = compile(a), *gb;
+	double d;
+
+	ok(ga != NULL && ga->nops == 1 && ga->ops[0].kind == OP_UNARY &&
+	    ga->ops[0].unary == U_HARDSWISH, "x * HardSigmoid(x) with alpha "
+	    "1/6 is one HardSwish op");
+	b = hardswish_model(1.0f / 6);
+	add_output(b, "s");
+	d = compare(a, b, NULL);
+	ok(d == 0, "... computing what the two do, bit for bit (max diff "
+	    "%.3g)", d);
+	wh_graph_free(ga);
+	wh_model_free(a);
+	wh_model_free(b);
+	a = hardswish_model(0.2f);	/* ONNX's default alpha */
+	gb = compile(a);
+	ok(gb != NULL && count_ops(gb, OP_UNARY, U_HARDSWISH) == 0 &&
+	    gb->nops == 2, "with alpha 0.2 it is not HardSwish");
+	wh_graph_free(gb);
+	wh_model_free(a);
+}
+
 /*
  * A transformer block's MLP: LayerNorm written out, MatMul, GELU written
  * out, MatMul.  Both chains fuse; the layers' op indices still name
@@ -487,6 +528,7 @@ main(void)
 	test_gelu();
 	test_gelu_refused();
 	test_silu();
+	test_hardswish();
 	test_layers();
 	return tap_done();
 }

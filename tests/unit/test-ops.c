@@ -93,19 +93,6 @@ test_pad(void)
 	free(x);
 }
 
-static void
-mini_attr_float(struct wh_node *n, const char *name, float v)
-{
-	struct wh_attr *a;
-
-	n->attrs = xreallocarray(n->attrs, n->nattrs + 1, sizeof *n->attrs);
-	a = &n->attrs[n->nattrs++];
-	memset(a, 0, sizeof *a);
-	a->name = xstrdup(name);
-	a->type = WH_ATTR_FLOAT;
-	a->f = v;
-}
-
 /* Elementwise operators on x: (2, 2, 3, 4), within a few float32 ulps
  * of numpy's float32 results. */
 static void
