@@ -114,6 +114,13 @@ tsize(const struct wh_eval *e, int t)
 	    e->g->t[t].ss;
 }
 
+/* Whether tensor t has a buffer of its own in a job's workspace. */
+static int
+rooted(const struct wh_graph *g, int t)
+{
+	return !g->t[t].is_const && g->t[t].alias < 0 && g->t[t].prod != -2;
+}
+
 /* The samples per job that keep a job's buffers within JOB_BYTES: at most
  * e->chunk, at least 1, a multiple of 16 from 16 on. */
 static int
@@ -123,8 +130,7 @@ fit_chunk(const struct wh_eval *e)
 	int t;
 
 	for (t = 0; t < e->g->nt; t++)
-		if (!e->g->t[t].is_const && e->g->t[t].alias < 0 &&
-		    e->g->t[t].prod != -2)
+		if (rooted(e->g, t))
 			per += tsize(e, t) * sizeof(float);
 	fit = per ? JOB_BYTES / per : (size_t)e->chunk;
 	if (fit >= 16)
@@ -146,7 +152,7 @@ ws_init(struct wh_eval *e, struct workspace *w)
 	for (t = 0; t < g->nt; t++) {
 		size_t sz;
 
-		if (g->t[t].is_const || g->t[t].alias >= 0 || g->t[t].prod == -2)
+		if (!rooted(g, t))
 			continue;
 		if (wh_mul_size(tsize(e, t), (size_t)e->chunk, &sz) != 0 ||
 		    wh_add_size(total, sz, &total) != 0)
@@ -154,7 +160,7 @@ ws_init(struct wh_eval *e, struct workspace *w)
 	}
 	w->mem = xcalloc(total ? total : 1, sizeof *w->mem);
 	for (t = 0; t < g->nt; t++) {
-		if (g->t[t].is_const || g->t[t].alias >= 0 || g->t[t].prod == -2)
+		if (!rooted(g, t))
 			continue;
 		w->own[t] = w->mem + off;
 		off += tsize(e, t) * (size_t)e->chunk;

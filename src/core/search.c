@@ -679,8 +679,6 @@ round_around(struct wh_state *st, const struct wh_sens_table *t,
 	for (i = 0; i < n; i++) {
 		const struct option *at = &lo[i].v[choice[i]];
 
-		lo2[i].v = NULL;
-		lo2[i].n = 0;
 		opt_add(&lo2[i], at->setting, at->cost, 0, 0);
 		for (s = 0; s < t->nsettings; s++) {
 			const struct wh_sens_cell *c =
@@ -816,17 +814,17 @@ mark_front(struct wh_search_result *r)
 	}
 }
 
-/* The largest ratio of a verified plan within the budget, or 0. */
-static double
+/* The verified plan within the budget with the largest ratio (the first
+ * of equals), or -1. */
+static int
 best_within(const struct wh_search_result *r, double max_drop)
 {
-	double best = 0;
-	int i;
+	int i, best = -1;
 
 	for (i = 0; i < r->npoints; i++)
-		if (r->points[i].drop <= max_drop + 1e-9 &&
-		    r->points[i].ratio > best)
-			best = r->points[i].ratio;
+		if (r->points[i].drop <= max_drop + 1e-9 && (best < 0 ||
+		    r->points[i].ratio > r->points[best].ratio))
+			best = i;
 	return best;
 }
 
@@ -935,7 +933,7 @@ wh_search_run(struct wh_state *st, struct wh_sens_table *t,
 
 		memcpy(at, choice, n * sizeof *at);
 		for (f = 1; f <= ROUNDS_MAX; f++) {
-			double before = best_within(r, o->max_drop);
+			int before = best_within(r, o->max_drop), after;
 
 			next = xcalloc(n ? n : 1, sizeof *next);
 			rc = round_around(st, t, cur, at, next, f, cap, o, r, cfgs,
@@ -950,7 +948,8 @@ wh_search_run(struct wh_state *st, struct wh_sens_table *t,
 				options_release(next, n);
 				free(next);
 			}
-			if (rc != 0 || best_within(r, o->max_drop) <= before)
+			after = best_within(r, o->max_drop);
+			if (rc != 0 || after == before)
 				break;
 		}
 		if (cur != lo) {
@@ -993,11 +992,7 @@ wh_search_run(struct wh_state *st, struct wh_sens_table *t,
 	/* with a budget: the best verified plan within it, wherever it
 	 * came from (the back-off chain or another budget's optimum) */
 	if (o->target_ratio <= 0)
-		for (i = 0; i < r->npoints; i++)
-			if (r->points[i].drop <= o->max_drop + 1e-9 &&
-			    (r->chosen < 0 || r->points[i].ratio >
-			    r->points[r->chosen].ratio))
-				r->chosen = i;
+		r->chosen = best_within(r, o->max_drop);
 	/* leave the state holding the chosen plan */
 	if (r->chosen >= 0)
 		for (i = 0; i < n; i++)
