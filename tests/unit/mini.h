@@ -60,17 +60,26 @@ mini_node(struct wh_model *m, const char *op, const char *name,
 	return n;
 }
 
-static inline void
-mini_attr_ints(struct wh_node *n, const char *name, int cnt, int64_t v)
+/* A new attribute of n, named and typed, its value still zero. */
+static inline struct wh_attr *
+mini_attr(struct wh_node *n, const char *name, enum wh_attr_type type)
 {
 	struct wh_attr *a;
-	int i;
 
 	n->attrs = xreallocarray(n->attrs, n->nattrs + 1, sizeof *n->attrs);
 	a = &n->attrs[n->nattrs++];
 	memset(a, 0, sizeof *a);
 	a->name = xstrdup(name);
-	a->type = WH_ATTR_INTS;
+	a->type = type;
+	return a;
+}
+
+static inline void
+mini_attr_ints(struct wh_node *n, const char *name, int cnt, int64_t v)
+{
+	struct wh_attr *a = mini_attr(n, name, WH_ATTR_INTS);
+	int i;
+
 	a->ints = xcalloc(cnt, sizeof *a->ints);
 	for (i = 0; i < cnt; i++)
 		a->ints[i] = v;
@@ -80,14 +89,7 @@ mini_attr_ints(struct wh_node *n, const char *name, int cnt, int64_t v)
 static inline void
 mini_attr_float(struct wh_node *n, const char *name, float v)
 {
-	struct wh_attr *a;
-
-	n->attrs = xreallocarray(n->attrs, n->nattrs + 1, sizeof *n->attrs);
-	a = &n->attrs[n->nattrs++];
-	memset(a, 0, sizeof *a);
-	a->name = xstrdup(name);
-	a->type = WH_ATTR_FLOAT;
-	a->f = v;
+	mini_attr(n, name, WH_ATTR_FLOAT)->f = v;
 }
 
 /* A float initializer filled with v. */
@@ -125,14 +127,7 @@ mini_output(struct wh_model *m, const char *name)
 static inline void
 mini_attr_str(struct wh_node *n, const char *name, const char *v)
 {
-	struct wh_attr *a;
-
-	n->attrs = xreallocarray(n->attrs, n->nattrs + 1, sizeof *n->attrs);
-	a = &n->attrs[n->nattrs++];
-	memset(a, 0, sizeof *a);
-	a->name = xstrdup(name);
-	a->type = WH_ATTR_STRING;
-	a->s = xstrdup(v);
+	mini_attr(n, name, WH_ATTR_STRING)->s = xstrdup(v);
 }
 
 /* An int64 initializer holding v[0 .. count). */
