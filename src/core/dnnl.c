@@ -390,9 +390,68 @@ readers(const struct wh_graph *g, int t)
 }
 
 /*
- * Folds a relu, leaky relu or clip that alone reads a convolution's or a
- * linear layer's output into its post-ops (oneDNN computes these exactly
- * as the reference does); the op then writes the activation's output.
+ * The activation a as oneDNN eltwise post-ops appended to po, or with po
+ * NULL whether it can be one.  relu, leaky relu and clip come out as the
+ * reference computes them; SiLU (swish), the sigmoid (logistic), HardSwish
+ * and HardSigmoid (linear, then clip) from oneDNN's own exp and
+ * arithmetic, within the same few ulps of them that ONNX Runtime's are.
+ */
+static int
+act_post(const struct wh_op *a, dnnl_post_ops_t po)
+{
+	if (a->kind != OP_UNARY)
+		return 0;
+	switch (a->unary) {
+	case U_RELU:
+		return po == NULL || dnnl_post_ops_append_eltwise(po, 1.0f,
+		    dnnl_eltwise_relu, 0.0f, 0.0f) == dnnl_success;
+	case U_LEAKY:
+		return po == NULL || dnnl_post_ops_append_eltwise(po, 1.0f,
+		    dnnl_eltwise_relu, a->alpha, 0.0f) == dnnl_success;
+	case U_CLIP:
+		return po == NULL || dnnl_post_ops_append_eltwise(po, 1.0f,
+		    dnnl_eltwise_clip_v2, a->alpha, a->beta) == dnnl_success;
+	case U_SILU:
+		return po == NULL || dnnl_post_ops_append_eltwise(po, 1.0f,
+		    dnnl_eltwise_swish, 1.0f, 0.0f) == dnnl_success;
+	case U_SIGMOID:
+		return po == NULL || dnnl_post_ops_append_eltwise(po, 1.0f,
+		    dnnl_eltwise_logistic, 0.0f, 0.0f) == dnnl_success;
+	case U_HARDSWISH:
+		return po == NULL || dnnl_post_ops_append_eltwise(po, 1.0f,
+		    dnnl_eltwise_hardswish, 0.0f, 0.0f) == dnnl_success;
+	case U_HARDSIGMOID:
+		return po == NULL || (dnnl_post_ops_append_eltwise(po, 1.0f,
+		    dnnl_eltwise_linear, a->alpha, a->beta) == dnnl_success &&
+		    dnnl_post_ops_append_eltwise(po, 1.0f,
+		    dnnl_eltwise_clip_v2, 0.0f, 1.0f) == dnnl_success);
+	default:
+		return 0;
+	}
+}
+
+/* Whether activation a maps 0 to 0, so that the padding channels of a
+ * blocked output stay 0 through it. */
+static int
+act_keeps_zero(const struct wh_op *a)
+{
+	switch (a->unary) {
+	case U_SIGMOID:
+		return 0;
+	case U_HARDSIGMOID:
+		return a->beta <= 0.0f;
+	case U_CLIP:
+		return a->alpha <= 0.0f && a->beta >= 0.0f;
+	default:
+		return 1;
+	}
+}
+
+/*
+ * Folds an activation that alone reads a convolution's or a linear
+ * layer's output into its post-ops (act_post); the op then writes the
+ * activation's output.  One that does not keep 0 at 0 only where the
+ * output has no padding channels, as when it runs by itself (blind_fits).
  */
 static void
 plan_fusion(struct wh_dnnl *d)
@@ -407,9 +466,10 @@ plan_fusion(struct wh_dnnl *d)
 
 		if (d->op[q].mode != M_CONV && d->op[q].mode != M_LINEAR)
 			continue;
-		if (a->kind != OP_UNARY || (a->unary != U_RELU &&
-		    a->unary != U_LEAKY && a->unary != U_CLIP) ||
-		    a->in[0] != o->out)
+		if (!act_post(a, NULL) || a->in[0] != o->out)
+			continue;
+		if (!act_keeps_zero(a) && d->op[q].mode == M_CONV &&
+		    d->block > 1 && o->oc % d->block != 0)
 			continue;
 		t = o->out;
 		if (t == troot(g, g->output) || readers(g, t) != 1)
@@ -739,15 +799,8 @@ post_ops(dnnl_primitive_attr_t attr, const struct wh_op *o,
 	if (last && o->ep_relu)
 		check(dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu,
 		    0.0f, 0.0f), "post-ops");
-	if (last && act != NULL && act->unary == U_RELU)
-		check(dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu,
-		    0.0f, 0.0f), "post-ops");
-	if (last && act != NULL && act->unary == U_LEAKY)
-		check(dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu,
-		    act->alpha, 0.0f), "post-ops");
-	if (last && act != NULL && act->unary == U_CLIP)
-		check(dnnl_post_ops_append_eltwise(po, 1.0f,
-		    dnnl_eltwise_clip_v2, act->alpha, act->beta), "post-ops");
+	if (last && act != NULL && !act_post(act, po))
+		wh_fatal("oneDNN: post-ops failed");
 	check(dnnl_primitive_attr_set_post_ops(attr, po), "post-ops");
 	dnnl_post_ops_destroy(po);
 }
@@ -1415,6 +1468,37 @@ run_ref(struct wh_dnnl *d, int q, const struct wh_layer_weights *lw,
 	return fused;
 }
 
+/* y[j] = x[j] s[j], j < m */
+static void
+scale_row(const float *x, const float *s, float *y, int64_t m)
+{
+	int64_t j;
+
+	for (j = 0; j < m; j++)
+		y[j] = x[j] * s[j];
+}
+
+/* One block of 16 channels over hw positions: y = x s per channel, the
+ * channels from live on (padding) 0. */
+static void
+scale_blocks16(const float *x, const float *s, float *y, int64_t hw,
+    int64_t live)
+{
+	float sc[16];
+	int64_t p;
+	int j;
+
+	for (j = 0; j < 16; j++)
+		sc[j] = j < live ? s[j] : 0.0f;
+	for (p = 0; p < hw; p++)
+		for (j = 0; j < 16; j++)
+			y[p * 16 + j] = x[p * 16 + j] * sc[j];
+	if (live < 16)
+		for (p = 0; p < hw; p++)
+			for (j = (int)live; j < 16; j++)
+				y[p * 16 + j] = 0.0f;
+}
+
 /*
  * y = x * s[c] on the plan's layout: channels last, or blocks of B
  * channels (the padding channels past c stay 0).  s, (c, 1, 1), is read
@@ -1429,30 +1513,35 @@ run_chscale(struct wh_dnnl *d, int q, float **buf, size_t n)
 	int k = chscale_big(g, o), bt = o->in[k], st = o->in[1 - k];
 	const struct wh_tinfo *t = &g->t[o->out];
 	int64_t c = t->dims[0], hw = t->dims[1] * t->dims[2], B = d->block;
-	int64_t nb = (c + B - 1) / B, cb, p, j;
+	int64_t nb = (c + B - 1) / B, cb, p;
 	size_t fx = d->floats[bt], fs = d->floats[st], fy = d->floats[o->out];
 	size_t smp;
 
+	/* x s is s x exactly, whichever operand came first */
 	for (smp = 0; smp < n; smp++) {
 		const float *x = buf[bt] + smp * fx, *s = buf[st] + smp * fs;
 		float *y = buf[d->op[q].out] + smp * fy;
 
 		if (B == 1) {
 			for (p = 0; p < hw; p++)
-				for (j = 0; j < c; j++)
-					y[p * c + j] = k == 0 ? x[p * c + j] *
-					    s[j] : s[j] * x[p * c + j];
+				scale_row(x + p * c, s, y + p * c, c);
 			continue;
 		}
-		for (cb = 0; cb < nb; cb++)
-			for (p = 0; p < hw; p++)
-				for (j = 0; j < B; j++) {
-					int64_t ch = cb * B + j, at = (cb * hw +
-					    p) * B + j;
+		for (cb = 0; cb < nb; cb++) {
+			int64_t live = c - cb * B < B ? c - cb * B : B;
 
-					y[at] = ch >= c ? 0 : k == 0 ? x[at] *
-					    s[ch] : s[ch] * x[at];
+			if (B == 16)
+				scale_blocks16(x + cb * hw * B, s + cb * B,
+				    y + cb * hw * B, hw, live);
+			else
+				for (p = 0; p < hw; p++) {
+					scale_row(x + (cb * hw + p) * B,
+					    s + cb * B, y + (cb * hw + p) * B,
+					    live);
+					memset(y + (cb * hw + p) * B + live, 0,
+					    (size_t)(B - live) * sizeof *y);
 				}
+		}
 	}
 }
 

@@ -790,7 +790,7 @@ test_fused_activations(void)
 {
 	struct fg f;
 	struct geom g3 = { 3, 3, 1, 1, 1, 1, 1, 1, 1, 1 };
-	int a, b, c, x;
+	int a, b, c, x, k;
 
 	fg_init(&f, 3, (int64_t[]){ 4, 10, 10 });
 	a = fg_conv(&f, 0, 16, &g3, 1, EP_BIAS);
@@ -807,6 +807,56 @@ test_fused_activations(void)
 		    wh_dnnl_fused(d, 4) == 0, "leaky relu and clip run as the "
 		    "convolutions' post-ops");
 		wh_dnnl_free(d);
+	}
+	fg_release(&f);
+
+	/* the activations of EfficientNet and MobileNetV3, from oneDNN's own
+	 * exp and arithmetic: SiLU and HardSwish, then the squeeze-and-
+	 * excite gates' sigmoid and HardSigmoid */
+	for (k = 0; k < 2; k++) {
+		fg_init(&f, 3, (int64_t[]){ 4, 9, 9 });
+		a = fg_conv(&f, 0, 16, &g3, 1, EP_BIAS);
+		b = fg_unary(&f, a, k ? U_SIGMOID : U_SILU, 0, 0);
+		c = fg_conv(&f, b, 16, &g3, 1, EP_BN);
+		x = k ? fg_unary(&f, c, U_HARDSIGMOID, 1.0f / 6, 0.5f) :
+		    fg_unary(&f, c, U_HARDSWISH, 0, 0);
+		fg_conv(&f, x, 8, &g3, 1, EP_BIAS);
+		check_graph(&f, k ? "conv, sigmoid, conv, HardSigmoid, conv" :
+		    "conv, SiLU, conv, HardSwish, conv", NULL);
+		{
+			struct wh_dnnl *d = wh_dnnl_new_layout(&f.g, 1,
+			    WH_DNNL_BLOCK16, NULL);
+
+			ok(wh_dnnl_fused(d, 0) && wh_dnnl_fused(d, 2),
+			    "%s run as the convolutions' post-ops", k ?
+			    "sigmoid and HardSigmoid" : "SiLU and HardSwish");
+			wh_dnnl_free(d);
+		}
+		fg_release(&f);
+	}
+
+	/* a sigmoid after 6 channels: not where the padding channels of a
+	 * blocked layout would come out 0.5 */
+	fg_init(&f, 3, (int64_t[]){ 4, 9, 9 });
+	a = fg_conv(&f, 0, 6, &g3, 1, EP_BIAS);
+	b = fg_unary(&f, a, U_SIGMOID, 0, 0);
+	c = fg_conv(&f, b, 6, &g3, 1, EP_BIAS);
+	x = fg_unary(&f, c, U_SILU, 0, 0);
+	fg_conv(&f, x, 4, &g3, 1, EP_BIAS);
+	check_graph(&f, "conv to 6 channels, sigmoid, conv, SiLU, conv", NULL);
+	{
+		struct wh_dnnl *d = wh_dnnl_new_layout(&f.g, 1, WH_DNNL_BLOCK16,
+		    NULL);
+		struct wh_dnnl *p = wh_dnnl_new_layout(&f.g, 1, WH_DNNL_NCHW,
+		    NULL);
+
+		ok(!wh_dnnl_fused(d, 0) && wh_dnnl_fused(d, 2),
+		    "nChw16c: the sigmoid after 6 channels runs by itself, the "
+		    "SiLU as a post-op");
+		ok(wh_dnnl_fused(p, 0), "NCHW: the sigmoid after 6 channels is "
+		    "a post-op");
+		wh_dnnl_free(d);
+		wh_dnnl_free(p);
 	}
 	fg_release(&f);
 
