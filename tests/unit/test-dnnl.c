@@ -635,6 +635,24 @@ test_pools(void)
 		check_graph(&f, cases[i].what, NULL);
 		fg_release(&f);
 	}
+
+	/* the global average of 20 channels (blocks with padding, and
+	 * channels last in one group of 16 and one of 4) of 5 x 5 and of
+	 * 1 x 1, as squeeze-and-excite has them */
+	for (i = 0; i < 2; i++) {
+		struct fg f;
+		int x, p;
+
+		fg_init(&f, 3, (int64_t[]){ 3, i ? 1 : 5, i ? 1 : 5 });
+		x = fg_conv(&f, 0, 20, &(struct geom){ 1, 1, 1, 1, 1, 1, 0, 0,
+		    0, 0 }, 1, EP_BIAS);
+		p = fg_pool(&f, x, OP_GAP, &(struct geom){ 0 }, 0, 0);
+		fg_conv(&f, p, 8, &(struct geom){ 1, 1, 1, 1, 1, 1, 0, 0, 0,
+		    0 }, 1, EP_BIAS);
+		check_graph(&f, i ? "global average of 20 channels of 1 x 1" :
+		    "global average of 20 channels of 5 x 5", NULL);
+		fg_release(&f);
+	}
 }
 
 /* A residual block: relu and add run on blocked tensors unchanged. */
