@@ -295,18 +295,38 @@ concat_blind(const struct wh_graph *g, const struct wh_op *o)
 	return 1;
 }
 
+/* Whether element-wise op o maps padding channels (0, and 0 and 0) to 0,
+ * so that it can run over them: a ReLU, an Add of two residual branches. */
+static int
+blind_keeps_zero(const struct wh_op *o)
+{
+	float z;
+
+	if (o->kind == OP_UNARY) {
+		z = wh_unary_apply(o->unary, 0.0f, o->alpha, o->beta);
+		return z == 0.0f;
+	}
+	return o->kind == OP_BINARY && !o->swapped && (o->binary == B_ADD ||
+	    o->binary == B_SUB || o->binary == B_MUL || o->binary == B_MAX ||
+	    o->binary == B_MIN);
+}
+
 /* Whether blind op o can run on the plan's blocked layout: no channel of
- * its tensors is padding, and a Concat's inputs fill whole blocks. */
+ * its tensors is padding, or it keeps padding at 0; a Concat's inputs
+ * fill whole blocks. */
 static int
 blind_fits(const struct wh_dnnl *d, const struct wh_op *o)
 {
 	const struct wh_graph *g = d->g;
 	int k;
 
-	if (g->t[o->out].ndim != 3 || g->t[o->out].dims[0] % d->block != 0)
+	if (g->t[o->out].ndim != 3)
 		return 0;
 	if (o->kind != OP_CONCAT)
-		return 1;
+		return g->t[o->out].dims[0] % d->block == 0 ||
+		    blind_keeps_zero(o);
+	if (g->t[o->out].dims[0] % d->block != 0)
+		return 0;
 	if (d->block < 2)	/* channels last interleaves the inputs */
 		return 0;
 	for (k = 0; k < o->nin; k++)
@@ -1443,6 +1463,18 @@ run_ref(struct wh_dnnl *d, int q, const struct wh_layer_weights *lw,
 			ts[nts++] = o->in[i];
 	for (k = 0; k < nout; k++)
 		ts[nts++] = outs[k];
+	if (blind && o->kind != OP_CONCAT && d->blocked[troot(g, o->out)] &&
+	    d->floats[o->out] != g->t[o->out].ss) {
+		/* padding channels, which it keeps at 0 (blind_fits) */
+		size_t len = n * d->floats[o->out];
+
+		if (o->kind == OP_UNARY)
+			wh_unary_flat(o, buf[o->in[0]], buf[o->out], len);
+		else
+			wh_binary_flat(o, buf[o->in[0]], buf[o->in[1]],
+			    buf[o->out], len);
+		return 0;
+	}
 	for (k = 0; k < nts && !blind; k++)
 		if (d->blocked[troot(g, ts[k])])
 			need += up16(n * g->t[ts[k]].ss);

@@ -843,23 +843,16 @@ run_softmax(const struct wh_graph *g, const struct wh_op *o,
 }
 
 /*
- * x: (n, ss) -> y: (n, ss).  The common functions get loops of their own,
+ * x -> y over len floats.  The common functions get loops of their own,
  * which the compiler vectorizes (erf, GELU and sigmoid in kernel-math.c);
  * each element is what wh_unary_apply computes.
  */
-static void
-run_unary(const struct wh_graph *g, const struct wh_op *o,
-    const struct wh_layer_weights *lw, const float *lwaux, float **buf,
-    size_t n, float *scratch)
+void
+wh_unary_flat(const struct wh_op *o, const float *x, float *y, size_t len)
 {
-	const float *x = buf[o->in[0]];
-	float *y = buf[o->out];
-	size_t len = n * g->t[o->out].ss, k;
 	float al = o->alpha, be = o->beta;
+	size_t k;
 
-	(void)lw;
-	(void)lwaux;
-	(void)scratch;
 #define LOOP(expr) do {							\
 	for (k = 0; k < len; k++) {					\
 		float v_ = x[k];					\
@@ -884,6 +877,24 @@ run_unary(const struct wh_graph *g, const struct wh_op *o,
 	default: LOOP(wh_unary_apply(o->unary, v_, al, be)); break;
 	}
 #undef LOOP
+}
+
+static void
+run_unary(const struct wh_graph *g, const struct wh_op *o,
+    const struct wh_layer_weights *lw, const float *lwaux, float **buf,
+    size_t n, float *scratch)
+{
+	(void)lw;
+	(void)lwaux;
+	(void)scratch;
+	wh_unary_flat(o, buf[o->in[0]], buf[o->out], n * g->t[o->out].ss);
+}
+
+void
+wh_binary_flat(const struct wh_op *o, const float *a, const float *b,
+    float *y, size_t len)
+{
+	binary_row(o->binary, a, 1, b, 1, y, len);
 }
 
 /* cond, x, y: broadcast into (n, bdims) -> y */

@@ -221,6 +221,12 @@ int wh_dims_elems(const int64_t *dims, int ndim, int64_t *out);
 
 /* op-elementwise.c */
 float wh_unary_apply(enum wh_unary u, float x, float alpha, float beta);
+/* Unary op o over len floats, binary op o of two same-shaped operands
+ * over len floats: what its kernel computes for each, on any layout. */
+void wh_unary_flat(const struct wh_op *o, const float *x, float *y,
+    size_t len);
+void wh_binary_flat(const struct wh_op *o, const float *a, const float *b,
+    float *y, size_t len);
 extern const struct wh_kernel wh_kernel_unary;
 /* The kernels of the layer and pooling ops and of binary arithmetic, for
  * tests that build ops by hand. */
