@@ -1625,15 +1625,17 @@ run_gap(struct wh_dnnl *d, int q, float **buf, size_t n)
 		else
 			for (cb = 0; cb * B < c; cb++) {
 				const float *xb = x + cb * hw * B;
+				int64_t m = c - cb * B < B ? c - cb * B : B;
 
 				for (j = 0; j < B; j++)
 					acc[j] = 0;
 				for (i = 0; i < hw; i++)
 					for (j = 0; j < B; j++)
 						acc[j] += xb[i * B + j];
-				for (j = 0; j < B; j++)
-					y[cb * B + j] = cb * B + j < c ?
-					    (float)(acc[j] / (double)hw) : 0.0f;
+				/* the output may be plain: no padding */
+				for (j = 0; j < m; j++)
+					y[cb * B + j] = (float)(acc[j] /
+					    (double)hw);
 			}
 		for (ch = c; ch < (int64_t)fy; ch++)
 			y[ch] = 0.0f;

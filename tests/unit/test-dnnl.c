@@ -639,18 +639,23 @@ test_pools(void)
 	/* the global average of 20 channels (blocks with padding, and
 	 * channels last in one group of 16 and one of 4) of 5 x 5 and of
 	 * 1 x 1, as squeeze-and-excite has them */
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < 3; i++) {
+		static const char *const what[] = {
+			"global average of 20 channels of 5 x 5",
+			"global average of 20 channels of 1 x 1",
+			"global average of 20 channels into the plain output",
+		};
 		struct fg f;
 		int x, p;
 
-		fg_init(&f, 3, (int64_t[]){ 3, i ? 1 : 5, i ? 1 : 5 });
+		fg_init(&f, 3, (int64_t[]){ 3, i == 1 ? 1 : 5, i == 1 ? 1 : 5 });
 		x = fg_conv(&f, 0, 20, &(struct geom){ 1, 1, 1, 1, 1, 1, 0, 0,
 		    0, 0 }, 1, EP_BIAS);
 		p = fg_pool(&f, x, OP_GAP, &(struct geom){ 0 }, 0, 0);
-		fg_conv(&f, p, 8, &(struct geom){ 1, 1, 1, 1, 1, 1, 0, 0, 0,
-		    0 }, 1, EP_BIAS);
-		check_graph(&f, i ? "global average of 20 channels of 1 x 1" :
-		    "global average of 20 channels of 5 x 5", NULL);
+		if (i < 2)
+			fg_conv(&f, p, 8, &(struct geom){ 1, 1, 1, 1, 1, 1, 0,
+			    0, 0, 0 }, 1, EP_BIAS);
+		check_graph(&f, what[i], NULL);
 		fg_release(&f);
 	}
 }
