@@ -379,7 +379,11 @@ op_mode(const struct wh_graph *g, const struct wh_op *o)
 			return M_REF;
 		return M_POOL;
 	case OP_GAP:
-		return g->t[o->in[0]].ndim == 3 ? M_GAP : M_REF;
+		/* run_gap reads the input as the op's (c, h, w) */
+		return g->t[o->in[0]].ndim == 3 &&
+		    g->t[o->in[0]].dims[0] == o->c &&
+		    g->t[o->in[0]].dims[1] * g->t[o->in[0]].dims[2] ==
+		    o->h * o->w ? M_GAP : M_REF;
 	case OP_UNARY:
 		return M_BLIND;
 	case OP_BINARY:
