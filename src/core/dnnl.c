@@ -296,9 +296,10 @@ concat_blind(const struct wh_graph *g, const struct wh_op *o)
 }
 
 /* Whether element-wise op o maps padding channels (0, and 0 and 0) to 0,
- * so that it can run over them: a ReLU, an Add of two residual branches. */
+ * so that it can run over them or be fused before them: a ReLU, an Add of
+ * two residual branches; not a sigmoid. */
 static int
-blind_keeps_zero(const struct wh_op *o)
+keeps_zero(const struct wh_op *o)
 {
 	float z;
 
@@ -324,7 +325,7 @@ blind_fits(const struct wh_dnnl *d, const struct wh_op *o)
 		return 0;
 	if (o->kind != OP_CONCAT)
 		return g->t[o->out].dims[0] % d->block == 0 ||
-		    blind_keeps_zero(o);
+		    keeps_zero(o);
 	if (g->t[o->out].dims[0] % d->block != 0)
 		return 0;
 	if (d->block < 2)	/* channels last interleaves the inputs */
@@ -424,52 +425,36 @@ readers(const struct wh_graph *g, int t)
 static int
 act_post(const struct wh_op *a, dnnl_post_ops_t po)
 {
+	dnnl_alg_kind_t alg;
+	float al = 0.0f, be = 0.0f;
+
 	if (a->kind != OP_UNARY)
 		return 0;
 	switch (a->unary) {
-	case U_RELU:
-		return po == NULL || dnnl_post_ops_append_eltwise(po, 1.0f,
-		    dnnl_eltwise_relu, 0.0f, 0.0f) == dnnl_success;
-	case U_LEAKY:
-		return po == NULL || dnnl_post_ops_append_eltwise(po, 1.0f,
-		    dnnl_eltwise_relu, a->alpha, 0.0f) == dnnl_success;
+	case U_RELU: alg = dnnl_eltwise_relu; break;
+	case U_LEAKY: alg = dnnl_eltwise_relu; al = a->alpha; break;
 	case U_CLIP:
-		return po == NULL || dnnl_post_ops_append_eltwise(po, 1.0f,
-		    dnnl_eltwise_clip_v2, a->alpha, a->beta) == dnnl_success;
-	case U_SILU:
-		return po == NULL || dnnl_post_ops_append_eltwise(po, 1.0f,
-		    dnnl_eltwise_swish, 1.0f, 0.0f) == dnnl_success;
-	case U_SIGMOID:
-		return po == NULL || dnnl_post_ops_append_eltwise(po, 1.0f,
-		    dnnl_eltwise_logistic, 0.0f, 0.0f) == dnnl_success;
-	case U_HARDSWISH:
-		return po == NULL || dnnl_post_ops_append_eltwise(po, 1.0f,
-		    dnnl_eltwise_hardswish, 0.0f, 0.0f) == dnnl_success;
-	case U_HARDSIGMOID:
-		return po == NULL || (dnnl_post_ops_append_eltwise(po, 1.0f,
-		    dnnl_eltwise_linear, a->alpha, a->beta) == dnnl_success &&
-		    dnnl_post_ops_append_eltwise(po, 1.0f,
-		    dnnl_eltwise_clip_v2, 0.0f, 1.0f) == dnnl_success);
+		alg = dnnl_eltwise_clip_v2;
+		al = a->alpha;
+		be = a->beta;
+		break;
+	case U_SILU: alg = dnnl_eltwise_swish; al = 1.0f; break;
+	case U_SIGMOID: alg = dnnl_eltwise_logistic; break;
+	case U_HARDSWISH: alg = dnnl_eltwise_hardswish; break;
+	case U_HARDSIGMOID:	/* then clipped to [0, 1] */
+		alg = dnnl_eltwise_linear;
+		al = a->alpha;
+		be = a->beta;
+		break;
 	default:
 		return 0;
 	}
-}
-
-/* Whether activation a maps 0 to 0, so that the padding channels of a
- * blocked output stay 0 through it. */
-static int
-act_keeps_zero(const struct wh_op *a)
-{
-	switch (a->unary) {
-	case U_SIGMOID:
-		return 0;
-	case U_HARDSIGMOID:
-		return a->beta <= 0.0f;
-	case U_CLIP:
-		return a->alpha <= 0.0f && a->beta >= 0.0f;
-	default:
+	if (po == NULL)
 		return 1;
-	}
+	if (dnnl_post_ops_append_eltwise(po, 1.0f, alg, al, be) != dnnl_success)
+		return 0;
+	return a->unary != U_HARDSIGMOID || dnnl_post_ops_append_eltwise(po,
+	    1.0f, dnnl_eltwise_clip_v2, 0.0f, 1.0f) == dnnl_success;
 }
 
 /*
@@ -493,7 +478,7 @@ plan_fusion(struct wh_dnnl *d)
 			continue;
 		if (!act_post(a, NULL) || a->in[0] != o->out)
 			continue;
-		if (!act_keeps_zero(a) && d->op[q].mode == M_CONV &&
+		if (!keeps_zero(a) && d->op[q].mode == M_CONV &&
 		    d->block > 1 && o->oc % d->block != 0)
 			continue;
 		t = o->out;
@@ -1516,25 +1501,25 @@ scale_row(const float *x, const float *s, float *y, int64_t m)
 		y[j] = x[j] * s[j];
 }
 
-/* One block of 16 channels over hw positions: y = x s per channel, the
- * channels from live on (padding) 0. */
-static void
-scale_blocks16(const float *x, const float *s, float *y, int64_t hw,
-    int64_t live)
+/* One block of B (8 or 16, a constant where inlined) channels over hw
+ * positions: y = x s per channel, the channels from live on (padding) 0. */
+static inline __attribute__((always_inline)) void
+scale_block(const float *x, const float *s, float *y, int64_t hw,
+    int64_t live, int B)
 {
 	float sc[16];
 	int64_t p;
 	int j;
 
-	for (j = 0; j < 16; j++)
+	for (j = 0; j < B; j++)
 		sc[j] = j < live ? s[j] : 0.0f;
 	for (p = 0; p < hw; p++)
-		for (j = 0; j < 16; j++)
-			y[p * 16 + j] = x[p * 16 + j] * sc[j];
-	if (live < 16)
+		for (j = 0; j < B; j++)
+			y[p * B + j] = x[p * B + j] * sc[j];
+	if (live < B)
 		for (p = 0; p < hw; p++)
-			for (j = (int)live; j < 16; j++)
-				y[p * 16 + j] = 0.0f;
+			for (j = (int)live; j < B; j++)
+				y[p * B + j] = 0.0f;
 }
 
 /*
@@ -1569,16 +1554,11 @@ run_chscale(struct wh_dnnl *d, int q, float **buf, size_t n)
 			int64_t live = c - cb * B < B ? c - cb * B : B;
 
 			if (B == 16)
-				scale_blocks16(x + cb * hw * B, s + cb * B,
-				    y + cb * hw * B, hw, live);
-			else
-				for (p = 0; p < hw; p++) {
-					scale_row(x + (cb * hw + p) * B,
-					    s + cb * B, y + (cb * hw + p) * B,
-					    live);
-					memset(y + (cb * hw + p) * B + live, 0,
-					    (size_t)(B - live) * sizeof *y);
-				}
+				scale_block(x + cb * hw * B, s + cb * B,
+				    y + cb * hw * B, hw, live, 16);
+			else	/* the plan's blocks are 8 or 16 */
+				scale_block(x + cb * hw * B, s + cb * B,
+				    y + cb * hw * B, hw, live, 8);
 		}
 	}
 }
