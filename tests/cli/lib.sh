@@ -37,3 +37,20 @@ have_fashion() {
 	[ -r "$d/t10k-images-idx3-ubyte.gz" ] ||
 		[ -r /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ]
 }
+
+# ort_install DIR: onnxruntime-node in DIR/node_modules, installed with npm
+# when it does not load.  The tests that use it run in parallel, so they
+# take turns under a lock: one never runs the package while another's npm
+# is still rewriting it.  Status 0 when it loads; npm's last lines in
+# $TMPD/npm.log when it could not be installed.
+ort_install() {
+	mkdir -p "$1" || return 1
+	(
+		flock 9 || exit 1
+		ORT_NODE_DIR="$1/node_modules" "$NODE" \
+			"$srcdir/bench/ort-eval.js" --check >/dev/null 2>&1 &&
+			exit 0
+		cd "$1" && ${NPM:-npm} install --no-audit --no-fund \
+			--ignore-scripts onnxruntime-node >"$TMPD/npm.log" 2>&1
+	) 9>"$1/.npm.lock"
+}

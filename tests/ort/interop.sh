@@ -17,15 +17,10 @@ if [ -z "$NODE" ] || [ "$NODE" = no ] || ! command -v "$NODE" >/dev/null; then
 	done_testing
 fi
 # onnxruntime-node, installed once into a folder the tests own
-if ! ORT_NODE_DIR="$ORT_DIR/node_modules" "$NODE" \
-	"$srcdir/bench/ort-eval.js" --check >/dev/null 2>&1; then
-	mkdir -p "$ORT_DIR"
-	if ! (cd "$ORT_DIR" && ${NPM:-npm} install --no-audit --no-fund \
-		--ignore-scripts onnxruntime-node >"$TMPD/npm.log" 2>&1); then
-		diag "$(tail -5 "$TMPD/npm.log")"
-		skip "onnxruntime-node could not be installed with npm"
-		done_testing
-	fi
+if ! ort_install "$ORT_DIR"; then
+	diag "$(tail -5 "$TMPD/npm.log")"
+	skip "onnxruntime-node could not be installed with npm"
+	done_testing
 fi
 export ORT_NODE_DIR="$ORT_DIR/node_modules"
 

@@ -42,14 +42,9 @@ ok $? "the first 8 test images as a normalized NPY input"
 ORT=1
 if [ -z "$NODE" ] || [ "$NODE" = no ] || ! command -v "$NODE" >/dev/null; then
 	ORT=0 ORT_WHY="node is not installed"
-elif ! ORT_NODE_DIR="$ORT_DIR/node_modules" "$NODE" \
-	"$srcdir/bench/ort-eval.js" --check >/dev/null 2>&1; then
-	mkdir -p "$ORT_DIR"
-	if ! (cd "$ORT_DIR" && ${NPM:-npm} install --no-audit --no-fund \
-		--ignore-scripts onnxruntime-node >"$TMPD/npm.log" 2>&1); then
-		diag "$(tail -5 "$TMPD/npm.log")"
-		ORT=0 ORT_WHY="onnxruntime-node could not be installed with npm"
-	fi
+elif ! ort_install "$ORT_DIR"; then
+	diag "$(tail -5 "$TMPD/npm.log")"
+	ORT=0 ORT_WHY="onnxruntime-node could not be installed with npm"
 fi
 export ORT_NODE_DIR="$ORT_DIR/node_modules"
 
