@@ -14,8 +14,8 @@ wh_is_maxpool_2x2(const struct wh_op *o)
 }
 
 /* Valid kernel taps [k0, k1) for output position o along one axis. */
-static void
-taps(int64_t o, int64_t s, int64_t d, int64_t p, int64_t k, int64_t in,
+void
+wh_pool_taps(int64_t o, int64_t s, int64_t d, int64_t p, int64_t k, int64_t in,
     int64_t *k0, int64_t *k1)
 {
 	int64_t base = o * s - p, lo = 0, hi = k;
@@ -90,15 +90,15 @@ run_pool(const struct wh_graph *g, const struct wh_op *o,
 		for (oy = 0; oy < o->oh; oy++) {
 			int64_t ky0, ky1, padh0, padh1;
 
-			taps(oy, o->sh, o->dh, o->pt, o->kh, o->h, &ky0, &ky1);
+			wh_pool_taps(oy, o->sh, o->dh, o->pt, o->kh, o->h, &ky0, &ky1);
 			/* in padded coordinates, for count_include_pad */
-			taps(oy, o->sh, o->dh, 0, o->kh, o->h + o->pt + o->pb,
+			wh_pool_taps(oy, o->sh, o->dh, 0, o->kh, o->h + o->pt + o->pb,
 			    &padh0, &padh1);
 			for (ox = 0; ox < o->ow; ox++) {
 				int64_t kx0, kx1, padw0, padw1;
 				float mx = -FLT_MAX, sum = 0;
 
-				taps(ox, o->sw, o->dw, o->pl, o->kw, o->w, &kx0, &kx1);
+				wh_pool_taps(ox, o->sw, o->dw, o->pl, o->kw, o->w, &kx0, &kx1);
 				for (ky = ky0; ky < ky1; ky++) {
 					const float *row = xc + (oy * o->sh +
 					    ky * o->dh - o->pt) * o->w +
@@ -118,7 +118,7 @@ run_pool(const struct wh_graph *g, const struct wh_op *o,
 				if (o->count_pad) {
 					/* pads count, positions beyond them
 					 * (ceil mode) do not */
-					taps(ox, o->sw, o->dw, 0, o->kw,
+					wh_pool_taps(ox, o->sw, o->dw, 0, o->kw,
 					    o->w + o->pl + o->pr, &padw0, &padw1);
 					yc[oy * o->ow + ox] = sum / (float)((padh1 -
 					    padh0) * (padw1 - padw0));

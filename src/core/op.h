@@ -239,6 +239,10 @@ int wh_conv_geom(struct wh_compiler *c, int node, struct wh_op *o);
 void wh_fake_quant(const float *x, float *y, size_t n, float scale, int zero);
 /* op-pool.c: a 2 x 2, stride 2 max pool whose windows stay inside. */
 int wh_is_maxpool_2x2(const struct wh_op *o);
+/* The kernel taps [k0, k1) of output position o along one axis (stride s,
+ * dilation d, leading pad p, kernel k) that fall inside an input of in. */
+void wh_pool_taps(int64_t o, int64_t s, int64_t d, int64_t p, int64_t k,
+    int64_t in, int64_t *k0, int64_t *k1);
 
 /* op-norm.c: LayerNormalization's kernel, over (n, ln_outer, ln_inner) */
 extern const struct wh_kernel wh_kernel_layernorm;

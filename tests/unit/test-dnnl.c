@@ -510,6 +510,115 @@ test_convs(void)
 	}
 }
 
+/*
+ * Convolutions over maps so small that most taps fall on padding run as
+ * an inner product over the samples' buffers (dense_fits): 3 x 3 on 1 x 1
+ * and on 2 x 2, strided to 1 x 1, with 20 channels (blocks with padding),
+ * BN and ReLU, replaced weights and a quantized input; a 3 x 3 on 6 x 6
+ * stays a convolution.
+ */
+static void
+test_dense(void)
+{
+	static const struct {
+		const char *what;
+		int64_t hw, oc;
+		struct geom gm;
+		int ep, dense;
+	} cases[] = {
+		{ "3x3 pad 1 on 1x1 (dense)", 1, 20, { 3, 3, 1, 1, 1, 1, 1, 1,
+		    1, 1 }, EP_BIAS | EP_BN | EP_RELU, 1 },
+		{ "3x3 pad 1 on 2x2 (dense)", 2, 20, { 3, 3, 1, 1, 1, 1, 1, 1,
+		    1, 1 }, EP_BIAS | EP_RELU, 1 },
+		{ "3x3 stride 2 pad 1, 2x2 to 1x1 (dense)", 2, 16, { 3, 3, 2,
+		    2, 1, 1, 1, 1, 1, 1 }, EP_BN, 1 },
+		{ "3x3 pad 1 on 6x6 (a convolution)", 6, 16, { 3, 3, 1, 1, 1,
+		    1, 1, 1, 1, 1 }, EP_BIAS, 0 },
+	};
+	size_t i;
+	int lay;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct fg f;
+		struct wh_layer_weights aq = { 0 };
+		struct over ov = { { NULL }, { NULL } };
+		int x, y;
+
+		/* a 1x1 conv makes the input of the one tested a tensor
+		 * of the plan's layout, with padding channels in blocks */
+		fg_init(&f, 3, (int64_t[]){ 3, cases[i].hw, cases[i].hw });
+		x = fg_conv(&f, 0, 12, &(struct geom){ 1, 1, 1, 1, 1, 1, 0, 0,
+		    0, 0 }, 1, EP_BIAS | EP_RELU);
+		y = fg_conv(&f, x, cases[i].oc, &cases[i].gm, 1, cases[i].ep);
+		fg_conv(&f, y, 4, &(struct geom){ 1, 1, 1, 1, 1, 1, 0, 0, 0,
+		    0 }, 1, EP_BIAS);
+		check_graph(&f, cases[i].what, NULL);
+		for (lay = WH_DNNL_NCHW; lay <= WH_DNNL_BLOCK16; lay++) {
+			struct wh_dnnl *d = wh_dnnl_new_layout(&f.g, 1, lay,
+			    NULL);
+			const char *impl;
+
+			wh_dnnl_prepare(d, 5);
+			impl = wh_dnnl_impl(d, 1, 5);
+			ok((strstr(impl, "gemm") != NULL &&
+			    strstr(impl, "reorder") == NULL) == cases[i].dense,
+			    "%s, %s: runs as %s", cases[i].what,
+			    layout_names[lay], impl);
+			wh_dnnl_free(d);
+		}
+		aq.act_bits = 8;
+		aq.act_scale = 0.02f;
+		aq.act_zero = 128;
+		aq.w = fg_floats(&f, (size_t)(f.ly[1].out * f.ly[1].in), 16,
+		    0.3f);
+		ov.lw[1] = &aq;
+		check_graph(&f, cases[i].dense ? "dense, with replaced "
+		    "weights and a quantized input" : "convolution, with "
+		    "replaced weights and a quantized input", &ov);
+		fg_release(&f);
+	}
+}
+
+/*
+ * Kernels cut to the taps that reach the input (build_cropped): 5 x 5
+ * depthwise on 1 x 1 and strided from 2 x 2, as EfficientNet has them,
+ * and a 3 x 3 on a map of one row, whose top and bottom rows go.
+ */
+static void
+test_cropped(void)
+{
+	static const struct {
+		const char *what;
+		int64_t c, h, w, oc;
+		struct geom gm;
+		int group, ep;
+	} cases[] = {
+		{ "depthwise 5x5 pad 2 on 1x1 (cut to 1x1)", 20, 1, 1, 20,
+		    { 5, 5, 1, 1, 1, 1, 2, 2, 2, 2 }, 20, EP_BN | EP_RELU },
+		{ "depthwise 5x5 stride 2 pad 2, 2x2 to 1x1 (cut to 2x2)", 20,
+		    2, 2, 20, { 5, 5, 2, 2, 1, 1, 2, 2, 2, 2 }, 20, EP_BIAS },
+		{ "3x3 pad 1 on 1x16 (cut to 1x3)", 6, 1, 16, 8,
+		    { 3, 3, 1, 1, 1, 1, 1, 1, 1, 1 }, 1, EP_BIAS | EP_RELU },
+		{ "3x3 dilation 2 pad 2 on 2x2 (cut to 1x1)", 6, 2, 2, 8,
+		    { 3, 3, 1, 1, 2, 2, 2, 2, 2, 2 }, 2, EP_BIAS },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct fg f;
+		int x;
+
+		fg_init(&f, 3, (int64_t[]){ cases[i].c, cases[i].h,
+		    cases[i].w });
+		x = fg_conv(&f, 0, cases[i].oc, &cases[i].gm, cases[i].group,
+		    cases[i].ep);
+		fg_conv(&f, x, 4, &(struct geom){ 1, 1, 1, 1, 1, 1, 0, 0, 0,
+		    0 }, 1, EP_BIAS);
+		check_graph(&f, cases[i].what, NULL);
+		fg_release(&f);
+	}
+}
+
 /* Low rank (two convolutions), spatial low rank and a quantized input. */
 static void
 test_overrides(void)
@@ -633,6 +742,36 @@ test_pools(void)
 		fg_conv(&f, p, 8, &(struct geom){ 1, 1, 1, 1, 1, 1, 0, 0, 0,
 		    0 }, 1, EP_BIAS);
 		check_graph(&f, cases[i].what, NULL);
+		fg_release(&f);
+	}
+
+	/* max pools of 20 channels (blocks with padding; channels last in
+	 * lanes of 4 and none left over), dilated, and into the plain graph
+	 * output (the input blocked, so oneDNN's pooling runs) */
+	for (i = 0; i < 4; i++) {
+		static const char *const what[] = {
+			"max 2x2 of 20 channels",
+			"max 3x3 stride 2 pad 1 ceil mode of 20 channels",
+			"max 3x3 dilation 2 pad 2 of 20 channels",
+			"max 2x2 of 20 channels into the plain output",
+		};
+		static const struct geom gms[] = {
+			{ 2, 2, 2, 2, 1, 1, 0, 0, 0, 0 },
+			{ 3, 3, 2, 2, 1, 1, 1, 1, 1, 1 },
+			{ 3, 3, 1, 1, 2, 2, 2, 2, 2, 2 },
+			{ 2, 2, 2, 2, 1, 1, 0, 0, 0, 0 },
+		};
+		struct fg f;
+		int x, p;
+
+		fg_init(&f, 3, (int64_t[]){ 3, 10, 10 });
+		x = fg_conv(&f, 0, 20, &(struct geom){ 3, 3, 1, 1, 1, 1, 1, 1,
+		    1, 1 }, 1, EP_BIAS);
+		p = fg_pool(&f, x, OP_MAXPOOL, &gms[i], i == 1, 0);
+		if (i < 3)
+			fg_conv(&f, p, 8, &(struct geom){ 1, 1, 1, 1, 1, 1, 0,
+			    0, 0, 0 }, 1, EP_BIAS);
+		check_graph(&f, what[i], NULL);
 		fg_release(&f);
 	}
 
@@ -1057,6 +1196,8 @@ main(void)
 {
 	test_wanted();
 	test_convs();
+	test_dense();
+	test_cropped();
 	test_overrides();
 	test_linear();
 	test_pools();
