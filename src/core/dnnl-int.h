@@ -76,6 +76,9 @@ void wh_dnnl_set_omp(struct wh_dnnl *d, int threads);
  * clip that alone reads q's output, as a post-op): 0 or 1.  q's own output
  * is then never written. */
 int wh_dnnl_fused(const struct wh_dnnl *d, int q);
+/* The tensor that op q and the max pool that alone reads it leave holding
+ * only the last slice of the batch, as they run slice by slice, or -1. */
+int wh_dnnl_sliced(const struct wh_dnnl *d, int q);
 
 /* Makes every op's primitives for batch n with the layers' own weights
  * now rather than on first use (the evaluator does for its job size). */

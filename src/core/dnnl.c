@@ -29,6 +29,9 @@ enum mode {
 	M_MAXPOOL	/* MaxPool with input and output in one layout */
 };
 
+/* The output of a convolution a slice of samples (plan_slices). */
+#define SLICE_BYTES ((size_t)256 << 10)
+
 /* The largest matrix a convolution becomes (dense_fits). */
 #define DENSE_BYTES ((size_t)32 << 20)
 
@@ -69,6 +72,9 @@ struct dop {
 	enum mode mode;
 	const struct wh_op *act;	/* a following unary op as a post-op */
 	int out;		/* the tensor the primitives write */
+	int pool;		/* a max pool that alone reads out, run
+				 * slice by slice with the op (-1: none) */
+	size_t slice;		/* samples a slice */
 	pthread_mutex_t mu;
 	unsigned gen;		/* the layer setting the insts were made for */
 	struct inst *insts;
@@ -88,6 +94,7 @@ struct thr {
 	float *mem;		/* scratch arena */
 	size_t cap;		/* its floats */
 	float **tbuf;		/* per tensor: buffers for the reference */
+	float **sbuf;		/* per tensor: a slice's buffers */
 };
 
 struct wh_dnnl {
@@ -582,7 +589,8 @@ plan_layouts(struct wh_dnnl *d)
 }
 
 /* Whether max pool o runs in run_maxpool: its input is the op's (c, h, w)
- * and the plan put input and output in one layout. */
+ * and the plan put input and output in one layout, or the input in blocks
+ * and the output in NCHW. */
 static int
 own_maxpool(const struct wh_dnnl *d, const struct wh_op *o)
 {
@@ -591,7 +599,44 @@ own_maxpool(const struct wh_dnnl *d, const struct wh_op *o)
 
 	return o->kind == OP_MAXPOOL && x->ndim == 3 && x->dims[0] == o->c &&
 	    x->dims[1] == o->h && x->dims[2] == o->w &&
-	    d->blocked[troot(g, o->in[0])] == d->blocked[troot(g, o->out)];
+	    (d->blocked[troot(g, o->in[0])] ||
+	    !d->blocked[troot(g, o->out)]);
+}
+
+/*
+ * A convolution whose output only a max pool reads runs with the pool a
+ * slice of samples at a time, the slice's output one buffer that stays in
+ * the cache: the demo's first convolution wrote 3.2 MB a job for the pool
+ * to read back from memory, as long again as the convolution itself.
+ */
+static void
+plan_slices(struct wh_dnnl *d)
+{
+	const struct wh_graph *g = d->g;
+	int q, r, y, u;
+
+	for (q = 0; q < g->nops; q++) {
+		struct dop *p = &d->op[q];
+
+		p->pool = -1;
+		if (p->mode != M_CONV)
+			continue;
+		r = q + 1 + (p->act != NULL);
+		y = troot(g, p->out);
+		if (r >= g->nops || d->op[r].mode != M_MAXPOOL ||
+		    troot(g, g->ops[r].in[0]) != y || readers(g, y) != 1 ||
+		    y == troot(g, g->output))
+			continue;
+		for (u = 0; u < g->nt; u++)
+			if (g->t[u].alias == y)
+				break;
+		if (u < g->nt)
+			continue;
+		p->pool = r;
+		p->slice = SLICE_BYTES / (d->floats[y] * sizeof(float));
+		if (p->slice < 1)
+			p->slice = 1;
+	}
 }
 
 struct wh_dnnl *
@@ -642,6 +687,7 @@ wh_dnnl_new_layout(const struct wh_graph *g, int threads, int layout,
 			    sizeof(float);
 		}
 	}
+	plan_slices(d);
 	d->gen = xcalloc(g->nlayers ? g->nlayers : 1, sizeof *d->gen);
 	d->threads = threads < 1 ? 1 : threads;
 	d->thr = xcalloc(d->threads, sizeof *d->thr);
@@ -650,6 +696,8 @@ wh_dnnl_new_layout(const struct wh_graph *g, int threads, int layout,
 		    dnnl_stream_default_flags), "stream");
 		d->thr[i].tbuf = xcalloc(g->nt ? g->nt : 1,
 		    sizeof *d->thr[i].tbuf);
+		d->thr[i].sbuf = xcalloc(g->nt ? g->nt : 1,
+		    sizeof *d->thr[i].sbuf);
 	}
 	pthread_mutex_init(&d->mu, NULL);
 	return d;
@@ -729,6 +777,7 @@ wh_dnnl_free(struct wh_dnnl *d)
 		dnnl_stream_destroy(d->thr[i].stream);
 		free(d->thr[i].mem);
 		free(d->thr[i].tbuf);
+		free(d->thr[i].sbuf);
 	}
 	pthread_mutex_destroy(&d->mu);
 	dnnl_engine_destroy(d->eng);
@@ -768,6 +817,12 @@ int
 wh_dnnl_fused(const struct wh_dnnl *d, int q)
 {
 	return d->op[q].act != NULL;
+}
+
+int
+wh_dnnl_sliced(const struct wh_dnnl *d, int q)
+{
+	return d->op[q].pool >= 0 ? troot(d->g, d->op[q].out) : -1;
 }
 
 void
@@ -1865,40 +1920,73 @@ v4_max(v4f v, v4f m)
 	return (v4f)(((v4i)v & gt) | ((v4i)m & ~gt));
 }
 
+/* Stores 4 lanes at y, y + ls, y + 2 * ls, ...: one vector where ls is 1 */
+static inline void
+v4_store(float *y, v4f v, int64_t ls, int64_t nl)
+{
+	int64_t j;
+
+	if (ls == 1 && nl == 4)
+		memcpy(y, &v, sizeof v);
+	else
+		for (j = 0; j < nl; j++)
+			y[j * ls] = v[j];
+}
+
 /*
- * Max pooling of one plane of (h, w, lanes) floats into (oh, ow, lanes):
- * the lanes are the channels of a block, all channels (channels last) or
- * one (NCHW).  Taps outside the input are left out, as ONNX's padding is,
- * and each lane starts from -FLT_MAX, as in the reference.
+ * Max pooling of one plane of (h, w, lanes) floats into (oh, ow): the
+ * lanes are the channels of a block, or all channels (channels last), or
+ * one (NCHW).  Output lane j of position p goes to y[p * ps + j * ls], so
+ * that a blocked input can write a plain output; nl lanes are written (a
+ * last block's padding is not).  Taps outside the input are left out, as
+ * ONNX's padding is, and each lane starts from -FLT_MAX, as in the
+ * reference.  The 2 x 2, stride 2 windows that never reach the padding
+ * (LeNet's, VGG's) go without the taps' bookkeeping.
  */
 static inline __attribute__((always_inline)) void
 maxpool_plane(const struct wh_op *o, const float *restrict x,
-    float *restrict y, int64_t lanes)
+    float *restrict y, int64_t lanes, int64_t nl, int64_t ps, int64_t ls)
 {
 	int64_t oy, ox, ky, kx, ky0, ky1, kx0, kx1, j;
+	const v4f lo = { -FLT_MAX, -FLT_MAX, -FLT_MAX, -FLT_MAX };
+	int two = wh_is_maxpool_2x2(o) && lanes % 4 == 0;
 
 	for (oy = 0; oy < o->oh; oy++) {
 		wh_pool_taps(oy, o->sh, o->dh, o->pt, o->kh, o->h, &ky0, &ky1);
 		for (ox = 0; ox < o->ow; ox++) {
-			float *d = y + (oy * o->ow + ox) * lanes;
+			float *d = y + (oy * o->ow + ox) * ps;
 			const float *x0 = x + ((oy * o->sh - o->pt) * o->w +
 			    ox * o->sw - o->pl) * lanes;
 
+			if (two) {
+				const float *x1 = x0 + o->w * lanes;
+
+				for (j = 0; j < nl; j += 4)
+					v4_store(d + j * ls, v4_max(v4_max(
+					    v4_load(x0 + j), lo), v4_max(
+					    v4_max(v4_load(x0 + lanes + j),
+					    v4_load(x1 + j)), v4_load(x1 +
+					    lanes + j))), ls, nl - j < 4 ?
+					    nl - j : 4);
+				continue;
+			}
 			wh_pool_taps(ox, o->sw, o->dw, o->pl, o->kw, o->w, &kx0,
 			    &kx1);
 			for (j = 0; j + 4 <= lanes; j += 4) {
-				v4f acc = { -FLT_MAX, -FLT_MAX, -FLT_MAX,
-				    -FLT_MAX };
+				v4f acc = lo;
 
+				if (j >= nl)
+					break;
 				for (ky = ky0; ky < ky1; ky++)
 					for (kx = kx0; kx < kx1; kx++)
 						acc = v4_max(v4_load(x0 +
 						    (ky * o->dh * o->w +
 						    kx * o->dw) * lanes + j),
 						    acc);
-				memcpy(d + j, &acc, sizeof acc);
+				v4_store(d + j * ls, acc, ls, nl - j < 4 ?
+				    nl - j : 4);
 			}
-			for (; j < lanes; j++) {
+			for (; j < nl; j++) {
 				float acc = -FLT_MAX;
 
 				for (ky = ky0; ky < ky1; ky++)
@@ -1909,43 +1997,56 @@ maxpool_plane(const struct wh_op *o, const float *restrict x,
 
 						acc = v > acc ? v : acc;
 					}
-				d[j] = acc;
+				d[j * ls] = acc;
 			}
 		}
 	}
 }
 
 /*
- * MaxPool on the buffers as they are laid out.  A max is exact, so the
+ * MaxPool on the buffers as they are laid out, into the same layout or
+ * from blocks into plain NCHW (before a Flatten).  A max is exact, so the
  * results are the reference's bit for bit, padding channels (0) included.
- * oneDNN 2.6's pooling took a fifth of the demo's pass, 2 ns a float on
- * its 2 x 2 pools of 28 x 28 blocked planes.
+ * oneDNN 2.6's pooling, and the reorder after it into NCHW, took a fifth
+ * of the demo's pass.
  */
 static void
 run_maxpool(struct wh_dnnl *d, int q, float **buf, size_t n)
 {
 	const struct wh_graph *g = d->g;
 	const struct wh_op *o = &g->ops[q];
-	int xt = o->in[0], blk = d->blocked[troot(g, xt)];
-	int64_t B = blk ? d->block : 0, hw = o->h * o->w, ohw = o->oh * o->ow;
-	int64_t cb, nb = B > 1 ? (o->c + B - 1) / B : B == 1 ? 1 : o->c;
-	size_t fx = d->floats[xt], fy = d->floats[d->op[q].out], smp;
+	int xt = o->in[0], yt = d->op[q].out;
+	int bx = d->blocked[troot(g, xt)], by = d->blocked[troot(g, yt)];
+	int64_t B = bx ? d->block : 0, hw = o->h * o->w, ohw = o->oh * o->ow;
+	int64_t c = o->c, cb, nb = B > 1 ? (c + B - 1) / B : B == 1 ? 1 : c;
+	size_t fx = d->floats[xt], fy = d->floats[yt], smp;
 
 	for (smp = 0; smp < n; smp++) {
 		const float *x = buf[xt] + smp * fx;
-		float *y = buf[d->op[q].out] + smp * fy;
+		float *y = buf[yt] + smp * fy;
 
-		for (cb = 0; cb < nb; cb++)
-			if (B == 16)
+		for (cb = 0; cb < nb; cb++) {
+			int64_t m = c - cb * B < B ? c - cb * B : B;
+
+			if (B == 16 && by)
 				maxpool_plane(o, x + cb * hw * 16,
-				    y + cb * ohw * 16, 16);
+				    y + cb * ohw * 16, 16, 16, 16, 1);
+			else if (B == 8 && by)
+				maxpool_plane(o, x + cb * hw * 8,
+				    y + cb * ohw * 8, 8, 8, 8, 1);
+			else if (B == 16)
+				maxpool_plane(o, x + cb * hw * 16,
+				    y + cb * 16 * ohw, 16, m, 1, ohw);
 			else if (B == 8)
 				maxpool_plane(o, x + cb * hw * 8,
-				    y + cb * ohw * 8, 8);
+				    y + cb * 8 * ohw, 8, m, 1, ohw);
 			else if (B == 1)
-				maxpool_plane(o, x, y, o->c);
+				maxpool_plane(o, x, y, c, c, by ? c : 1,
+				    by ? 1 : ohw);
 			else
-				maxpool_plane(o, x + cb * hw, y + cb * ohw, 1);
+				maxpool_plane(o, x + cb * hw, y + cb * ohw, 1,
+				    1, 1, 1);
+		}
 	}
 }
 
@@ -1967,8 +2068,39 @@ fake_quant(const float *x, float *y, size_t n, float scale, int zero)
 	}
 }
 
+static int run_op(struct wh_dnnl *d, int q,
+    const struct wh_layer_weights *lw, const float *aux, float **buf,
+    size_t n, float *scratch, int thread);
+
 int
 wh_dnnl_run(struct wh_dnnl *d, int q, const struct wh_layer_weights *lw,
+    const float *aux, float **buf, size_t n, float *scratch, int thread)
+{
+	const struct wh_graph *g = d->g;
+	struct dop *p = &d->op[q];
+	float **sb = d->thr[thread].sbuf;
+	size_t a, m;
+	int t, y;
+
+	if (p->mode != M_CONV || p->pool < 0 || n <= p->slice)
+		return run_op(d, q, lw, aux, buf, n, scratch, thread);
+	/* every buffer moved to the slice's samples but the convolution's
+	 * output, which each slice writes afresh */
+	thread_enter(d);
+	y = troot(g, p->out);
+	for (a = 0; a < n; a += m) {
+		m = n - a < p->slice ? n - a : p->slice;
+		for (t = 0; t < g->nt; t++)
+			sb[t] = buf[t] == NULL || troot(g, t) == y ? buf[t] :
+			    buf[t] + a * d->floats[t];
+		run_op(d, q, lw, aux, sb, m, scratch, thread);
+		run_maxpool(d, p->pool, sb, m);
+	}
+	return p->pool - q;
+}
+
+static int
+run_op(struct wh_dnnl *d, int q, const struct wh_layer_weights *lw,
     const float *aux, float **buf, size_t n, float *scratch, int thread)
 {
 	const struct wh_graph *g = d->g;
@@ -2056,10 +2188,14 @@ wh_dnnl_prepare(struct wh_dnnl *d, size_t n)
 	int q;
 
 	thread_enter(d);
-	for (q = 0; q < d->g->nops; q++)
+	for (q = 0; q < d->g->nops; q++) {
 		if (d->op[q].mode == M_CONV || d->op[q].mode == M_LINEAR ||
 		    d->op[q].mode == M_POOL)
 			inst_get(d, q, NULL, NULL, n, d->thr[0].stream);
+		if (d->op[q].pool >= 0 && n > d->op[q].slice)
+			inst_get(d, q, NULL, NULL, d->op[q].slice,
+			    d->thr[0].stream);
+	}
 }
 
 const char *
@@ -2071,6 +2207,8 @@ wh_dnnl_impl(struct wh_dnnl *d, int q, size_t n)
 	    d->op[q].mode == M_FUSED || d->op[q].mode == M_CHSCALE ||
 	    d->op[q].mode == M_GAP || d->op[q].mode == M_MAXPOOL)
 		return "";
+	if (d->op[q].pool >= 0 && n > d->op[q].slice)
+		n = d->op[q].slice;	/* run slice by slice */
 	for (in = d->op[q].insts; in != NULL && in->n != n; in = in->next)
 		;
 	return in != NULL ? in->impl : "";

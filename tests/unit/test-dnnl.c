@@ -398,6 +398,8 @@ compare(struct fg *f, struct wh_dnnl *d, const struct over *ov, size_t n)
 
 		if (wh_dnnl_fused(d, q))
 			unwritten[o->out] = 1;	/* never materialized */
+		if (wh_dnnl_sliced(d, q) >= 0)	/* the last slice only */
+			unwritten[wh_dnnl_sliced(d, q)] = 1;
 		q += wh_dnnl_run(d, q, lw, aux, db, n, scratch, 0);
 	}
 	for (t = 1; t < f->g.nt; t++) {
@@ -772,6 +774,34 @@ test_pools(void)
 			fg_conv(&f, p, 8, &(struct geom){ 1, 1, 1, 1, 1, 1, 0,
 			    0, 0, 0 }, 1, EP_BIAS);
 		check_graph(&f, what[i], NULL);
+		fg_release(&f);
+	}
+
+	/* the demo's first stage: conv, a ReLU op fused into it, and a max
+	 * pool, run five samples a slice (batch 64 in 13 slices, the last
+	 * of four) */
+	{
+		struct fg f;
+		int x, r, p, lay;
+
+		fg_init(&f, 3, (int64_t[]){ 1, 28, 28 });
+		x = fg_conv(&f, 0, 16, &(struct geom){ 3, 3, 1, 1, 1, 1, 1, 1,
+		    1, 1 }, 1, EP_BIAS);
+		r = fg_unary(&f, x, U_RELU, 0, 0);
+		p = fg_pool(&f, r, OP_MAXPOOL, &(struct geom){ 2, 2, 2, 2, 1, 1,
+		    0, 0, 0, 0 }, 0, 0);
+		fg_conv(&f, p, 8, &(struct geom){ 3, 3, 1, 1, 1, 1, 1, 1, 1,
+		    1 }, 1, EP_BIAS);
+		check_graph(&f, "conv, relu and max pool in slices", NULL);
+		for (lay = WH_DNNL_NHWC; lay <= WH_DNNL_BLOCK16; lay++) {
+			struct wh_dnnl *d = wh_dnnl_new_layout(&f.g, 1, lay,
+			    NULL);
+
+			ok(wh_dnnl_sliced(d, 0) == r, "conv, relu and max "
+			    "pool, %s: the convolution runs with the pool in "
+			    "slices", layout_names[lay]);
+			wh_dnnl_free(d);
+		}
 		fg_release(&f);
 	}
 
