@@ -26,7 +26,8 @@ enum mode {
 	M_CHSCALE,	/* (c, h, w) times (c, 1, 1), as squeeze-and-excite
 			 * scales the channels: on either layout */
 	M_GAP,		/* GlobalAveragePool of (c, h, w): on any layout */
-	M_MAXPOOL	/* MaxPool with input and output in one layout */
+	M_MAXPOOL	/* MaxPool with input and output in one layout, or
+			 * from blocks into NCHW */
 };
 
 /* The output of a convolution a slice of samples (plan_slices). */
@@ -430,6 +431,29 @@ readers(const struct wh_graph *g, int t)
 	return n;
 }
 
+/* Whether tensor t (a root) has one reader, no views and is not the
+ * graph's output: the op after its producer may take it over. */
+static int
+sole_reader(const struct wh_graph *g, int t)
+{
+	int u;
+
+	if (t == troot(g, g->output) || readers(g, t) != 1)
+		return 0;
+	for (u = 0; u < g->nt; u++)
+		if (g->t[u].alias == t)
+			return 0;
+	return 1;
+}
+
+/* Whether tensor x is a sample of (c, h, w). */
+static int
+is_chw(const struct wh_tinfo *x, int64_t c, int64_t h, int64_t w)
+{
+	return x->ndim == 3 && x->dims[0] == c && x->dims[1] == h &&
+	    x->dims[2] == w;
+}
+
 /*
  * The activation a as oneDNN eltwise post-ops appended to po, or with po
  * NULL whether it can be one.  relu, leaky relu and clip come out as the
@@ -482,7 +506,7 @@ static void
 plan_fusion(struct wh_dnnl *d)
 {
 	const struct wh_graph *g = d->g;
-	int q, t, u;
+	int q;
 
 	for (q = 0; q < g->nops; q++)
 		d->op[q].out = g->ops[q].out;
@@ -496,13 +520,7 @@ plan_fusion(struct wh_dnnl *d)
 		if (!keeps_zero(a) && d->op[q].mode == M_CONV &&
 		    d->block > 1 && o->oc % d->block != 0)
 			continue;
-		t = o->out;
-		if (t == troot(g, g->output) || readers(g, t) != 1)
-			continue;
-		for (u = 0; u < g->nt; u++)
-			if (g->t[u].alias == t)
-				break;
-		if (u < g->nt)
+		if (!sole_reader(g, o->out))
 			continue;
 		d->op[q].act = a;
 		d->op[q].out = a->out;
@@ -595,11 +613,9 @@ static int
 own_maxpool(const struct wh_dnnl *d, const struct wh_op *o)
 {
 	const struct wh_graph *g = d->g;
-	const struct wh_tinfo *x = &g->t[o->in[0]];
 
-	return o->kind == OP_MAXPOOL && x->ndim == 3 && x->dims[0] == o->c &&
-	    x->dims[1] == o->h && x->dims[2] == o->w &&
-	    (d->blocked[troot(g, o->in[0])] ||
+	return o->kind == OP_MAXPOOL && is_chw(&g->t[o->in[0]], o->c, o->h,
+	    o->w) && (d->blocked[troot(g, o->in[0])] ||
 	    !d->blocked[troot(g, o->out)]);
 }
 
@@ -613,7 +629,7 @@ static void
 plan_slices(struct wh_dnnl *d)
 {
 	const struct wh_graph *g = d->g;
-	int q, r, y, u;
+	int q, r, y;
 
 	for (q = 0; q < g->nops; q++) {
 		struct dop *p = &d->op[q];
@@ -624,13 +640,7 @@ plan_slices(struct wh_dnnl *d)
 		r = q + 1 + (p->act != NULL);
 		y = troot(g, p->out);
 		if (r >= g->nops || d->op[r].mode != M_MAXPOOL ||
-		    troot(g, g->ops[r].in[0]) != y || readers(g, y) != 1 ||
-		    y == troot(g, g->output))
-			continue;
-		for (u = 0; u < g->nt; u++)
-			if (g->t[u].alias == y)
-				break;
-		if (u < g->nt)
+		    troot(g, g->ops[r].in[0]) != y || !sole_reader(g, y))
 			continue;
 		p->pool = r;
 		p->slice = SLICE_BYTES / (d->floats[y] * sizeof(float));
@@ -1064,15 +1074,12 @@ elem_at(const struct wh_dnnl *d, int t, int64_t c, int64_t y, int64_t x)
 static int
 dense_fits(const struct wh_dnnl *d, const struct wh_op *o)
 {
-	const struct wh_tinfo *x = &d->g->t[o->in[0]], *y = &d->g->t[o->out];
 	double kf = (double)d->floats[troot(d->g, o->in[0])];
 	double nf = (double)d->floats[troot(d->g, d->op[o - d->g->ops].out)];
 	double conv = (double)o->c * o->oc * o->kh * o->kw * o->oh * o->ow;
 
-	return o->group == 1 && x->ndim == 3 && y->ndim == 3 &&
-	    x->dims[0] == o->c && x->dims[1] == o->h && x->dims[2] == o->w &&
-	    y->dims[0] == o->oc && y->dims[1] == o->oh &&
-	    y->dims[2] == o->ow && kf * nf <= conv &&
+	return o->group == 1 && is_chw(&d->g->t[o->in[0]], o->c, o->h, o->w) &&
+	    is_chw(&d->g->t[o->out], o->oc, o->oh, o->ow) && kf * nf <= conv &&
 	    kf * nf * sizeof(float) <= (double)DENSE_BYTES;
 }
 
@@ -1185,24 +1192,25 @@ crop_axis(int64_t in, int64_t out, int64_t k, int64_t st, int64_t dil,
  * so the result is the whole kernel's.
  */
 static int
-build_cropped(struct wh_dnnl *d, const struct dop *dp, struct inst *in,
-    const struct wh_op *o, const float *w, const dnnl_memory_desc_t *src,
+build_cropped(struct wh_dnnl *d, struct inst *in, const struct wh_op *o,
+    const float *w, const dnnl_memory_desc_t *src,
     const dnnl_memory_desc_t *dst, dnnl_stream_t s)
 {
 	const struct wh_layer *l = &d->g->layers[o->layer];
 	int64_t y0, y1, x0, x1, pt, pb, pl, pr, kh, kw, r, ky, kx;
 	int64_t st[2] = { o->sh, o->sw }, dil[2] = { o->dh, o->dw };
 	int64_t rows = o->oc * (o->c / o->group);
+	int cy = crop_axis(o->h, o->oh, o->kh, o->sh, o->dh, o->pt, &y0, &y1,
+	    &pt, &pb);
+	int cx = crop_axis(o->w, o->ow, o->kw, o->sw, o->dw, o->pl, &x0, &x1,
+	    &pl, &pr);
 	float *cw;
 
-	if (!crop_axis(o->h, o->oh, o->kh, o->sh, o->dh, o->pt, &y0, &y1, &pt,
-	    &pb)) {
+	if (!cy && !cx)
+		return -1;
+	if (!cy)
 		y0 = 0, y1 = o->kh, pt = o->pt, pb = o->pb;
-		if (!crop_axis(o->w, o->ow, o->kw, o->sw, o->dw, o->pl, &x0,
-		    &x1, &pl, &pr))
-			return -1;
-	} else if (!crop_axis(o->w, o->ow, o->kw, o->sw, o->dw, o->pl, &x0,
-	    &x1, &pl, &pr))
+	if (!cx)
 		x0 = 0, x1 = o->kw, pl = o->pl, pr = o->pr;
 	kh = y1 - y0;
 	kw = x1 - x0;
@@ -1219,7 +1227,6 @@ build_cropped(struct wh_dnnl *d, const struct dop *dp, struct inst *in,
 		return -1;
 	}
 	in->pr[0].own = cw;
-	(void)dp;
 	return 0;
 }
 
@@ -1245,17 +1252,17 @@ build_conv(struct wh_dnnl *d, const struct dop *dp, struct inst *in,
 		act_md(d, dp->out, n, &dst);
 	}
 	in->nprim = 0;
-	if ((lw == NULL || lw->rank == 0) && ((dense_fits(d, o) &&
-	    build_dense(d, dp, in, o, lw && lw->w ? lw->w : l->w, s) == 0) ||
-	    build_cropped(d, dp, in, o, lw && lw->w ? lw->w : l->w, &src, &dst,
-	    s) == 0)) {
-		in->nprim = 1;
-		return 0;
-	}
 	if (lw == NULL || lw->rank == 0) {
+		const float *w = lw && lw->w ? lw->w : l->w;
+
+		if ((dense_fits(d, o) && build_dense(d, dp, in, o, w, s) == 0) ||
+		    build_cropped(d, in, o, w, &src, &dst, s) == 0) {
+			in->nprim = 1;
+			return 0;
+		}
 		if (conv_prim(d, &in->pr[0], o, 1, &src, &dst, o->c, o->oc,
-		    o->kh, o->kw, st, dil, pl, pr, o->group, lw && lw->w ?
-		    lw->w : l->w, l->bias, share_of(dp, in, 0), s) != 0)
+		    o->kh, o->kw, st, dil, pl, pr, o->group, w, l->bias,
+		    share_of(dp, in, 0), s) != 0)
 			return -1;
 		in->nprim = 1;
 		return 0;
@@ -1972,11 +1979,9 @@ maxpool_plane(const struct wh_op *o, const float *restrict x,
 			}
 			wh_pool_taps(ox, o->sw, o->dw, o->pl, o->kw, o->w, &kx0,
 			    &kx1);
-			for (j = 0; j + 4 <= lanes; j += 4) {
+			for (j = 0; j + 4 <= lanes && j < nl; j += 4) {
 				v4f acc = lo;
 
-				if (j >= nl)
-					break;
 				for (ky = ky0; ky < ky1; ky++)
 					for (kx = kx0; kx < kx1; kx++)
 						acc = v4_max(v4_load(x0 +
