@@ -72,9 +72,10 @@ int wh_dnnl_tensor_blocked(const struct wh_dnnl *d, int t);
  * the default, as the evaluator runs it); before the first run. */
 void wh_dnnl_set_omp(struct wh_dnnl *d, int threads);
 
-/* How many ops after op q its primitives compute (a relu, leaky relu or
- * clip that alone reads q's output, as a post-op): 0 or 1.  q's own output
- * is then never written. */
+/* How many ops after op q its primitives compute as post-ops: an Add of
+ * another branch that alone reads q's output, then an activation that
+ * alone reads that: 0 to 2.  The outputs of q and of all but the last of
+ * them are then never written. */
 int wh_dnnl_fused(const struct wh_dnnl *d, int q);
 /* The tensor that op q and the max pool that alone reads it leave holding
  * only the last slice of the batch, as they run slice by slice, or -1. */

@@ -45,11 +45,15 @@ struct prim {
 	dnnl_memory_t bias;	/* a view of the layer's bias, or NULL */
 	dnnl_memory_t post[2];	/* binary post-ops: views of scale, shift */
 	int npost;
+	int skip_arg;		/* the residual add's execution argument, or
+				 * 0: none, or -1: a sum into dst, which
+				 * holds a copy of the skip first */
+	dnnl_memory_desc_t skip_md;	/* and its layout */
 	float *own;		/* what the views show, where the prim made it */
 	size_t pad;		/* scratchpad bytes */
 	char name[48];		/* oneDNN's implementation */
-	struct pmem {		/* per thread: src, dst and scratchpad */
-		dnnl_memory_t src, dst, pad;
+	struct pmem {		/* per thread: src, dst, scratchpad, skip */
+		dnnl_memory_t src, dst, pad, skip;
 	} *tm;
 };
 
@@ -71,6 +75,10 @@ struct inst {
 
 struct dop {
 	enum mode mode;
+	const struct wh_op *add;	/* a following Add of the output and
+					 * tensor skip, as a post-op */
+	int skip;
+	int no_add;		/* not so: the sum would be in NCHW */
 	const struct wh_op *act;	/* a following unary op as a post-op */
 	int out;		/* the tensor the primitives write */
 	int pool;		/* a max pool that alone reads out, run
@@ -497,35 +505,66 @@ act_post(const struct wh_op *a, dnnl_post_ops_t po)
 }
 
 /*
- * Folds an activation that alone reads a convolution's or a linear
- * layer's output into its post-ops (act_post); the op then writes the
- * activation's output.  One that does not keep 0 at 0 only where the
- * output has no padding channels, as when it runs by itself (blind_fits).
+ * The tensor that Add a, right after convolution o, adds to o's output
+ * when that output is read by a alone: the residual connection of a
+ * ResNet block, folded into o as a binary post-op (oneDNN reads the other
+ * branch while it writes).  -1 where a is no such Add.
+ */
+static int
+residual(const struct wh_dnnl *d, const struct wh_op *o, const struct wh_op *a)
+{
+	const struct wh_graph *g = d->g;
+	int k;
+
+	if (d->op[a - g->ops].mode != M_BLIND || a->kind != OP_BINARY ||
+	    a->binary != B_ADD || a->nin != 2 || a->in[0] == a->in[1] ||
+	    !sole_reader(g, troot(g, o->out)))
+		return -1;
+	for (k = 0; k < 2; k++)
+		if (a->in[k] == o->out)
+			return a->in[1 - k];
+	return -1;
+}
+
+/*
+ * Folds into a convolution's or a linear layer's post-ops what alone
+ * reads its output: for a convolution an Add of another branch
+ * (residual), then an activation (act_post); the op then writes the
+ * last one's output.  An activation that does not keep 0 at 0 only where
+ * the output has no padding channels, as when it runs by itself
+ * (blind_fits).
  */
 static void
 plan_fusion(struct wh_dnnl *d)
 {
 	const struct wh_graph *g = d->g;
-	int q;
+	int q, r, s;
 
 	for (q = 0; q < g->nops; q++)
 		d->op[q].out = g->ops[q].out;
 	for (q = 0; q + 1 < g->nops; q++) {
-		const struct wh_op *o = &g->ops[q], *a = &g->ops[q + 1];
+		const struct wh_op *o = &g->ops[q], *a;
+		struct dop *p = &d->op[q];
 
-		if (d->op[q].mode != M_CONV && d->op[q].mode != M_LINEAR)
+		if (p->mode != M_CONV && p->mode != M_LINEAR)
 			continue;
-		if (!act_post(a, NULL) || a->in[0] != o->out)
-			continue;
-		if (!keeps_zero(a) && d->op[q].mode == M_CONV &&
-		    d->block > 1 && o->oc % d->block != 0)
-			continue;
-		if (!sole_reader(g, o->out))
-			continue;
-		d->op[q].act = a;
-		d->op[q].out = a->out;
-		d->op[q + 1].mode = M_FUSED;
-		q++;
+		r = q + 1;
+		if (p->mode == M_CONV && !p->no_add && d->block >= 8 &&
+		    (s = residual(d, o, &g->ops[r])) >= 0) {
+			p->add = &g->ops[r];
+			p->skip = s;
+			p->out = p->add->out;
+			d->op[r++].mode = M_FUSED;
+		}
+		a = r < g->nops ? &g->ops[r] : NULL;
+		if (a != NULL && act_post(a, NULL) && a->in[0] == p->out &&
+		    (keeps_zero(a) || p->mode != M_CONV || d->block < 2 ||
+		    o->oc % d->block == 0) && sole_reader(g, troot(g, p->out))) {
+			p->act = a;
+			p->out = a->out;
+			d->op[r++].mode = M_FUSED;
+		}
+		q = r - 1;
 	}
 }
 
@@ -581,6 +620,17 @@ plan_layouts(struct wh_dnnl *d)
 			    (g->t[o->out].ndim == 3 || o->kind == OP_CONCAT) &&
 			    !blind_fits(d, o))
 				any_plain = 1;
+			if (m == M_CONV && d->op[q].add != NULL) {
+				/* the post-op reads the skip as the output
+				 * is laid out */
+				int s = troot(g, d->op[q].skip),
+				    y = troot(g, d->op[q].out);
+
+				if (d->blocked[s] != d->blocked[y]) {
+					d->blocked[s] = d->blocked[y] = 0;
+					changed = 1;
+				}
+			}
 			if (m == M_CONV || m == M_POOL || m == M_GAP ||
 			    m == M_FUSED ||
 			    (!any_plain && m == M_BLIND))
@@ -603,6 +653,35 @@ plan_layouts(struct wh_dnnl *d)
 					changed = 1;
 				}
 		}
+	}
+}
+
+/*
+ * Modes, fusion and layouts.  A residual add is folded into its
+ * convolution only where the sum stays in blocks: oneDNN's kernels that
+ * add a tensor in NCHW to their output were its gemm and reference ones.
+ * Where the layouts put one there, the plan is made again without it.
+ */
+static void
+plan_ops(struct wh_dnnl *d)
+{
+	const struct wh_graph *g = d->g;
+	int q, again = 1;
+
+	while (again) {
+		for (q = 0; q < g->nops; q++) {
+			d->op[q].mode = op_mode(g, &g->ops[q]);
+			d->op[q].add = d->op[q].act = NULL;
+		}
+		plan_fusion(d);
+		plan_layouts(d);
+		again = 0;
+		for (q = 0; q < g->nops; q++)
+			if (d->op[q].add != NULL &&
+			    !d->blocked[troot(g, d->op[q].out)]) {
+				d->op[q].no_add = 1;
+				again = 1;
+			}
 	}
 }
 
@@ -637,7 +716,7 @@ plan_slices(struct wh_dnnl *d)
 		p->pool = -1;
 		if (p->mode != M_CONV)
 			continue;
-		r = q + 1 + (p->act != NULL);
+		r = q + 1 + (p->add != NULL) + (p->act != NULL);
 		y = troot(g, p->out);
 		if (r >= g->nops || d->op[r].mode != M_MAXPOOL ||
 		    troot(g, g->ops[r].in[0]) != y || !sole_reader(g, y))
@@ -676,14 +755,11 @@ wh_dnnl_new_layout(const struct wh_graph *g, int threads, int layout,
 	d->btag = d->layout == WH_DNNL_NHWC ? dnnl_nhwc :
 	    d->layout == WH_DNNL_BLOCK8 ? dnnl_nChw8c : dnnl_nChw16c;
 	d->op = xcalloc(g->nops ? g->nops : 1, sizeof *d->op);
-	for (q = 0; q < g->nops; q++) {
-		d->op[q].mode = op_mode(g, &g->ops[q]);
+	for (q = 0; q < g->nops; q++)
 		pthread_mutex_init(&d->op[q].mu, NULL);
-	}
 	d->blocked = xcalloc(g->nt ? g->nt : 1, sizeof *d->blocked);
 	d->floats = xcalloc(g->nt ? g->nt : 1, sizeof *d->floats);
-	plan_fusion(d);
-	plan_layouts(d);
+	plan_ops(d);
 	for (q = 0; q < g->nops; q++)
 		if (d->op[q].mode == M_POOL && own_maxpool(d, &g->ops[q]))
 			d->op[q].mode = M_MAXPOOL;
@@ -726,6 +802,8 @@ prim_release(struct prim *p, int threads)
 				dnnl_memory_destroy(p->tm[i].dst);
 			if (p->tm[i].pad)
 				dnnl_memory_destroy(p->tm[i].pad);
+			if (p->tm[i].skip)
+				dnnl_memory_destroy(p->tm[i].skip);
 		}
 	free(p->tm);
 	if (p->wei && p->wei_owned)
@@ -826,7 +904,7 @@ wh_dnnl_set_omp(struct wh_dnnl *d, int threads)
 int
 wh_dnnl_fused(const struct wh_dnnl *d, int q)
 {
-	return d->op[q].act != NULL;
+	return (d->op[q].add != NULL) + (d->op[q].act != NULL);
 }
 
 int
@@ -880,14 +958,19 @@ reorder_once(dnnl_engine_t eng, dnnl_stream_t s, dnnl_memory_t src,
 }
 
 /* The epilogue after the bias as post-ops: scale, shift, relu, then the
- * activation fused from the next op (act, or NULL). */
-static void
+ * residual add of a tensor laid out as skip (or NULL), then the
+ * activation fused from the next op (act, or NULL).  Returns the add's
+ * execution argument, 0 without; an inner product, whose brgemm kernels
+ * take no tensor to add, sums into its dst instead (-1). */
+static int
 post_ops(dnnl_primitive_attr_t attr, const struct wh_op *o,
-    const struct wh_op *act, int last, int nd, int64_t nch)
+    const struct wh_op *act, int last, int nd, int64_t nch,
+    const dnnl_memory_desc_t *skip)
 {
 	dnnl_post_ops_t po;
 	dnnl_memory_desc_t cmd;
 	int64_t dims[4] = { 1, nch, 1, 1 };
+	int arg = 0;
 
 	check(dnnl_post_ops_create(&po), "post-ops");
 	if (last && o->ep_scale != NULL) {
@@ -900,22 +983,35 @@ post_ops(dnnl_primitive_attr_t attr, const struct wh_op *o,
 	if (last && o->ep_relu)
 		check(dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu,
 		    0.0f, 0.0f), "post-ops");
+	if (last && skip != NULL && nd == 2) {
+		arg = -1;
+		check(dnnl_post_ops_append_sum(po, 1.0f), "post-ops");
+	} else if (last && skip != NULL) {
+		arg = DNNL_ARG_ATTR_MULTIPLE_POST_OP(dnnl_post_ops_len(po)) |
+		    DNNL_ARG_SRC_1;
+		check(dnnl_post_ops_append_binary(po, dnnl_binary_add, skip),
+		    "post-ops");
+	}
 	if (last && act != NULL && !act_post(act, po))
 		wh_fatal("oneDNN: post-ops failed");
 	check(dnnl_primitive_attr_set_post_ops(attr, po), "post-ops");
 	dnnl_post_ops_destroy(po);
+	return arg;
 }
 
 /*
  * Makes a primitive from an op descriptor: weights (user layout wmd, data
  * w) reordered into the layout the primitive picks, unless an earlier
- * batch size's already are (share).  bias and the epilogue only when last.
+ * batch size's already are (share).  bias and the epilogue only when
+ * last, with the residual add of a tensor laid out as skip where the op
+ * has one.
  */
 static int
 prim_make(struct wh_dnnl *d, struct prim *p, const void *desc,
     const struct wh_op *o, int last, int nd_post,
     const dnnl_memory_desc_t *wmd, const float *w, const float *bias,
-    int64_t nbias, const struct prim *share, dnnl_stream_t s)
+    int64_t nbias, const struct prim *share, const dnnl_memory_desc_t *skip,
+    dnnl_stream_t s)
 {
 	dnnl_primitive_attr_t attr;
 	dnnl_primitive_desc_t pd;
@@ -926,8 +1022,10 @@ prim_make(struct wh_dnnl *d, struct prim *p, const void *desc,
 	check(dnnl_primitive_attr_set_scratchpad_mode(attr,
 	    dnnl_scratchpad_mode_user), "attributes");
 	if (o != NULL)
-		post_ops(attr, o, d->op[o - d->g->ops].act, last, nd_post,
-		    nbias);
+		p->skip_arg = post_ops(attr, o, d->op[o - d->g->ops].act, last,
+		    nd_post, nbias, skip);
+	if (p->skip_arg)
+		p->skip_md = *skip;
 	if (dnnl_primitive_desc_create(&pd, desc, attr, d->eng, NULL) !=
 	    dnnl_success) {
 		dnnl_primitive_attr_destroy(attr);
@@ -1006,7 +1104,7 @@ conv_prim(struct wh_dnnl *d, struct prim *p, const struct wh_op *o, int last,
     int64_t c, int64_t oc, int64_t kh, int64_t kw, const int64_t *st,
     const int64_t *dil, const int64_t *pl, const int64_t *pr, int group,
     const float *w, const float *bias, const struct prim *share,
-    dnnl_stream_t s)
+    const dnnl_memory_desc_t *skip, dnnl_stream_t s)
 {
 	dnnl_convolution_desc_t cd;
 	dnnl_memory_desc_t wmd, wany, bmd;
@@ -1035,7 +1133,8 @@ conv_prim(struct wh_dnnl *d, struct prim *p, const struct wh_op *o, int last,
 	    last && bias != NULL ? &bmd : NULL, dst, dst_, dil_, pl_, pr_) !=
 	    dnnl_success)
 		return -1;
-	return prim_make(d, p, &cd, o, last, 4, &wmd, w, bias, oc, share, s);
+	return prim_make(d, p, &cd, o, last, 4, &wmd, w, bias, oc, share, skip,
+	    s);
 }
 
 /* The first inst of the same op and weights, to share weights with. */
@@ -1140,7 +1239,8 @@ build_dense(struct wh_dnnl *d, const struct dop *dp, struct inst *in,
 	md_any(&bmd, 1, &nf);
 	if (dnnl_inner_product_forward_desc_init(&ip, dnnl_forward_inference,
 	    &src, &wany, &bmd, &dst) != dnnl_success ||
-	    prim_make(d, p, &ip, o, 1, 2, &wmd, m, bias, nf, NULL, s) != 0) {
+	    prim_make(d, p, &ip, o, 1, 2, &wmd, m, bias, nf, NULL,
+	    dp->add != NULL ? &dst : NULL, s) != 0) {
 		free(m);
 		return -1;
 	}
@@ -1194,7 +1294,8 @@ crop_axis(int64_t in, int64_t out, int64_t k, int64_t st, int64_t dil,
 static int
 build_cropped(struct wh_dnnl *d, struct inst *in, const struct wh_op *o,
     const float *w, const dnnl_memory_desc_t *src,
-    const dnnl_memory_desc_t *dst, dnnl_stream_t s)
+    const dnnl_memory_desc_t *dst, const dnnl_memory_desc_t *skip,
+    dnnl_stream_t s)
 {
 	const struct wh_layer *l = &d->g->layers[o->layer];
 	int64_t y0, y1, x0, x1, pt, pb, pl, pr, kh, kw, r, ky, kx;
@@ -1222,7 +1323,7 @@ build_cropped(struct wh_dnnl *d, struct inst *in, const struct wh_op *o,
 				    y0 + ky) * o->kw + x0 + kx];
 	if (conv_prim(d, &in->pr[0], o, 1, src, dst, o->c, o->oc, kh, kw, st,
 	    dil, (int64_t[]){ pt, pl }, (int64_t[]){ pb, pr }, o->group, cw,
-	    l->bias, NULL, s) != 0) {
+	    l->bias, NULL, skip, s) != 0) {
 		free(cw);
 		return -1;
 	}
@@ -1237,11 +1338,16 @@ build_conv(struct wh_dnnl *d, const struct dop *dp, struct inst *in,
 {
 	const struct wh_graph *g = d->g;
 	const struct wh_layer *l = &g->layers[o->layer];
-	dnnl_memory_desc_t src, dst, mid;
+	dnnl_memory_desc_t src, dst, mid, skd, *sk = NULL;
 	int64_t st[2] = { o->sh, o->sw }, dil[2] = { o->dh, o->dw };
 	int64_t pl[2] = { o->pt, o->pl }, pr[2] = { o->pb, o->pr };
 	int64_t one[2] = { 1, 1 }, zero[2] = { 0, 0 };
 	size_t n = in->n;
+
+	if (dp->add != NULL) {
+		act_md(d, dp->skip, n, &skd);
+		sk = &skd;
+	}
 
 	if (in->nprim < 0) {
 		/* the second try: the layouts the primitive likes best */
@@ -1256,13 +1362,13 @@ build_conv(struct wh_dnnl *d, const struct dop *dp, struct inst *in,
 		const float *w = lw && lw->w ? lw->w : l->w;
 
 		if ((dense_fits(d, o) && build_dense(d, dp, in, o, w, s) == 0) ||
-		    build_cropped(d, in, o, w, &src, &dst, s) == 0) {
+		    build_cropped(d, in, o, w, &src, &dst, sk, s) == 0) {
 			in->nprim = 1;
 			return 0;
 		}
 		if (conv_prim(d, &in->pr[0], o, 1, &src, &dst, o->c, o->oc,
 		    o->kh, o->kw, st, dil, pl, pr, o->group, w, l->bias,
-		    share_of(dp, in, 0), s) != 0)
+		    share_of(dp, in, 0), sk, s) != 0)
 			return -1;
 		in->nprim = 1;
 		return 0;
@@ -1272,12 +1378,12 @@ build_conv(struct wh_dnnl *d, const struct dop *dp, struct inst *in,
 		md_any(&mid, 4, (int64_t[]){ (int64_t)n, lw->rank, o->oh, o->ow });
 		if (conv_prim(d, &in->pr[0], o, 0, &src, &mid, o->c, lw->rank,
 		    o->kh, o->kw, st, dil, pl, pr, 1, lw->vt, NULL,
-		    share_of(dp, in, 0), s) != 0)
+		    share_of(dp, in, 0), NULL, s) != 0)
 			return -1;
 		in->nprim = 1;
 		if (conv_prim(d, &in->pr[1], o, 1, &in->pr[0].dst, &dst,
 		    lw->rank, o->oc, 1, 1, one, one, zero, zero, 1, lw->u,
-		    l->bias, share_of(dp, in, 1), s) != 0)
+		    l->bias, share_of(dp, in, 1), sk, s) != 0)
 			return -1;
 		in->nprim = 2;
 		return 0;
@@ -1292,12 +1398,12 @@ build_conv(struct wh_dnnl *d, const struct dop *dp, struct inst *in,
 		md_any(&mid, 4, (int64_t[]){ (int64_t)n, lw->rank, th, o->ow });
 		if (conv_prim(d, &in->pr[0], o, 0, &src, &mid, o->c, lw->rank,
 		    1, o->kw, st0, dil0, pl, pr, 1, lw->vt, NULL,
-		    share_of(dp, in, 0), s) != 0)
+		    share_of(dp, in, 0), NULL, s) != 0)
 			return -1;
 		in->nprim = 1;
 		if (conv_prim(d, &in->pr[1], o, 1, &in->pr[0].dst, &dst,
 		    lw->rank, o->oc, o->kh, 1, st1, dil1, zero, zero, 1, aux,
-		    l->bias, share_of(dp, in, 1), s) != 0)
+		    l->bias, share_of(dp, in, 1), sk, s) != 0)
 			return -1;
 		in->nprim = 2;
 		return 0;
@@ -1328,7 +1434,7 @@ linear_prim(struct wh_dnnl *d, struct prim *p, const struct wh_op *o,
 		    NULL, dst) != dnnl_success)
 			return -1;
 		return prim_make(d, p, &ip, o, last, 2, &wmd, w, bias, nout,
-		    share, s);
+		    share, NULL, s);
 	} else {
 		dnnl_matmul_desc_t mm;
 		dnnl_dims_t wd = { k, nout }, ws = { 1, k };
@@ -1343,7 +1449,7 @@ linear_prim(struct wh_dnnl *d, struct prim *p, const struct wh_op *o,
 		    NULL, dst) != dnnl_success)
 			return -1;
 		if (prim_make(d, p, &mm, o, last, 2, &wmd, w, NULL, nout, share,
-		    s) != 0)
+		    NULL, s) != 0)
 			return -1;
 		if (last && bias != NULL)
 			p->bias = mem_view(d->eng, &bmd, bias);
@@ -1427,7 +1533,7 @@ build_pool(struct wh_dnnl *d, struct inst *in, const struct wh_op *o)
 	    &src, &dst, st, k, dil, pl, pr) != dnnl_success)
 		return -1;
 	if (prim_make(d, &in->pr[0], &pd, NULL, 0, 0, NULL, NULL, NULL, 0, NULL,
-	    NULL) != 0)
+	    NULL, NULL) != 0)
 		return -1;
 	in->nprim = 1;
 	return 0;
@@ -1586,7 +1692,7 @@ tmem(dnnl_engine_t eng, dnnl_memory_t *m, const dnnl_memory_desc_t *md,
 
 static void
 prim_exec(struct wh_dnnl *d, struct prim *p, int thread, const float *src,
-    float *dst, void *pad)
+    float *dst, const float *skip, void *pad)
 {
 	struct pmem *tm = &p->tm[thread];
 	dnnl_exec_arg_t a[8];
@@ -1608,6 +1714,11 @@ prim_exec(struct wh_dnnl *d, struct prim *p, int thread, const float *src,
 		a[na].arg = DNNL_ARG_ATTR_MULTIPLE_POST_OP(k) | DNNL_ARG_SRC_1;
 		a[na++].memory = p->post[k];
 	}
+	if (p->skip_arg > 0) {
+		a[na].arg = p->skip_arg;
+		a[na++].memory = tmem(d->eng, &tm->skip, &p->skip_md, skip);
+	} else if (p->skip_arg < 0)
+		memcpy(dst, skip, dnnl_memory_desc_get_size(&p->dst));
 	if (p->pad > 0) {
 		dnnl_memory_desc_t md;
 		int64_t bytes = (int64_t)p->pad;
@@ -2113,10 +2224,10 @@ run_op(struct wh_dnnl *d, int q, const struct wh_layer_weights *lw,
 	struct dop *p = &d->op[q];
 	struct thr *th = &d->thr[thread];
 	struct inst *in;
-	const float *x;
+	const float *x, *skip;
 	float *mem, *fq = NULL, *mid = NULL, *xr = NULL, *yr = NULL, *y;
 	size_t nfq = 0, nmid = 0, npad = 0, nxr = 0, nyr = 0;
-	int k;
+	int k, nf;
 
 	thread_enter(d);
 	if (p->mode == M_CHSCALE && d->blocked[troot(g, p->out)]) {
@@ -2136,12 +2247,15 @@ run_op(struct wh_dnnl *d, int q, const struct wh_layer_weights *lw,
 		return run_ref(d, q, lw, aux, buf, n, scratch, thread,
 		    p->mode == M_BLIND);
 	in = inst_get(d, q, lw, aux, n, th->stream);
+	nf = (p->add != NULL) + (p->act != NULL);
 	if (in->nprim == 0) {
 		k = run_ref(d, q, lw, aux, buf, n, scratch, thread, 0);
-		if (p->act == NULL)
+		if (nf == 0)
 			return k;
-		run_ref(d, q + 1, NULL, NULL, buf, n, scratch, thread, 0);
-		return 1;
+		for (k = 1; k <= nf; k++)
+			run_ref(d, q + k, NULL, NULL, buf, n, scratch, thread,
+			    0);
+		return nf;
 	}
 	x = buf[o->in[0]];
 	if (lw != NULL && lw->act_bits)
@@ -2174,17 +2288,18 @@ run_op(struct wh_dnnl *d, int q, const struct wh_layer_weights *lw,
 		x = xr;
 	}
 	y = in->rout ? yr : buf[p->out];
+	skip = p->add != NULL ? buf[p->skip] : NULL;
 	if (in->nprim == 1)
-		prim_exec(d, &in->pr[0], thread, x, y, yr + nyr);
+		prim_exec(d, &in->pr[0], thread, x, y, skip, yr + nyr);
 	else {
-		prim_exec(d, &in->pr[0], thread, x, mid, yr + nyr);
-		prim_exec(d, &in->pr[1], thread, mid, y, yr + nyr);
+		prim_exec(d, &in->pr[0], thread, x, mid, NULL, yr + nyr);
+		prim_exec(d, &in->pr[1], thread, mid, y, skip, yr + nyr);
 	}
 	if (in->rout)
 		reorder_exec(d, thread, in->rout, &in->pr[in->nprim - 1].dst, y,
 		    &in->out_md, buf[p->out]);
 	check(dnnl_stream_wait(th->stream), "stream");
-	return p->act != NULL;
+	return nf;
 }
 
 void

@@ -370,7 +370,7 @@ compare(struct fg *f, struct wh_dnnl *d, const struct over *ov, size_t n)
 	float **rb = bufs(f, NULL, n), **db = bufs(f, d, n), *tmp, *scratch;
 	size_t in_ss = f->t[f->g.input].ss, i, need = scratch_need(f, ov, n);
 	double worst = 0;
-	int q, t, unwritten[MAXT] = { 0 };
+	int q, t, k, unwritten[MAXT] = { 0 };
 
 	scratch = malloc(need * sizeof *scratch);
 	for (i = 0; i < n * in_ss; i++)
@@ -396,8 +396,9 @@ compare(struct fg *f, struct wh_dnnl *d, const struct over *ov, size_t n)
 		    ov->lw[o->layer] : NULL;
 		const float *aux = o->layer >= 0 ? ov->aux[o->layer] : NULL;
 
-		if (wh_dnnl_fused(d, q))
-			unwritten[o->out] = 1;	/* never materialized */
+		/* never materialized */
+		for (k = 0; k < wh_dnnl_fused(d, q); k++)
+			unwritten[f->op[q + k].out] = 1;
 		if (wh_dnnl_sliced(d, q) >= 0)	/* the last slice only */
 			unwritten[wh_dnnl_sliced(d, q)] = 1;
 		q += wh_dnnl_run(d, q, lw, aux, db, n, scratch, 0);
@@ -828,6 +829,76 @@ test_residual(void)
 		    "nChw8c: the graph's input and output stay NCHW");
 		ok(wh_dnnl_tensor_floats(d, a) == f.t[a].ss,
 		    "16 channels need no padding in nChw8c");
+		ok(wh_dnnl_fused(d, 0) == 0 && wh_dnnl_fused(d, 2) == 1,
+		    "the add runs as the second convolution's post-op, not "
+		    "the relu that the add reads too");
+		wh_dnnl_free(d);
+	}
+	fg_release(&f);
+
+	/* conv, add of the graph's input, relu: the sum would be in NCHW,
+	 * where oneDNN adds in its gemm kernels, so the add runs apart */
+	fg_init(&f, 3, (int64_t[]){ 16, 8, 8 });
+	a = fg_conv(&f, 0, 16, &g3, 1, EP_BN);
+	s = fg_add(&f, 0, a);
+	r = fg_unary(&f, s, U_RELU, 0, 0);
+	fg_conv(&f, r, 4, &g3, 1, EP_BIAS);
+	check_graph(&f, "conv, add of the input, relu", NULL);
+	{
+		struct wh_dnnl *d = wh_dnnl_new_layout(&f.g, 1, WH_DNNL_BLOCK16,
+		    NULL);
+
+		ok(wh_dnnl_fused(d, 0) == 0 && !wh_dnnl_tensor_blocked(d, s),
+		    "an add of the NCHW input runs by itself, in NCHW");
+		wh_dnnl_free(d);
+	}
+	fg_release(&f);
+
+	/* conv, conv, add, relu: both post-ops of the second convolution;
+	 * then with low-rank factors for it, whose second primitive adds */
+	fg_init(&f, 3, (int64_t[]){ 5, 8, 8 });
+	a = fg_conv(&f, 0, 16, &g3, 1, EP_BIAS | EP_RELU);
+	b = fg_conv(&f, a, 16, &g3, 1, EP_BN);
+	s = fg_add(&f, a, b);
+	r = fg_unary(&f, s, U_RELU, 0, 0);
+	fg_conv(&f, r, 4, &g3, 1, EP_BIAS);
+	check_graph(&f, "conv, conv, add, relu", NULL);
+	{
+		struct wh_dnnl *d = wh_dnnl_new_layout(&f.g, 1, WH_DNNL_BLOCK16,
+		    NULL);
+
+		ok(wh_dnnl_fused(d, 1) == 2 && wh_dnnl_tensor_blocked(d, r),
+		    "the add and the relu run as the convolution's post-ops");
+		wh_dnnl_free(d);
+	}
+	{
+		struct wh_layer_weights lr = { 0 };
+		struct over ov = { { NULL }, { NULL } };
+		const struct wh_layer *l = &f.ly[1];
+
+		lr.rank = 5;
+		lr.vt = fg_floats(&f, (size_t)(5 * l->in), 21, 0.4f);
+		lr.u = fg_floats(&f, (size_t)(l->out * 5), 22, 0.4f);
+		ov.lw[1] = &lr;
+		check_graph(&f, "low rank 5, then add and relu", &ov);
+	}
+	fg_release(&f);
+
+	/* ResNet's last block at 32 x 32 inputs: 1 x 1 maps, the
+	 * convolution one matrix product that adds the other branch */
+	fg_init(&f, 3, (int64_t[]){ 24, 1, 1 });
+	a = fg_conv(&f, 0, 24, &g3, 1, EP_BIAS | EP_RELU);
+	b = fg_conv(&f, a, 24, &g3, 1, EP_BN);
+	s = fg_add(&f, b, a);
+	r = fg_unary(&f, s, U_RELU, 0, 0);
+	fg_conv(&f, r, 24, &g3, 1, EP_BIAS);
+	check_graph(&f, "1 x 1 maps: matrix product, add, relu", NULL);
+	{
+		struct wh_dnnl *d = wh_dnnl_new_layout(&f.g, 1, WH_DNNL_BLOCK8,
+		    NULL);
+
+		ok(wh_dnnl_fused(d, 1) == 2, "1 x 1 maps: the add and the "
+		    "relu run as the matrix product's post-ops");
 		wh_dnnl_free(d);
 	}
 	fg_release(&f);
