@@ -13,6 +13,10 @@
 #ifdef __SSE__
 #include <xmmintrin.h>
 #endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define WIDE_POOL 1	/* run_maxpool's AVX2 and AVX-512 loops */
+#endif
 
 #include "dnnl-int.h"
 #include "op.h"
@@ -2128,6 +2132,75 @@ maxpool_plane(const struct wh_op *o, const float *restrict x,
 	}
 }
 
+#ifdef WIDE_POOL
+/*
+ * maxpool_plane for blocks of 16 (8) channels, a block one AVX-512 (AVX2)
+ * register, compiled for those instructions alone and run where the CPU
+ * has them.  The taps are taken in the reference's order, so that maxps's
+ * choice, v > acc ? v : acc, gives its results, NaN included.
+ */
+#define WIDE_MAXPOOL(name, isa, vec, lanes, set1, load, store, max)	\
+__attribute__((target(isa))) static inline void				\
+name##_put(float *d, vec v, int64_t nl, int64_t ls)			\
+{									\
+	float t[lanes];							\
+	int64_t j;							\
+									\
+	if (ls == 1 && nl == lanes) {					\
+		store(d, v);						\
+		return;							\
+	}								\
+	store(t, v);							\
+	for (j = 0; j < nl; j++)					\
+		d[j * ls] = t[j];					\
+}									\
+__attribute__((target(isa))) static void					\
+name(const struct wh_op *o, const float *restrict x, float *restrict y,	\
+    int64_t nl, int64_t ps, int64_t ls)					\
+{									\
+	int64_t oy, ox, ky, kx, ky0, ky1, kx0, kx1;			\
+									\
+	if (wh_is_maxpool_2x2(o)) {					\
+		for (oy = 0; oy < o->oh; oy++)				\
+			for (ox = 0; ox < o->ow; ox++) {		\
+				const float *x0 = x + (oy * 2 * o->w +	\
+				    ox * 2) * lanes, *x1 = x0 + o->w * lanes; \
+				vec acc = max(load(x0), set1(-FLT_MAX));	\
+									\
+				acc = max(load(x0 + lanes), acc);	\
+				acc = max(load(x1), acc);		\
+				acc = max(load(x1 + lanes), acc);	\
+				name##_put(y + (oy * o->ow + ox) * ps, acc, \
+				    nl, ls);				\
+			}						\
+		return;							\
+	}								\
+	for (oy = 0; oy < o->oh; oy++) {				\
+		wh_pool_taps(oy, o->sh, o->dh, o->pt, o->kh, o->h,	\
+		    &ky0, &ky1);					\
+		for (ox = 0; ox < o->ow; ox++) {			\
+			const float *x0 = x + ((oy * o->sh - o->pt) *	\
+			    o->w + ox * o->sw - o->pl) * lanes;		\
+			vec acc = set1(-FLT_MAX);			\
+									\
+			wh_pool_taps(ox, o->sw, o->dw, o->pl, o->kw,	\
+			    o->w, &kx0, &kx1);				\
+			for (ky = ky0; ky < ky1; ky++)			\
+				for (kx = kx0; kx < kx1; kx++)		\
+					acc = max(load(x0 + (ky *	\
+					    o->dh * o->w + kx * o->dw) *	\
+					    lanes), acc);			\
+			name##_put(y + (oy * o->ow + ox) * ps, acc, nl,	\
+			    ls);						\
+		}							\
+	}								\
+}
+WIDE_MAXPOOL(maxpool16_avx512, "avx512f", __m512, 16, _mm512_set1_ps,
+    _mm512_loadu_ps, _mm512_storeu_ps, _mm512_max_ps)
+WIDE_MAXPOOL(maxpool8_avx2, "avx2", __m256, 8, _mm256_set1_ps,
+    _mm256_loadu_ps, _mm256_storeu_ps, _mm256_max_ps)
+#endif
+
 /*
  * MaxPool on the buffers as they are laid out, into the same layout or
  * from blocks into plain NCHW (before a Flatten).  A max is exact, so the
@@ -2145,7 +2218,10 @@ run_maxpool(struct wh_dnnl *d, int q, float **buf, size_t n)
 	int64_t B = bx ? d->block : 0, hw = o->h * o->w, ohw = o->oh * o->ow;
 	int64_t c = o->c, cb, nb = B > 1 ? (c + B - 1) / B : B == 1 ? 1 : c;
 	size_t fx = d->floats[xt], fy = d->floats[yt], smp;
-
+#ifdef WIDE_POOL
+	int isa = __builtin_cpu_supports("avx512f") ? 2 :	/* AVX-512 */
+	    __builtin_cpu_supports("avx2") ? 1 : 0;		/* AVX2 */
+#endif
 	for (smp = 0; smp < n; smp++) {
 		const float *x = buf[xt] + smp * fx;
 		float *y = buf[yt] + smp * fy;
@@ -2153,6 +2229,20 @@ run_maxpool(struct wh_dnnl *d, int q, float **buf, size_t n)
 		for (cb = 0; cb < nb; cb++) {
 			int64_t m = c - cb * B < B ? c - cb * B : B;
 
+#ifdef WIDE_POOL
+			if (B == 16 && isa == 2) {
+				maxpool16_avx512(o, x + cb * hw * 16,
+				    y + cb * ohw * 16, by ? 16 : m,
+				    by ? 16 : 1, by ? 1 : ohw);
+				continue;
+			}
+			if (B == 8 && isa >= 1) {
+				maxpool8_avx2(o, x + cb * hw * 8,
+				    y + cb * ohw * 8, by ? 8 : m, by ? 8 : 1,
+				    by ? 1 : ohw);
+				continue;
+			}
+#endif
 			if (B == 16 && by)
 				maxpool_plane(o, x + cb * hw * 16,
 				    y + cb * ohw * 16, 16, 16, 16, 1);
