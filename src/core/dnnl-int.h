@@ -80,6 +80,10 @@ int wh_dnnl_fused(const struct wh_dnnl *d, int q);
 /* The tensor that op q and the max pool that alone reads it leave holding
  * only the last slice of the batch, as they run slice by slice, or -1. */
 int wh_dnnl_sliced(const struct wh_dnnl *d, int q);
+/* The samples of a job of n whose place in tensor t's buffer (a root) the
+ * ops write: n, or fewer for the tensor a convolution and its max pool
+ * write a slice at a time, 0 for one that post-ops leave unwritten. */
+size_t wh_dnnl_written(const struct wh_dnnl *d, int t, size_t n);
 
 /* Makes every op's primitives for batch n with the layers' own weights
  * now rather than on first use (the evaluator does for its job size). */

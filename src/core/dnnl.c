@@ -920,6 +920,24 @@ wh_dnnl_sliced(const struct wh_dnnl *d, int q)
 	return d->op[q].pool >= 0 ? troot(d->g, d->op[q].out) : -1;
 }
 
+size_t
+wh_dnnl_written(const struct wh_dnnl *d, int t, size_t n)
+{
+	const struct wh_graph *g = d->g;
+	int q, k;
+
+	for (q = 0; q < g->nops; q++) {
+		const struct dop *p = &d->op[q];
+
+		for (k = 0; k < wh_dnnl_fused(d, q); k++)
+			if (troot(g, g->ops[q + k].out) == t)
+				return 0;
+		if (p->pool >= 0 && troot(g, p->out) == t)
+			return n < p->slice ? n : p->slice;
+	}
+	return n;
+}
+
 void
 wh_dnnl_set_layer(struct wh_dnnl *d, int i)
 {

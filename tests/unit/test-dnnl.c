@@ -773,6 +773,12 @@ test_pools(void)
 			ok(wh_dnnl_sliced(d, 0) == r, "conv, relu and max "
 			    "pool, %s: the convolution runs with the pool in "
 			    "slices", layout_names[lay]);
+			ok(wh_dnnl_written(d, r, 64) == 5 &&
+			    wh_dnnl_written(d, x, 64) == 0 &&
+			    wh_dnnl_written(d, p, 64) == 64, "conv, relu and "
+			    "max pool, %s: of 64 samples the ops write 5 of "
+			    "the relu's, none of the convolution's, all of "
+			    "the pool's", layout_names[lay]);
 			wh_dnnl_free(d);
 		}
 		fg_release(&f);
