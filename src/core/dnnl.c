@@ -2364,7 +2364,7 @@ run_op(struct wh_dnnl *d, int q, const struct wh_layer_weights *lw,
 		return run_ref(d, q, lw, aux, buf, n, scratch, thread,
 		    p->mode == M_BLIND);
 	in = inst_get(d, q, lw, aux, n, th->stream);
-	nf = (p->add != NULL) + (p->act != NULL);
+	nf = wh_dnnl_fused(d, q);
 	if (in->nprim == 0) {
 		k = run_ref(d, q, lw, aux, buf, n, scratch, thread, 0);
 		if (nf == 0)
