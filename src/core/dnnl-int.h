@@ -71,6 +71,9 @@ int wh_dnnl_tensor_blocked(const struct wh_dnnl *d, int t);
 /* For benchmarks: OpenMP threads inside each caller of wh_dnnl_run (1,
  * the default, as the evaluator runs it); before the first run. */
 void wh_dnnl_set_omp(struct wh_dnnl *d, int threads);
+/* Whether 3 x 3 convolutions may run as Winograd's F(4x4, 3x3) where
+ * oneDNN has it and it pays (the default: on); before the first run. */
+void wh_dnnl_set_winograd(struct wh_dnnl *d, int on);
 
 /* How many ops after op q its primitives compute as post-ops: an Add of
  * another branch that alone reads q's output, then an activation that

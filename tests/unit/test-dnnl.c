@@ -929,6 +929,65 @@ test_residual(void)
 }
 
 /*
+ * Winograd's F(4x4, 3x3), which oneDNN has on AVX-512: ResNet's block at
+ * 32 channels on 8 x 8 maps, the add of the other branch as a sum into
+ * the convolution's dst, the relu after it; then 32 to 16 channels, too
+ * few to pay, which stay direct.  Within 1e-4 of the reference either
+ * way, in every layout.
+ */
+static void
+test_winograd(void)
+{
+	struct fg f;
+	struct geom g3 = { 3, 3, 1, 1, 1, 1, 1, 1, 1, 1 };
+	struct over none = { { NULL }, { NULL } };
+	struct wh_dnnl *d;
+	const char *i0, *i1, *i4;
+	double w;
+	int a, b, s, r;
+
+	fg_init(&f, 3, (int64_t[]){ 32, 8, 8 });
+	a = fg_conv(&f, 0, 32, &g3, 1, EP_BIAS | EP_RELU);
+	b = fg_conv(&f, a, 32, &g3, 1, EP_BIAS);
+	s = fg_add(&f, b, a);
+	r = fg_unary(&f, s, U_RELU, 0, 0);
+	fg_conv(&f, r, 16, &g3, 1, EP_BIAS);
+	check_graph(&f, "3 x 3, 32 channels, residual block", NULL);
+
+	d = wh_dnnl_new_layout(&f.g, 1, WH_DNNL_BLOCK16, NULL);
+	w = compare(&f, d, &none, 64);
+	i0 = wh_dnnl_impl(d, 0, 64);
+	i1 = wh_dnnl_impl(d, 1, 64);
+	i4 = wh_dnnl_impl(d, 4, 64);
+	tap_diag("nChw16c: %s; %s; %s (%.2g)", i0, i1, i4, w);
+	ok(wh_dnnl_fused(d, 1) == 2, "the add and the relu run as the "
+	    "second convolution's post-ops");
+	ok(strstr(i4, "wino") == NULL, "32 to 16 channels: direct");
+	/* where oneDNN runs its AVX-512 kernels, it has Winograd's */
+	if (strstr(i4, "avx512_core") == NULL)
+		tap_skip("oneDNN runs no AVX-512 kernels on this CPU, and has "
+		    "no Winograd convolution for it");
+	else {
+		ok(strstr(i0, "wino") != NULL, "32 channels on 8 x 8: "
+		    "Winograd's (%s)", i0);
+		ok(strstr(i1, "wino") != NULL, "and with the add as its sum "
+		    "into dst (%s)", i1);
+	}
+	wh_dnnl_free(d);
+
+	d = wh_dnnl_new_layout(&f.g, 1, WH_DNNL_BLOCK16, NULL);
+	wh_dnnl_set_winograd(d, 0);
+	w = compare(&f, d, &none, 64);
+	ok(strstr(wh_dnnl_impl(d, 0, 64), "wino") == NULL &&
+	    strstr(wh_dnnl_impl(d, 1, 64), "wino") == NULL,
+	    "Winograd's off: direct");
+	ok(w <= 1e-4, "Winograd's off: within 1e-4 of the reference (%.2g)",
+	    w);
+	wh_dnnl_free(d);
+	fg_release(&f);
+}
+
+/*
  * SqueezeNet's fire module: two convolutions concatenated along the
  * channels.  With whole blocks the Concat runs on the blocked buffers as
  * they are, with no reorder; 12 channels in blocks of 8 need NCHW.
@@ -1280,6 +1339,7 @@ main(void)
 	test_linear();
 	test_pools();
 	test_residual();
+	test_winograd();
 	test_concat();
 	test_chscale();
 	test_fused_activations();
