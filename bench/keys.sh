@@ -87,9 +87,12 @@ times=""
 bits=0
 k=0
 tries=0
+misses=0
 while [ "$k" -lt "$n" ]; do
 	tries=$((tries + 1))
-	if [ "$tries" -gt $((20 * n)) ]; then
+	# an evaluation shorter than a screen capture is never seen: give
+	# up after a few in a row rather than wait on each for long
+	if [ "$tries" -gt $((20 * n)) ] || [ "$misses" -ge 5 ]; then
 		echo "keys.sh: the evaluations end too soon to press a key during one; try a larger model" >&2
 		exit 1
 	fi
@@ -102,7 +105,11 @@ while [ "$k" -lt "$n" ]; do
 		*) T send-keys -t w - ;;
 		esac
 		bits=$((bits + 1))
-		until_screen "evaluating" present 30 || continue
+		if ! until_screen "evaluating" present 10; then
+			misses=$((misses + 1))
+			continue
+		fi
+		misses=0
 	fi
 	press_help
 	k=$((k + 1))
