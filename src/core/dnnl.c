@@ -1201,9 +1201,12 @@ conv_prim(struct wh_dnnl *d, struct prim *p, const struct wh_op *o, int last,
 	    dnnl_dilated_convolution_forward_desc_init(&cd,
 	    dnnl_forward_inference, dnnl_convolution_winograd, src, &wany,
 	    last && bias != NULL ? &bmd : NULL, dst, dst_, dil_, pl_, pr_) ==
-	    dnnl_success && prim_make(d, p, &cd, o, last, 4, &wmd, w, bias, oc,
-	    share, skip, 1, s) == 0)
-		return 0;
+	    dnnl_success) {
+		if (prim_make(d, p, &cd, o, last, 4, &wmd, w, bias, oc, share,
+		    skip, 1, s) == 0)
+			return 0;
+		prim_release(p, d->threads);	/* what it made before failing */
+	}
 	if (dnnl_dilated_convolution_forward_desc_init(&cd,
 	    dnnl_forward_inference, dnnl_convolution_direct, src, &wany,
 	    last && bias != NULL ? &bmd : NULL, dst, dst_, dil_, pl_, pr_) !=
