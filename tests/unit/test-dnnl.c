@@ -984,6 +984,40 @@ test_winograd(void)
 	ok(w <= 1e-4, "Winograd's off: within 1e-4 of the reference (%.2g)",
 	    w);
 	wh_dnnl_free(d);
+
+	/* the workbench's settings of the second convolution: other
+	 * weights, as pruning leaves them; low rank 32, whose first factor
+	 * is a 3 x 3 of 32 channels too, and whose second adds */
+	{
+		struct wh_layer_weights pw = { 0 }, lr = { 0 };
+		struct over ov = { { NULL }, { NULL } };
+		const struct wh_layer *l = &f.ly[1];
+		float *nw;
+		size_t i;
+
+		nw = fg_floats(&f, (size_t)(l->out * l->in), 31, 0.5f);
+		for (i = 0; i < (size_t)(l->out * l->in); i += 2)
+			nw[i] = 0;
+		pw.w = nw;
+		ov.lw[1] = &pw;
+		check_graph(&f, "Winograd's layer with half its weights 0", &ov);
+		lr.rank = 32;
+		lr.vt = fg_floats(&f, (size_t)(32 * l->in), 32, 0.3f);
+		lr.u = fg_floats(&f, (size_t)(l->out * 32), 33, 0.3f);
+		ov.lw[1] = &lr;
+		check_graph(&f, "Winograd's layer at low rank 32", &ov);
+
+		d = wh_dnnl_new_layout(&f.g, 1, WH_DNNL_BLOCK16, NULL);
+		w = compare(&f, d, &none, 64);
+		wh_dnnl_set_layer(d, 1);
+		w = fmax(w, compare(&f, d, &ov, 64));
+		tap_diag("low rank 32: %s", wh_dnnl_impl(d, 1, 64));
+		wh_dnnl_set_layer(d, 1);
+		w = fmax(w, compare(&f, d, &none, 64));
+		ok(w <= 1e-4, "one plan: original, low rank, original again, "
+		    "within 1e-4 (%.2g)", w);
+		wh_dnnl_free(d);
+	}
 	fg_release(&f);
 }
 
