@@ -999,8 +999,9 @@ reorder_once(const struct wh_dnnl *d, dnnl_stream_t s, dnnl_memory_t src,
 /* The epilogue after the bias as post-ops: scale, shift, relu, then the
  * residual add of a tensor laid out as skip (or NULL), then the
  * activation fused from the next op (act, or NULL).  Returns the add's
- * execution argument, 0 without; an inner product, whose brgemm kernels
- * take no tensor to add, sums into its dst instead (-1). */
+ * execution argument, 0 without; with sum, for kernels that take no
+ * tensor to add (brgemm inner products, Winograd's convolutions), the
+ * add is a sum into dst instead (-1). */
 static int
 post_ops(dnnl_primitive_attr_t attr, const struct wh_op *o,
     const struct wh_op *act, int last, int nd, int64_t nch,
@@ -1022,7 +1023,7 @@ post_ops(dnnl_primitive_attr_t attr, const struct wh_op *o,
 	if (last && o->ep_relu)
 		check(dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu,
 		    0.0f, 0.0f), "post-ops");
-	if (last && skip != NULL && (nd == 2 || sum)) {
+	if (last && skip != NULL && sum) {
 		arg = -1;
 		check(dnnl_post_ops_append_sum(po, 1.0f), "post-ops");
 	} else if (last && skip != NULL) {
@@ -1043,8 +1044,8 @@ post_ops(dnnl_primitive_attr_t attr, const struct wh_op *o,
  * w) reordered into the layout the primitive picks, unless an earlier
  * batch size's already are (share).  bias and the epilogue only when
  * last, with the residual add of a tensor laid out as skip where the op
- * has one: a binary post-op, or with sum (always for inner products) a
- * sum into dst, which then must be laid out as skip.
+ * has one: a binary post-op, or with sum a sum into dst, which then must
+ * be laid out as skip.
  */
 static int
 prim_make(struct wh_dnnl *d, struct prim *p, const void *desc,
@@ -1319,7 +1320,7 @@ build_dense(struct wh_dnnl *d, const struct dop *dp, struct inst *in,
 	if (dnnl_inner_product_forward_desc_init(&ip, dnnl_forward_inference,
 	    &src, &wany, &bmd, &dst) != dnnl_success ||
 	    prim_make(d, p, &ip, o, 1, 2, &wmd, m, bias, nf, NULL,
-	    dp->add != NULL ? &dst : NULL, 0, s) != 0) {
+	    dp->add != NULL ? &dst : NULL, 1, s) != 0) {
 		free(m);
 		return -1;
 	}

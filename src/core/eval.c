@@ -35,9 +35,9 @@
  * sample's buffers a job may hold up to WEIGHT_TIMES times the weights,
  * up to 16 samples (at 3x32x32 EfficientNet-B0 and MobileNetV2 went 20%
  * and 8% slower with 64 a job than with the 16 and 32 that JOB_BYTES
- * gives them).  ResNet-18 at 3x224x224 (47 MB of weights, 30 MB of buffers a sample)
- * ran a pass in 2.83 s with 16 samples a job, 2.89 s with 8, 2.93 s with
- * 4 and 3.10 s with 2 (medians of 7).  MobileNetV2 there (14 MB, 53 MB)
+ * gives them).  ResNet-18 at 3x224x224 (47 MB of weights, 30 MB of
+ * buffers a sample) ran a pass in 2.83 s with 16 samples a job, 2.89 s
+ * with 8, 2.93 s with 4 and 3.10 s with 2 (medians of 7).  MobileNetV2 there (14 MB, 53 MB)
  * keeps one: 0.79 s, against 0.88 s with two.
  */
 #define WEIGHT_TIMES 12
